@@ -1,0 +1,40 @@
+using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Mail;
+using KeyPortal.Core.Seeding;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace KeyPortal.Core.Hosting;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The domain, its database, mail and authorization policies: what every app needs.</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddPortalDatabase(configuration);
+        services.AddPortalMail();
+        services.AddPermissionPolicies();
+
+        // Accounts: password hashing, security stamps and TOTP keys from ASP.NET Core Identity.
+        services.AddIdentityCore<User>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.User.AllowedUserNameCharacters = null!;
+                options.Password.RequiredLength = 12;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddEntityFrameworkStores<PortalDbContext>()
+            .AddDefaultTokenProviders();
+
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<OrganizationService>();
+        services.AddScoped<MembershipService>();
+        services.AddScoped<UserAccountService>();
+        services.AddScoped<DemoSeeder>();
+        return services;
+    }
+}

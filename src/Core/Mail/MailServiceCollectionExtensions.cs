@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Mail;
+
+public static class MailServiceCollectionExtensions
+{
+    public static IServiceCollection AddPortalMail(this IServiceCollection services)
+    {
+        services.AddOptions<MailOptions>()
+            .BindConfiguration(MailOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From is not a valid address.")
+            .ValidateOnStart();
+        services.TryAddSingleton<SmtpEmailSender>();
+        services.TryAddSingleton<FileEmailSender>();
+        services.TryAddSingleton<IEmailSender>(provider =>
+            provider.GetRequiredService<IOptions<MailOptions>>().Value.Delivery == MailDelivery.Smtp
+                ? provider.GetRequiredService<SmtpEmailSender>()
+                : provider.GetRequiredService<FileEmailSender>());
+        return services;
+    }
+}

@@ -1,0 +1,38 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Mail;
+
+/// <summary>Sends through an SMTP server with MailKit (production).</summary>
+public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogger<SmtpEmailSender> logger) : IEmailSender
+{
+    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var mail = options.Value;
+        using var mime = MimeMessages.Create(message, mail);
+        using var client = new SmtpClient { Timeout = mail.Smtp.TimeoutSeconds * 1000 };
+        var security = mail.Smtp.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.Auto,
+        };
+        await client.ConnectAsync(mail.Smtp.Host, mail.Smtp.Port, security, cancellationToken);
+        if (!string.IsNullOrEmpty(mail.Smtp.UserName))
+        {
+            await client.AuthenticateAsync(mail.Smtp.UserName, mail.Smtp.Password ?? "", cancellationToken);
+        }
+
+        await client.SendAsync(mime, cancellationToken);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        LogSent(logger, message.Subject, mail.Smtp.Host);
+    }
+
+    // Recipients are personal data: the log names the subject and server only.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Email \"{Subject}\" sent via {Host}")]
+    private static partial void LogSent(ILogger logger, string subject, string host);
+}

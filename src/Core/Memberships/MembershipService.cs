@@ -1,0 +1,147 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace KeyPortal.Core.Memberships;
+
+/// <summary>The result of adding a member.</summary>
+/// <param name="NeedsActivation">True when the person must activate (a new or re-added Pending account).</param>
+public sealed record MemberAdded(User User, Membership Membership, bool IsNewAccount, bool NeedsActivation);
+
+/// <summary>
+/// Adds and removes members and changes their roles, enforcing the membership rules: at most one
+/// organization role, channel roles only in organizations of that kind, and every Customer
+/// organization keeps at least one Owner, also when two Owners act at the same instant.
+/// </summary>
+public sealed class MembershipService(PortalDbContext db, AuditTrail audit, TimeProvider clock, ILookupNormalizer normalizer)
+{
+    public async Task<MemberAdded> AddMemberAsync(
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, CancellationToken cancellationToken = default)
+    {
+        var address = EmailAddress.Parse(email);
+        var normalized = normalizer.NormalizeEmail(address);
+        try
+        {
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, cancellationToken);
+        }
+        catch (DbUpdateException exception) when (DatabaseErrors.IsUniqueViolation(exception))
+        {
+            // Another organization created the same new account a moment ago; now it exists,
+            // so the second attempt adds a membership to it.
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, cancellationToken);
+        }
+    }
+
+    public Task RemoveMemberAsync(AuditActor actor, Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var organization = await LockOrganizationAsync(organizationId, ct);
+            var membership = await FindMembershipAsync(organizationId, userId, ct);
+            if (organization.IsCustomer && membership.Roles.IsOwner && await CountOwnersAsync(organizationId, ct) <= 1)
+            {
+                throw new DomainException(DomainErrors.LastOwner);
+            }
+
+            db.Memberships.Remove(membership);
+            audit.Record(actor, AuditActions.MemberRemoved, organizationId, userId,
+                new { email = membership.User.Email, roles = membership.Roles.ToString() });
+
+            var user = membership.User;
+            var hasOtherMemberships = await db.Memberships.AnyAsync(m => m.UserId == userId && m.Id != membership.Id, ct);
+            // Operators' accounts belong to the vendor, not to an organization.
+            if (!hasOtherMemberships && !user.IsPlatformOperator)
+            {
+                ChangeState(actor, user, UserState.Deactivated, "removed from last organization");
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public Task ChangeRolesAsync(
+        AuditActor actor, Guid organizationId, Guid userId, MemberRoles roles, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var organization = await LockOrganizationAsync(organizationId, ct);
+            Membership.EnsureAllowedIn(organization, roles);
+            var membership = await FindMembershipAsync(organizationId, userId, ct);
+            var previous = membership.Roles;
+            if (previous == roles)
+            {
+                return false;
+            }
+
+            if (organization.IsCustomer && previous.IsOwner && !roles.IsOwner && await CountOwnersAsync(organizationId, ct) <= 1)
+            {
+                throw new DomainException(DomainErrors.LastOwner);
+            }
+
+            membership.ChangeRoles(roles);
+            audit.Record(actor, AuditActions.MemberRolesChanged, organizationId, userId,
+                new { email = membership.User.Email, from = previous.ToString(), to = roles.ToString() });
+            return true;
+        }, cancellationToken);
+
+    private Task<MemberAdded> AddMemberOnceAsync(
+        AuditActor actor, Guid organizationId, string address, string normalized, MemberRoles roles, CancellationToken cancellationToken) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var organization = await LockOrganizationAsync(organizationId, ct);
+            Membership.EnsureAllowedIn(organization, roles);
+
+            // SSO organizations sign their members in through their own IdP: no activation.
+            var initialState = organization.Sso.Enabled ? UserState.Active : UserState.Pending;
+            var now = clock.GetUtcNow();
+            var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
+            var isNewAccount = user is null;
+            if (user is null)
+            {
+                user = User.Create(address, normalized, initialState, now);
+                db.Users.Add(user);
+                audit.Record(actor, AuditActions.UserCreated, organizationId, user.Id, new { email = address, state = initialState.ToString() });
+            }
+            else if (await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == user.Id, ct))
+            {
+                throw new DomainException(DomainErrors.AlreadyMember);
+            }
+            else if (user.State == UserState.Deactivated)
+            {
+                ChangeState(actor, user, initialState, "added to an organization again");
+            }
+
+            var membership = Membership.Create(organization, user, roles, now);
+            db.Memberships.Add(membership);
+            audit.Record(actor, AuditActions.MemberAdded, organizationId, user.Id, new { email = user.Email, roles = roles.ToString() });
+            return new MemberAdded(user, membership, isNewAccount, user.State == UserState.Pending);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Takes the organization's row lock for the rest of the transaction (PostgreSQL row lock;
+    /// SQLite write transactions are already exclusive), so membership changes of one
+    /// organization run one after another and each reads the previous one's result.
+    /// </summary>
+    private async Task<Organization> LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
+    {
+        var locked = await db.Organizations
+            .Where(o => o.Id == organizationId)
+            .ExecuteUpdateAsync(set => set.SetProperty(o => o.MembershipVersion, o => o.MembershipVersion + 1), cancellationToken);
+        if (locked == 0)
+        {
+            throw new DomainException(DomainErrors.OrganizationNotFound);
+        }
+
+        return await db.Organizations.SingleAsync(o => o.Id == organizationId, cancellationToken);
+    }
+
+    private async Task<Membership> FindMembershipAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken) =>
+        await db.Memberships.Include(m => m.User).Include(m => m.Organization)
+            .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, cancellationToken)
+        ?? throw new DomainException(DomainErrors.MembershipNotFound);
+
+    private Task<int> CountOwnersAsync(Guid organizationId, CancellationToken cancellationToken) =>
+        db.Memberships.CountAsync(m => m.OrganizationId == organizationId && m.OrganizationRole == OrganizationRole.Owner, cancellationToken);
+
+    private void ChangeState(AuditActor actor, User user, UserState to, string reason)
+    {
+        var from = user.State;
+        user.TransitionTo(to, clock.GetUtcNow());
+        audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
+    }
+}

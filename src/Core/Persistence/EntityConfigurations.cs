@@ -1,0 +1,59 @@
+using KeyPortal.Core.Passkeys;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace KeyPortal.Core.Persistence;
+
+internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organization>
+{
+    public void Configure(EntityTypeBuilder<Organization> builder)
+    {
+        builder.ToTable("organizations");
+        builder.Property(o => o.Name).HasMaxLength(Organization.MaxNameLength);
+        builder.Property(o => o.Slug).HasMaxLength(63);
+        builder.HasIndex(o => o.Slug).IsUnique();
+        builder.Property(o => o.Kind).HasConversion<int>();
+        builder.OwnsOne(o => o.Sso, sso => sso.Property(s => s.Enabled).HasColumnName("sso_enabled"));
+    }
+}
+
+internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Membership>
+{
+    public void Configure(EntityTypeBuilder<Membership> builder)
+    {
+        builder.ToTable("memberships");
+        builder.HasIndex(m => new { m.OrganizationId, m.UserId }).IsUnique();
+        // Owner counts and role filters on the Users page.
+        builder.HasIndex(m => new { m.OrganizationId, m.OrganizationRole });
+        builder.HasIndex(m => m.UserId);
+        builder.Property(m => m.OrganizationRole).HasConversion<string>().HasMaxLength(16);
+        builder.Property(m => m.ChannelRoles).HasConversion<int>();
+        builder.HasOne(m => m.Organization).WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        builder.Ignore(m => m.Roles);
+    }
+}
+
+internal sealed class PasskeyCredentialConfiguration : IEntityTypeConfiguration<PasskeyCredential>
+{
+    public void Configure(EntityTypeBuilder<PasskeyCredential> builder)
+    {
+        builder.ToTable("passkey_credentials");
+        builder.HasIndex(p => p.CredentialId).IsUnique();
+        builder.Property(p => p.CredentialId).HasMaxLength(1023);
+        builder.Property(p => p.Name).HasMaxLength(64);
+        builder.Property(p => p.Transports).HasMaxLength(100);
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> builder)
+    {
+        builder.ToTable("audit_entries");
+        builder.Property(a => a.Action).HasMaxLength(64);
+        builder.Property(a => a.Actor).HasMaxLength(320);
+        builder.Property(a => a.ClientAddress).HasMaxLength(64);
+        builder.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
+        builder.HasIndex(a => new { a.TargetUserId, a.OccurredAt });
+    }
+}

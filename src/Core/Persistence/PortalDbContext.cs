@@ -1,0 +1,85 @@
+using KeyPortal.Core.Passkeys;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+
+namespace KeyPortal.Core.Persistence;
+
+/// <summary>
+/// The one database of the product. Provider-specific subclasses
+/// (<see cref="SqlitePortalDbContext"/>, <see cref="PostgresPortalDbContext"/>) carry their own
+/// migrations; everything else depends on this type.
+/// </summary>
+public abstract class PortalDbContext(DbContextOptions options)
+    : IdentityUserContext<User, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<Membership> Memberships => Set<Membership>();
+
+    public DbSet<PasskeyCredential> PasskeyCredentials => Set<PasskeyCredential>();
+
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction and commits it; on any exception
+    /// nothing is written and the change tracker is cleared, so the context stays usable.
+    /// </summary>
+    public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var result = await work(cancellationToken);
+            await SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+
+        builder.Entity<User>(user =>
+        {
+            user.ToTable("users");
+            // One account per person: the email is unique, case-insensitively (normalized form).
+            user.HasIndex(u => u.NormalizedEmail).IsUnique();
+            user.Property(u => u.State).HasConversion<string>().HasMaxLength(16);
+            user.Property(u => u.StateBeforeSuspension).HasConversion<string>().HasMaxLength(16);
+            user.HasIndex(u => u.State);
+            user.HasMany(u => u.Passkeys).WithOne().HasForeignKey(p => p.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
+    }
+}
+
+/// <summary>The embedded default: one SQLite file under <c>data/</c>.</summary>
+public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options) : PortalDbContext(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        // SQLite has no timestamp type that sorts and compares; store UTC ticks so ORDER BY and
+        // range filters on times run in the database.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+    }
+}
+
+/// <summary>PostgreSQL, for scale-out deployments.</summary>
+public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options) : PortalDbContext(options);

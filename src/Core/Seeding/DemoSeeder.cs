@@ -1,0 +1,111 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace KeyPortal.Core.Seeding;
+
+/// <summary>
+/// A demo data set for the embedded default: an operator, a Customer organization, a
+/// Customer+Reseller organization and a Distributor, with users in every role and state.
+/// Running it again changes nothing.
+/// </summary>
+public sealed class DemoSeeder(
+    PortalDbContext db,
+    OrganizationService organizations,
+    MembershipService memberships,
+    IPasswordHasher<User> passwordHasher,
+    ILookupNormalizer normalizer,
+    TimeProvider clock)
+{
+    /// <summary>The password of every demo account that has one (legacy password sign-in).</summary>
+    public const string DemoPassword = "Demo-Password-2026";
+
+    public static IReadOnlyList<DemoAccount> Accounts { get; } =
+    [
+        new("operator@keyportal.example", "platform operator", "Active", HasPassword: true),
+        new("owner@contoso.example", "Owner of Contoso, Admin of Northwind", "Active", HasPassword: true),
+        new("admin@contoso.example", "Admin of Contoso", "Active", HasPassword: true),
+        new("auditor@contoso.example", "Auditor of Contoso", "Active", HasPassword: true),
+        new("pending@contoso.example", "Auditor of Contoso", "Pending", HasPassword: false),
+        new("reset@contoso.example", "Admin of Contoso", "Reset", HasPassword: false),
+        new("suspended@contoso.example", "Auditor of Contoso", "Suspended", HasPassword: true),
+        new("former@contoso.example", "removed from Contoso", "Deactivated", HasPassword: false),
+        new("owner@northwind.example", "Owner of Northwind (demo mode: first Owner, no passkey yet)", "Active (demo mode)", HasPassword: true),
+        new("reseller@northwind.example", "Reseller of Northwind (no console role)", "Active", HasPassword: true),
+        new("distributor@fabrikam.example", "Owner and Distributor of Fabrikam", "Active", HasPassword: true),
+    ];
+
+    public async Task<bool> SeedAsync(CancellationToken cancellationToken = default)
+    {
+        if (await db.Organizations.AnyAsync(o => o.Slug == "contoso", cancellationToken))
+        {
+            return false;
+        }
+
+        var system = AuditActor.System;
+        var op = await EnsureUserAsync("operator@keyportal.example", cancellationToken);
+        op.IsPlatformOperator = true;
+
+        var contoso = await organizations.CreateAsync(system, "Contoso", "contoso", OrganizationKind.Customer, cancellationToken);
+        var northwind = await organizations.CreateAsync(system, "Northwind Traders", "northwind", OrganizationKind.Customer | OrganizationKind.Reseller, cancellationToken);
+        var fabrikam = await organizations.CreateAsync(system, "Fabrikam Distribution", "fabrikam", OrganizationKind.Distributor, cancellationToken);
+
+        await AddAsync(contoso, "owner@contoso.example", MemberRoles.Owner, UserState.Active, cancellationToken);
+        await AddAsync(contoso, "admin@contoso.example", MemberRoles.Admin, UserState.Active, cancellationToken);
+        await AddAsync(contoso, "auditor@contoso.example", MemberRoles.Auditor, UserState.Active, cancellationToken);
+        await AddAsync(contoso, "pending@contoso.example", MemberRoles.Auditor, null, cancellationToken);
+        await AddAsync(contoso, "reset@contoso.example", MemberRoles.Admin, UserState.Reset, cancellationToken);
+        await AddAsync(contoso, "suspended@contoso.example", MemberRoles.Auditor, UserState.Suspended, cancellationToken);
+        var former = await AddAsync(contoso, "former@contoso.example", MemberRoles.Auditor, UserState.Active, cancellationToken);
+        await memberships.RemoveMemberAsync(system, contoso.Id, former.Id, cancellationToken);
+
+        await AddAsync(northwind, "owner@northwind.example", MemberRoles.Owner, UserState.ActiveDemo, cancellationToken);
+        await AddAsync(northwind, "reseller@northwind.example", new MemberRoles(null, ChannelRoles.Reseller), UserState.Active, cancellationToken);
+        await AddAsync(northwind, "owner@contoso.example", MemberRoles.Admin, null, cancellationToken);
+
+        await AddAsync(fabrikam, "distributor@fabrikam.example", new MemberRoles(OrganizationRole.Owner, ChannelRoles.Distributor), UserState.Active, cancellationToken);
+
+        foreach (var account in Accounts.Where(a => a.HasPassword))
+        {
+            var user = await db.Users.SingleAsync(u => u.NormalizedEmail == normalizer.NormalizeEmail(account.Email), cancellationToken);
+            user.PasswordHash = passwordHasher.HashPassword(user, DemoPassword);
+            user.EmailConfirmed = true;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    private async Task<User> AddAsync(Organization organization, string email, MemberRoles roles, UserState? state, CancellationToken cancellationToken)
+    {
+        var added = await memberships.AddMemberAsync(AuditActor.System, organization.Id, email, roles, cancellationToken);
+        var user = added.User;
+        if (state is { } target)
+        {
+            if (target is UserState.Reset or UserState.Suspended)
+            {
+                user.TransitionTo(UserState.Active, clock.GetUtcNow());
+            }
+
+            user.TransitionTo(target, clock.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return user;
+    }
+
+    private async Task<User> EnsureUserAsync(string email, CancellationToken cancellationToken)
+    {
+        var normalized = normalizer.NormalizeEmail(email);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+        if (user is null)
+        {
+            user = User.Create(email, normalized, UserState.Pending, clock.GetUtcNow());
+            user.TransitionTo(UserState.Active, clock.GetUtcNow());
+            db.Users.Add(user);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return user;
+    }
+}
+
+public sealed record DemoAccount(string Email, string Roles, string State, bool HasPassword);

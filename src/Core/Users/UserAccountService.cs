@@ -1,0 +1,35 @@
+namespace KeyPortal.Core.Users;
+
+/// <summary>State changes of whole accounts that are not membership changes.</summary>
+public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, TimeProvider clock)
+{
+    /// <summary>Operators only: the caller checks that <paramref name="actor"/> is one.</summary>
+    public Task SuspendAsync(AuditActor actor, Guid userId, string reason, CancellationToken cancellationToken = default) =>
+        ChangeStateAsync(actor, userId, _ => UserState.Suspended, reason, cancellationToken);
+
+    /// <summary>Operators only: restores the state the user had before the suspension.</summary>
+    public Task LiftSuspensionAsync(AuditActor actor, Guid userId, CancellationToken cancellationToken = default) =>
+        ChangeStateAsync(
+            actor,
+            userId,
+            user => user.State == UserState.Suspended
+                ? user.StateBeforeSuspension ?? UserState.Active
+                : throw new DomainException(DomainErrors.IllegalTransition(user.State, UserState.Active)),
+            "suspension lifted",
+            cancellationToken);
+
+    /// <summary>Moves a user to another state if the state machine allows it; audited.</summary>
+    public Task ChangeStateAsync(
+        AuditActor actor, Guid userId, Func<User, UserState> target, string reason, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            ArgumentNullException.ThrowIfNull(target);
+            var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct)
+                ?? throw new DomainException(DomainErrors.UserNotFound);
+            var from = user.State;
+            var to = target(user);
+            user.TransitionTo(to, clock.GetUtcNow());
+            audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
+            return true;
+        }, cancellationToken);
+}
