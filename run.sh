@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds and starts the identity provider, the customer portal and the operator console on
+# the embedded default (SQLite under data/, emails written to data/mail/), with demo data.
+# Ctrl-C stops all three.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")" && pwd)"
+cd "$ROOT"
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export Database__Provider="${Database__Provider:-Sqlite}"
+export Database__ConnectionString="${Database__ConnectionString:-Data Source=$ROOT/data/portal.db}"
+export Mail__Delivery="${Mail__Delivery:-Files}"
+export Mail__Directory="${Mail__Directory:-$ROOT/data/mail}"
+mkdir -p "$ROOT/data/mail" "$ROOT/data/logs"
+
+declare -A PORTS=([IdP]=5000 [Portal]=5001 [Admin]=5002)
+APPS=(IdP Portal Admin)
+
+echo "Building..."
+dotnet build "$ROOT/Portal.sln" -c Debug -nologo -v quiet -clp:ErrorsOnly
+
+dll() { echo "$ROOT/src/$1/bin/Debug/net10.0/KeyPortal.$1.dll"; }
+
+echo "Migrating the database and seeding the demo..."
+(cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" migrate --seed-demo)
+
+PIDS=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "Stopping..."
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+for app in "${APPS[@]}"; do
+  port="${PORTS[$app]}"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is already in use; stop whatever listens there and run again." >&2
+    exit 1
+  fi
+  # Each app runs from its project folder so it finds its appsettings.
+  (cd "$ROOT/src/$app" && exec dotnet "$(dll "$app")" --urls "http://127.0.0.1:$port") \
+    > >(sed -u "s/^/[$app] /" | tee "$ROOT/data/logs/$app.log") 2>&1 &
+  PIDS+=("$!")
+done
+
+for app in "${APPS[@]}"; do
+  port="${PORTS[$app]}"
+  for _ in $(seq 1 60); do
+    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+done
+
+cat <<INFO
+
+  Key Portal is running (Ctrl-C stops all three):
+    Identity provider   http://localhost:5000
+    Customer portal     http://localhost:5001
+    Operator console    http://localhost:5002
+
+  Demo accounts (password where one is set: Demo-Password-2026):
+$(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|false\)),$/    \1|\3|\2|\4/p' "$ROOT/src/Core/Seeding/DemoSeeder.cs" \
+  | awk -F'|' '{ printf "    %-32s %-20s %s%s\n", $1, $2, $3, ($4=="true" ? "" : " (no password)") }')
+
+  Emails are written to $ROOT/data/mail/ (one .eml file each; their links are also logged).
+  Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/
+
+INFO
+wait

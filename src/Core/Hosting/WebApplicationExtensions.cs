@@ -1,0 +1,76 @@
+using KeyPortal.Core.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Hosting;
+
+/// <summary>What IdP, Portal and Admin share as web hosts.</summary>
+public static class WebApplicationExtensions
+{
+    /// <summary>
+    /// Core services, Razor Pages, problem details, telemetry, health checks, and data-protection
+    /// keys kept in the database so several instances of an app can read each other's cookies.
+    /// </summary>
+    public static WebApplicationBuilder AddPortalWebDefaults(this WebApplicationBuilder builder, string applicationName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddPortalCore(builder.Configuration);
+        builder.Services.AddPortalTelemetry(builder.Configuration, applicationName);
+        builder.Services.AddPortalHealthChecks();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRazorPages();
+        builder.Services.AddDataProtection()
+            .SetApplicationName(applicationName)
+            .PersistKeysToDbContext<PortalDbContext>();
+        return builder;
+    }
+
+    /// <summary>The request pipeline up to authentication: errors without stack traces, security headers, static files.</summary>
+    public static WebApplication UsePortalWebDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error");
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.Use(static (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            // No other site may frame our pages (clickjacking on sign-in and confirmation forms).
+            headers.ContentSecurityPolicy = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
+            return next(context);
+        });
+        app.UseStaticFiles();
+        app.UseRouting();
+        return app;
+    }
+
+    /// <summary>Runs <c>migrate [--seed-demo]</c> if asked, else migrates when configured; returns true when the process should exit.</summary>
+    public static async Task<bool> RunDatabaseTasksAsync(this WebApplication app, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (DatabaseCommand.IsRequested(args))
+        {
+            await DatabaseCommand.RunAsync(app.Services, args, Console.Out);
+            return true;
+        }
+
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
+        }
+
+        return false;
+    }
+
+}

@@ -1,0 +1,12 @@
+using KeyPortal.Core.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Portal.Pages;
+
+[AllowAnonymous]
+public sealed class IndexModel(IOptions<PublicUrlOptions> urls) : PageModel
+{
+    public PublicUrlOptions Urls { get; } = urls.Value;
+}

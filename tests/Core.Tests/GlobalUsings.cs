@@ -1,0 +1,10 @@
+global using KeyPortal.Core.Auditing;
+global using KeyPortal.Core.Errors;
+global using KeyPortal.Core.Memberships;
+global using KeyPortal.Core.Organizations;
+global using KeyPortal.Core.Persistence;
+global using KeyPortal.Core.Tests.Support;
+global using KeyPortal.Core.Users;
+global using KeyPortal.TestSupport;
+global using Microsoft.EntityFrameworkCore;
+global using Microsoft.Extensions.Time.Testing;

@@ -1,0 +1,28 @@
+namespace KeyPortal.Core.Tests.Support;
+
+/// <summary>
+/// One migrated database shared by the tests of one class (they run one after another, so a
+/// before/after snapshot sees only the test's own writes). Each provider has its own fixture
+/// type so an abstract suite can run unchanged against both.
+/// </summary>
+public abstract class DatabaseFixture(DatabaseProvider provider) : IAsyncLifetime
+{
+    private TestDatabase? _database;
+
+    public TestDatabase Database => _database ?? throw new InvalidOperationException("The test database has not been created yet.");
+
+    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(provider);
+
+    public async Task DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteDatabaseFixture() : DatabaseFixture(DatabaseProvider.Sqlite);
+
+/// <summary>Needs <c>KEYPORTAL_TEST_POSTGRES</c>; without it every test of the class fails with that message.</summary>
+public sealed class PostgresDatabaseFixture() : DatabaseFixture(DatabaseProvider.Postgres);
