@@ -1,0 +1,9 @@
+using KeyPortal.TestSupport;
+
+namespace KeyPortal.Admin.Tests.Hosting;
+
+public sealed class AdminHostingTests(PortalAppFactory<Program> factory)
+    : AppHostingTests<Program>(factory), IClassFixture<PortalAppFactory<Program>>
+{
+    protected override string HomePageHeading => "Operator console";
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Hosting;
+using Xunit;
+
+namespace KeyPortal.TestSupport;
+
+/// <summary>
+/// What every app must do as a web host, run against each of IdP, Portal and Admin by a
+/// one-line subclass in that app's test project.
+/// </summary>
+public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> factory)
+    where TProgram : class
+{
+    protected PortalAppFactory<TProgram> Factory { get; } = factory;
+
+    /// <summary>A word the app's home page must show.</summary>
+    protected abstract string HomePageHeading { get; }
+
+    [Fact]
+    public async Task Live_answers_healthy_without_touching_dependencies()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", json.RootElement.GetProperty("status").GetString());
+        Assert.Empty(json.RootElement.GetProperty("checks").EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Ready_checks_the_database()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", json.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Ready_is_unhealthy_when_the_database_is_not_migrated()
+    {
+        var emptyDatabase = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(emptyDatabase)!);
+        await using var unmigrated = Factory.WithWebHostBuilder(builder =>
+            builder.UseSetting("Database:ConnectionString", $"Data Source={emptyDatabase};Pooling=False"));
+        try
+        {
+            using var client = unmigrated.CreateClient();
+            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Contains("Unhealthy", body, StringComparison.Ordinal);
+            Assert.DoesNotContain(emptyDatabase, body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            File.Delete(emptyDatabase);
+        }
+    }
+
+    [Fact]
+    public async Task Home_page_uses_the_shared_layout_and_stylesheet()
+    {
+        using var client = Factory.CreateClient();
+        var html = await client.GetStringAsync(new Uri("/", UriKind.Relative));
+
+        Assert.Contains(HomePageHeading, html, StringComparison.Ordinal);
+        Assert.Contains("class=\"site-header\"", html, StringComparison.Ordinal);
+        Assert.Contains("/_content/KeyPortal.Ui/css/site.css", html, StringComparison.Ordinal);
+
+        using var css = await client.GetAsync(new Uri("/_content/KeyPortal.Ui/css/site.css", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, css.StatusCode);
+        Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Unknown_page_gets_the_product_error_page_with_404()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/no/such/page", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Page not found", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"site-header\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Responses_carry_security_headers()
+    {
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+}
