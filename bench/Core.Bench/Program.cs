@@ -1,0 +1,154 @@
+// Measures the domain's database paths on SQLite and PostgreSQL side by side:
+//   1. the live permission check every authorized request makes (one indexed query),
+//      in an organization with many members;
+//   2. adding members (one transaction each, organization lock + audit);
+//   3. role changes racing on one organization (serialized by the organization lock).
+// Usage: dotnet run -c Release -- [members=100000] [postgres connection string]
+using System.Diagnostics;
+using System.Security.Claims;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.TestSupport;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+var members = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+Console.WriteLine($"members per organization: {members:N0}; cores: {Environment.ProcessorCount}");
+Console.WriteLine($"{"measure",-44} {"SQLite",14} {"PostgreSQL",14}");
+
+var results = new Dictionary<DatabaseProvider, Dictionary<string, string>>();
+foreach (var provider in new[] { DatabaseProvider.Sqlite, DatabaseProvider.Postgres })
+{
+    await using var database = await TestDatabase.CreateAsync(provider);
+    results[provider] = await Bench.RunAsync(database, members);
+}
+
+foreach (var key in results[DatabaseProvider.Sqlite].Keys)
+{
+    Console.WriteLine($"{key,-44} {results[DatabaseProvider.Sqlite][key],14} {results[DatabaseProvider.Postgres][key],14}");
+}
+
+internal static class Bench
+{
+    public static async Task<Dictionary<string, string>> RunAsync(TestDatabase database, int members)
+    {
+        var measures = new Dictionary<string, string>();
+        var clock = TimeProvider.System;
+        var normalizer = new UpperInvariantLookupNormalizer();
+
+        Guid organizationId;
+        Guid probeUser;
+        await using (var db = database.CreateContext())
+        {
+            var organizations = new OrganizationService(db, new AuditTrail(db, clock), clock);
+            var organization = await organizations.CreateAsync(AuditActor.System, "Bench", "bench", OrganizationKind.Customer);
+            organizationId = organization.Id;
+        }
+
+        // Bulk load: the members exist before measuring, as in a large customer.
+        var load = Stopwatch.StartNew();
+        const int batch = 5_000;
+        for (var offset = 0; offset < members; offset += batch)
+        {
+            await using var db = database.CreateContext();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            var organization = await db.Organizations.SingleAsync(o => o.Id == organizationId);
+            for (var i = offset; i < Math.Min(members, offset + batch); i++)
+            {
+                var email = $"member{i:D7}@bench.example";
+                var user = User.Create(email, normalizer.NormalizeEmail(email), UserState.Pending, clock.GetUtcNow());
+                user.TransitionTo(UserState.Active, clock.GetUtcNow());
+                db.Users.Add(user);
+                var role = (i % 10) switch { 0 => OrganizationRole.Owner, < 4 => OrganizationRole.Admin, _ => OrganizationRole.Auditor };
+                db.Add(Membership.Create(organization, user, new MemberRoles(role, ChannelRoles.None), clock.GetUtcNow()));
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        load.Stop();
+        measures["bulk load (members/s)"] = $"{members / load.Elapsed.TotalSeconds:N0}";
+
+        await using (var db = database.CreateContext())
+        {
+            probeUser = await db.Memberships.Where(m => m.OrganizationId == organizationId).OrderBy(m => m.Id).Skip(members / 2).Select(m => m.UserId).FirstAsync();
+        }
+
+        // 1. The permission check as the apps run it: a scoped handler over a fresh context per request.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddScoped<PortalDbContext>(_ => database.CreateContext());
+        services.AddAuthorizationCore();
+        services.AddPermissionPolicies();
+        await using var provider = services.BuildServiceProvider();
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", probeUser.ToString())], "bench"));
+        var resource = new OrganizationResource(organizationId);
+        var policy = PermissionRequirement.PolicyName(Permission.ViewMembers);
+        for (var i = 0; i < 200; i++)
+        {
+            await CheckAsync(provider, principal, resource, policy);
+        }
+
+        var latencies = new List<double>();
+        for (var i = 0; i < 3_000; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await CheckAsync(provider, principal, resource, policy);
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+
+        latencies.Sort();
+        measures["permission check p50 (µs)"] = $"{latencies[latencies.Count / 2]:N0}";
+        measures["permission check p99 (µs)"] = $"{latencies[(int)(latencies.Count * 0.99)]:N0}";
+
+        // 2. Adding members, one transaction each.
+        const int adds = 300;
+        var addWatch = Stopwatch.StartNew();
+        for (var i = 0; i < adds; i++)
+        {
+            await using var db = database.CreateContext();
+            var service = new MembershipService(db, new AuditTrail(db, clock), clock, normalizer);
+            await service.AddMemberAsync(AuditActor.System, organizationId, $"added{i}@bench.example", MemberRoles.Auditor);
+        }
+
+        addWatch.Stop();
+        measures["add member (ops/s, sequential)"] = $"{adds / addWatch.Elapsed.TotalSeconds:N0}";
+
+        // 3. Role changes from 8 concurrent writers on one organization.
+        List<Guid> targets;
+        await using (var db = database.CreateContext())
+        {
+            targets = await db.Memberships.Where(m => m.OrganizationId == organizationId && m.OrganizationRole == OrganizationRole.Auditor)
+                .OrderBy(m => m.Id).Take(400).Select(m => m.UserId).ToListAsync();
+        }
+
+        var raceWatch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (userId, ct) =>
+        {
+            await using var db = database.CreateContext();
+            var service = new MembershipService(db, new AuditTrail(db, clock), clock, normalizer);
+            await service.ChangeRolesAsync(AuditActor.System, organizationId, userId, MemberRoles.Admin, ct);
+        });
+        raceWatch.Stop();
+        measures["change roles (ops/s, 8 writers, one org)"] = $"{targets.Count / raceWatch.Elapsed.TotalSeconds:N0}";
+        return measures;
+    }
+
+    private static async Task CheckAsync(IServiceProvider provider, ClaimsPrincipal principal, OrganizationResource resource, string policy)
+    {
+        await using var scope = provider.CreateAsyncScope();
+        var authorization = scope.ServiceProvider.GetRequiredService<IAuthorizationService>();
+        var result = await authorization.AuthorizeAsync(principal, resource, policy);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("The probe member should hold the permission.");
+        }
+    }
+}
