@@ -35,9 +35,9 @@ public abstract class DatabaseTests(DatabaseFixture fixture)
     {
         await using var scope = OpenScope();
         var added = await scope.Memberships.AddMemberAsync(Actors.Operator, organizationId, email ?? Unique.Email(), roles);
-        if (added.User.State != state)
+        foreach (var step in PathBetween(added.User.State, state))
         {
-            await scope.Accounts.ChangeStateAsync(Actors.Operator, added.User.Id, _ => state, "test arrangement");
+            await scope.Accounts.ChangeStateAsync(Actors.Operator, added.User.Id, _ => step, "test arrangement");
         }
 
         return added.User;
@@ -105,10 +105,88 @@ public abstract class DatabaseTests(DatabaseFixture fixture)
         return error;
     }
 
+    /// <summary>
+    /// Runs each operation in a task of its own, on a context and connection of its own, and
+    /// releases them at the same instant once all are connected, so their transactions overlap
+    /// as two browsers' requests would. A rule's refusal is returned, any other failure thrown.
+    /// </summary>
+    protected async Task<Outcome<T>[]> RunTogetherAsync<T>(params Func<CoreScope, Task<T>>[] operations)
+    {
+        var connected = 0;
+        var allConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tasks = operations.Select(operation => Task.Run(async () =>
+        {
+            await using var scope = OpenScope();
+            try
+            {
+                await scope.Db.Database.OpenConnectionAsync();
+            }
+            finally
+            {
+                if (Interlocked.Increment(ref connected) == operations.Length)
+                {
+                    allConnected.SetResult();
+                }
+            }
+
+            await go.Task;
+            try
+            {
+                return new Outcome<T>(await operation(scope), null);
+            }
+            catch (DomainException refused)
+            {
+                return new Outcome<T>(default, refused.Error);
+            }
+        })).ToArray();
+
+        await allConnected.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        go.SetResult();
+        return await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    protected Task<Outcome<bool>[]> RunTogetherAsync(params Func<CoreScope, Task>[] operations) =>
+        RunTogetherAsync(operations.Select(operation => (Func<CoreScope, Task<bool>>)(async scope =>
+        {
+            await operation(scope);
+            return true;
+        })).ToArray());
+
+    /// <summary>The shortest chain of allowed moves from one state to another (breadth-first over the state machine).</summary>
+    private static List<UserState> PathBetween(UserState from, UserState to)
+    {
+        var previous = new Dictionary<UserState, UserState> { [from] = from };
+        var queue = new Queue<UserState>([from]);
+        while (queue.Count > 0 && !previous.ContainsKey(to))
+        {
+            var state = queue.Dequeue();
+            foreach (var next in UserStateMachine.TargetsOf(state).Where(next => !previous.ContainsKey(next)))
+            {
+                previous[next] = state;
+                queue.Enqueue(next);
+            }
+        }
+
+        var path = new List<UserState>();
+        for (var state = to; state != from; state = previous[state])
+        {
+            path.Insert(0, state);
+        }
+
+        return path;
+    }
+
     protected static string DetailOf(AuditEntry entry, string property)
     {
         using var details = JsonDocument.Parse(entry.Details);
         return details.RootElement.GetProperty(property).GetString()
             ?? throw new InvalidOperationException($"Audit detail '{property}' is null in {entry.Details}.");
     }
+}
+
+/// <summary>What one of several concurrent operations came to: a value, or a rule's refusal.</summary>
+public sealed record Outcome<T>(T? Value, DomainError? Refusal)
+{
+    public bool Succeeded => Refusal is null;
 }

@@ -1,0 +1,81 @@
+namespace KeyPortal.Core.Tests.Users;
+
+public abstract class UserAccountServiceTests(DatabaseFixture fixture) : DatabaseTests(fixture)
+{
+    [Theory]
+    [InlineData(UserState.Pending)]
+    [InlineData(UserState.ActiveDemo)]
+    [InlineData(UserState.Active)]
+    [InlineData(UserState.Reset)]
+    public async Task SuspendThenLift_RestoresTheEarlierStateAndKeepsMemberships(UserState earlier)
+    {
+        var (organization, _) = await GivenOrganizationWithOwnerAsync();
+        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin, earlier);
+        var auditBefore = await LastAuditIdAsync();
+
+        await using (var scope = OpenScope())
+        {
+            await scope.Accounts.SuspendAsync(Actors.Operator, member.Id, "compromised laptop");
+        }
+
+        var suspended = await LoadUserAsync(member.Id);
+        Assert.Equal(UserState.Suspended, suspended.State);
+        Assert.Equal(earlier, suspended.StateBeforeSuspension);
+        Assert.NotEqual(member.SecurityStamp, suspended.SecurityStamp);
+        Assert.NotNull(await LoadMembershipAsync(organization.Id, member.Id));
+
+        await using (var scope = OpenScope())
+        {
+            await scope.Accounts.LiftSuspensionAsync(Actors.Operator, member.Id);
+        }
+
+        var lifted = await LoadUserAsync(member.Id);
+        Assert.Equal(earlier, lifted.State);
+        Assert.Null(lifted.StateBeforeSuspension);
+        Assert.Equal(MemberRoles.Admin, (await LoadMembershipAsync(organization.Id, member.Id))?.Roles);
+
+        var entries = await AuditAboutAsync(member.Id, auditBefore);
+        Assert.Equal(new[] { AuditActions.UserStateChanged, AuditActions.UserStateChanged }, entries.Select(e => e.Action));
+        Assert.All(entries, e => Assert.Equal(Actors.Operator.UserId, e.ActorUserId));
+        Assert.Equal("compromised laptop", DetailOf(entries[0], "reason"));
+        Assert.Equal(nameof(UserState.Suspended), DetailOf(entries[1], "from"));
+        Assert.Equal(earlier.ToString(), DetailOf(entries[1], "to"));
+    }
+
+    [Fact]
+    public async Task ChangeState_UnknownUser_IsRefused()
+    {
+        await using var scope = OpenScope();
+
+        await AssertRefusedAndUnchangedAsync("user.not_found",
+            () => scope.Accounts.ChangeStateAsync(Actors.Operator, Guid.NewGuid(), _ => UserState.Active, "activation"));
+    }
+
+    [Fact]
+    public async Task ChangeState_IllegalMove_IsRefusedAndNotAudited()
+    {
+        var (organization, _) = await GivenOrganizationWithOwnerAsync();
+        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Active);
+        await using var scope = OpenScope();
+
+        await AssertRefusedAndUnchangedAsync("user.illegal_transition",
+            () => scope.Accounts.ChangeStateAsync(Actors.Operator, member.Id, _ => UserState.Pending, "re-invite"));
+    }
+
+    [Fact]
+    public async Task Suspend_AlreadySuspended_IsRefused()
+    {
+        var (organization, _) = await GivenOrganizationWithOwnerAsync();
+        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Suspended);
+        await using var scope = OpenScope();
+
+        await AssertRefusedAndUnchangedAsync("user.illegal_transition",
+            () => scope.Accounts.SuspendAsync(Actors.Operator, member.Id, "again"));
+    }
+}
+
+public sealed class UserAccountServiceTestsOnSqlite(SqliteDatabaseFixture fixture)
+    : UserAccountServiceTests(fixture), IClassFixture<SqliteDatabaseFixture>;
+
+public sealed class UserAccountServiceTestsOnPostgres(PostgresDatabaseFixture fixture)
+    : UserAccountServiceTests(fixture), IClassFixture<PostgresDatabaseFixture>;
