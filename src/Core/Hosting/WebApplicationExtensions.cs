@@ -22,6 +22,7 @@ public static class WebApplicationExtensions
         builder.Services.AddPortalTelemetry(builder.Configuration, applicationName);
         builder.Services.AddPortalHealthChecks();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddRazorPages();
         builder.Services.AddDataProtection()
             .SetApplicationName(applicationName)
@@ -33,9 +34,10 @@ public static class WebApplicationExtensions
     public static WebApplication UsePortalWebDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Refusals become problem details; anything else the error page, never a stack trace.
+        app.UseExceptionHandler("/error");
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler("/error");
             app.UseHsts();
         }
 

@@ -38,7 +38,7 @@ public sealed partial class Organization
     {
         name = name?.Trim() ?? "";
         slug = slug?.Trim() ?? "";
-        if (name.Length is 0 or > MaxNameLength)
+        if (name.Length is 0 or > MaxNameLength || name.Any(char.IsControl))
         {
             throw new DomainException(DomainErrors.OrganizationNameInvalid);
         }
@@ -57,7 +57,8 @@ public sealed partial class Organization
         return new Organization { Id = Guid.CreateVersion7(now), Name = name, Slug = slug, Kind = kind, CreatedAt = now };
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$", RegexOptions.CultureInvariant)]
+    // Hyphens only between letters or digits: "acme-eu", not "acme-" or "acme--eu".
+    [GeneratedRegex("^(?=.{2,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
     private static partial Regex SlugPattern();
 }
 

@@ -28,6 +28,13 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
                 ?? throw new DomainException(DomainErrors.UserNotFound);
             var from = user.State;
             var to = target(user);
+            if (to == UserState.Deactivated)
+            {
+                // Deactivated means "removed from all organizations": only removing the last
+                // membership (MembershipService, under the at-least-one-Owner rule) leads there.
+                throw new DomainException(DomainErrors.IllegalTransition(from, to));
+            }
+
             user.TransitionTo(to, clock.GetUtcNow());
             audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
             return true;

@@ -8,7 +8,7 @@ public sealed class OrganizationTests
         ["ab", "acme", "acme-de", "acme-2026", "9lives", new string('a', 63)];
 
     public static TheoryData<string?> InvalidSlugs() =>
-        [null, "", " ", "a", "-acme", "Acme", "ACME", "acme_de", "acme de", "acme.de", "acme/de", "ac\u00e9me", new string('a', 64)];
+        [null, "", " ", "a", "-acme", "Acme", "ACME", "acme_de", "acme de", "acme.de", "acme/de", "ac\u00e9me", new string('a', 64), "acme-", "acme--de", "a-"];
 
     public static TheoryData<OrganizationKind> ValidKinds() =>
     [
@@ -48,7 +48,9 @@ public sealed class OrganizationTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
-    public void Create_EmptyName_IsRefused(string? name)
+    [InlineData("Acme\r\nBcc: x@example.com")]
+    [InlineData("Acme\u0000")]
+    public void Create_EmptyOrControlCharacterName_IsRefused(string? name)
     {
         DomainAssert.Refused("organization.name_invalid", () => Organization.Create(name!, "acme", OrganizationKind.Customer, TestClock.Start));
     }

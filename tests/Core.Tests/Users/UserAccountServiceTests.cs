@@ -63,6 +63,17 @@ public abstract class UserAccountServiceTests(DatabaseFixture fixture) : Databas
     }
 
     [Fact]
+    public async Task ChangeState_ToDeactivated_IsRefusedBecauseOnlyRemovalDeactivates()
+    {
+        var (organization, owner) = await GivenOrganizationWithOwnerAsync();
+        await using var scope = OpenScope();
+
+        await AssertRefusedAndUnchangedAsync("user.illegal_transition",
+            () => scope.Accounts.ChangeStateAsync(Actors.Operator, owner.Id, _ => UserState.Deactivated, "leaving"));
+        Assert.Equal(1, await CountOwnersAsync(organization.Id));
+    }
+
+    [Fact]
     public async Task Suspend_AlreadySuspended_IsRefused()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace KeyPortal.Core.Hosting;
+
+/// <summary>
+/// Turns a rule's refusal that escaped a handler into RFC 7807 problem details carrying the
+/// stable error code, instead of a 500. Pages catch refusals themselves to show them in the form.
+/// </summary>
+public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public static int StatusCodeOf(DomainError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
+            DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
+            DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+            _ => StatusCodes.Status400BadRequest,
+        };
+    }
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is not DomainException refused)
+        {
+            return false;
+        }
+
+        var status = StatusCodeOf(refused.Error);
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Title = refused.Error.Message,
+                Type = $"urn:keyportal:error:{refused.Error.Code}",
+                Extensions = { ["code"] = refused.Error.Code },
+            },
+        });
+    }
+}
