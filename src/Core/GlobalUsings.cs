@@ -5,3 +5,4 @@ global using KeyPortal.Core.Organizations;
 global using KeyPortal.Core.Persistence;
 global using KeyPortal.Core.Users;
 global using Microsoft.EntityFrameworkCore;
+global using KeyPortal.Core.Sessions;

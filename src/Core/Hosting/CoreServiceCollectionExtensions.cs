@@ -31,6 +31,9 @@ public static class CoreServiceCollectionExtensions
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddDefaultTokenProviders();
 
+        // OpenIddict's stores: the IdP issues from them, Portal and Admin check token entries in them.
+        services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<PortalDbContext>());
+
         services.AddScoped<AuditTrail>();
         services.AddScoped<OrganizationService>();
         services.AddScoped<MembershipService>();

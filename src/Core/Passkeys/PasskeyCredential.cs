@@ -24,6 +24,9 @@ public sealed class PasskeyCredential
     /// <summary>Comma-separated WebAuthn transports (usb, nfc, ble, internal, hybrid).</summary>
     public string? Transports { get; set; }
 
+    /// <summary>WebAuthn attestation statement format at registration ("packed", "none", ...).</summary>
+    public string AttestationFormat { get; set; } = "none";
+
     public string Name { get; set; } = "";
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,4 +1,5 @@
 using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Sessions;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace KeyPortal.Core.Persistence;
@@ -42,6 +43,7 @@ internal sealed class PasskeyCredentialConfiguration : IEntityTypeConfiguration<
         builder.Property(p => p.CredentialId).HasMaxLength(1023);
         builder.Property(p => p.Name).HasMaxLength(64);
         builder.Property(p => p.Transports).HasMaxLength(100);
+        builder.Property(p => p.AttestationFormat).HasMaxLength(32);
     }
 }
 
@@ -55,5 +57,28 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(a => a.ClientAddress).HasMaxLength(64);
         builder.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
         builder.HasIndex(a => new { a.TargetUserId, a.OccurredAt });
+    }
+}
+
+internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSession>
+{
+    public void Configure(EntityTypeBuilder<UserSession> builder)
+    {
+        builder.ToTable("user_sessions");
+        builder.HasIndex(s => s.UserId);
+        builder.Property(s => s.AuthenticationMethods).HasMaxLength(64);
+        builder.Property(s => s.EndReason).HasMaxLength(64);
+        builder.Property(s => s.ClientAddress).HasMaxLength(64);
+        builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class WebAuthnCeremonyConfiguration : IEntityTypeConfiguration<WebAuthnCeremony>
+{
+    public void Configure(EntityTypeBuilder<WebAuthnCeremony> builder)
+    {
+        builder.ToTable("webauthn_ceremonies");
+        builder.Property(c => c.Kind).HasConversion<string>().HasMaxLength(16);
+        builder.HasIndex(c => c.ExpiresAt);
     }
 }

@@ -1,4 +1,5 @@
 using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Sessions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -20,6 +21,10 @@ public abstract class PortalDbContext(DbContextOptions options)
     public DbSet<PasskeyCredential> PasskeyCredentials => Set<PasskeyCredential>();
 
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
+
+    public DbSet<WebAuthnCeremony> WebAuthnCeremonies => Set<WebAuthnCeremony>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -50,6 +55,9 @@ public abstract class PortalDbContext(DbContextOptions options)
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+        // OpenIddict's applications, authorizations, scopes and tokens, in the same database,
+        // so revocation and refresh-token reuse detection are visible to every instance.
+        builder.UseOpenIddict();
 
         builder.Entity<User>(user =>
         {
