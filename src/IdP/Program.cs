@@ -1,7 +1,12 @@
 using KeyPortal.Core.Hosting;
+using KeyPortal.IdP.Connect;
+using KeyPortal.IdP.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalWebDefaults("KeyPortal.IdP");
+builder.AddSignIn();
+builder.AddIdentityProviderServer();
+builder.Services.AddScoped<PasswordSignIn>();
 
 var app = builder.Build();
 if (await app.RunDatabaseTasksAsync(args))
@@ -10,8 +15,14 @@ if (await app.RunDatabaseTasksAsync(args))
 }
 
 app.UsePortalWebDefaults();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
 app.MapRazorPages();
 app.MapPortalHealth();
+app.MapConnectEndpoints();
+app.MapPasskeyEndpoints();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -20,7 +20,7 @@ public class PortalAppFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyn
 
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"mail-{Guid.NewGuid():N}");
 
-    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(Provider);
+    public virtual async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(Provider);
 
     async Task IAsyncLifetime.DisposeAsync()
     {

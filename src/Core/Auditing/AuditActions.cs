@@ -6,7 +6,13 @@ public static class AuditActions
     public const string OrganizationCreated = "organization.created";
     public const string UserCreated = "user.created";
     public const string UserStateChanged = "user.state_changed";
+    public const string PasskeyRegistered = "passkey.registered";
+    public const string PasskeySignCountRegressed = "passkey.sign_count_regressed";
+    public const string PasswordRemoved = "credential.password_removed";
     public const string MemberAdded = "member.added";
     public const string MemberRemoved = "member.removed";
     public const string MemberRolesChanged = "member.roles_changed";
+    public const string SignInSucceeded = "signin.succeeded";
+    public const string SignInFailed = "signin.failed";
+    public const string SignedOut = "signin.signed_out";
 }

@@ -42,6 +42,8 @@ public sealed class User : IdentityUser<Guid>
             Email = email,
             NormalizedEmail = normalizedEmail,
             EmailConfirmed = false,
+            // Repeated wrong passwords lock the legacy password sign-in (Identity lockout).
+            LockoutEnabled = true,
             SecurityStamp = NewStamp(),
             ConcurrencyStamp = NewStamp(),
             State = initialState,

@@ -1,0 +1,93 @@
+using KeyPortal.Core.Persistence;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace KeyPortal.IdP.Connect;
+
+/// <summary>
+/// Creates or updates the configured clients at start-up, so redirect URIs and secrets always
+/// match configuration (exact redirect URIs only; no wildcards).
+/// </summary>
+internal sealed partial class ClientRegistrations(
+    IServiceProvider services, IOptions<IdentityProviderOptions> options, ILogger<ClientRegistrations> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        if (!await DatabaseMigrator.IsReadyAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), cancellationToken))
+        {
+            // Start anyway so /health/ready can say what is wrong; run "migrate", then restart.
+            LogDatabaseNotReady(logger);
+            return;
+        }
+
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        foreach (var client in options.Value.Clients)
+        {
+            var descriptor = Describe(client);
+            var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
+            if (existing is null)
+            {
+                await applications.CreateAsync(descriptor, cancellationToken);
+            }
+            else
+            {
+                await applications.UpdateAsync(existing, descriptor, cancellationToken);
+            }
+
+            LogRegistered(logger, client.ClientId);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    internal static OpenIddictApplicationDescriptor Describe(ClientOptions client)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            ClientSecret = client.ClientSecret,
+            ClientType = string.IsNullOrEmpty(client.ClientSecret) ? ClientTypes.Public : ClientTypes.Confidential,
+            ConsentType = ConsentTypes.Implicit,
+            DisplayName = string.IsNullOrEmpty(client.DisplayName) ? client.ClientId : client.DisplayName,
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        descriptor.RedirectUris.UnionWith(client.RedirectUris);
+        descriptor.PostLogoutRedirectUris.UnionWith(client.PostLogoutRedirectUris);
+        descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.Endpoints.Revocation, Permissions.Endpoints.Introspection]);
+        foreach (var grant in client.GrantTypes)
+        {
+            switch (grant)
+            {
+                case GrantTypes.AuthorizationCode:
+                    descriptor.Permissions.UnionWith([
+                        Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession,
+                        Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code]);
+                    break;
+                case GrantTypes.RefreshToken:
+                    descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+                    break;
+                case GrantTypes.ClientCredentials:
+                    descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Client {client.ClientId}: unsupported grant type '{grant}'.");
+            }
+        }
+
+        foreach (var scope in client.Scopes)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        }
+
+        descriptor.Permissions.Add(Permissions.Prefixes.Resource + ServerSetup.ApiResource);
+        return descriptor;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database is not migrated: OIDC clients were not registered. Run the migrate command, then restart.")]
+    private static partial void LogDatabaseNotReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} registered")]
+    private static partial void LogRegistered(ILogger logger, string clientId);
+}

@@ -1,0 +1,234 @@
+using System.Security.Claims;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.IdP.Sessions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace KeyPortal.IdP.Connect;
+
+/// <summary>
+/// OpenIddict's passthrough endpoints. OpenIddict has already validated each request (client,
+/// redirect URI, PKCE, scopes) before these run; they decide who the user is and what the tokens say.
+/// </summary>
+internal static class ConnectEndpoints
+{
+    /// <summary>Private claim carrying the security stamp inside codes and refresh tokens (never in issued tokens).</summary>
+    private const string StampClaim = "ks:stamp";
+
+    /// <summary>OpenID Connect Front-Channel/Back-Channel Logout <c>sid</c>: the IdP session.</summary>
+    private const string SessionIdClaim = "sid";
+
+    public static IEndpointRouteBuilder MapConnectEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var connect = endpoints.MapGroup("/connect").AllowAnonymous().DisableAntiforgery().WithTags("OpenID Connect");
+        connect.MapMethods("/authorize", ["GET", "POST"], AuthorizeAsync).WithName("Authorize");
+        connect.MapPost("/token", TokenAsync).WithName("Token");
+        connect.MapMethods("/userinfo", ["GET", "POST"], UserInfoAsync).WithName("UserInfo");
+        connect.MapMethods("/endsession", ["GET", "POST"], EndSessionAsync).WithName("EndSession");
+        return endpoints;
+    }
+
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, PortalDbContext db)
+    {
+        if (ProtocolError(http) is { } error)
+        {
+            return error;
+        }
+
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("No OpenID Connect request.");
+        var session = await http.AuthenticateAsync(SessionClaims.Scheme);
+        var maxAgeExceeded = request.MaxAge is { } maxAge && session.Principal is { } p
+            && long.TryParse(p.FindFirstValue(SessionClaims.AuthenticationTime), out var authTime)
+            && DateTimeOffset.UtcNow.ToUnixTimeSeconds() - authTime > maxAge;
+        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || maxAgeExceeded)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            // Back to this request once signed in, without prompt=login (else a loop).
+            var parameters = http.Request.HasFormContentType ? http.Request.Form.ToList() : http.Request.Query.ToList();
+            parameters.RemoveAll(parameter => parameter.Key is Parameters.Prompt or Parameters.MaxAge);
+            if (session.Succeeded)
+            {
+                await http.SignOutAsync(SessionClaims.Scheme);
+            }
+
+            var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
+            return Results.Redirect($"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        var principal = session.Principal!;
+        if (principal.HasClaim(SessionClaims.PasskeyRequired, "true"))
+        {
+            // Password after the cut-off: good for creating a passkey, not for signing in to apps.
+            var returnUrl = http.Request.PathBase + http.Request.Path + http.Request.QueryString;
+            return Results.Redirect($"/signin/create-passkey?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        var userId = Guid.Parse(principal.FindFirstValue(SessionClaims.Subject)!);
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
+        var identity = CreateIdentity(user, principal.FindAll(SessionClaims.AuthenticationMethod).Select(c => c.Value),
+            principal.FindFirstValue(SessionClaims.SessionId)!);
+        identity.SetScopes(request.GetScopes());
+        identity.SetResources(ServerSetup.ApiResource);
+        identity.SetDestinations(Destinations);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db)
+    {
+        if (http.GetOpenIddictServerResponse() is { Error: { Length: > 0 } error } response)
+        {
+            // RFC 6749 §5.2 error response.
+            return Results.Json(new Dictionary<string, string?> { ["error"] = error, ["error_description"] = response.ErrorDescription },
+                statusCode: error == Errors.InvalidClient ? StatusCodes.Status401Unauthorized : StatusCodes.Status400BadRequest);
+        }
+
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("No OpenID Connect request.");
+        if (request.IsClientCredentialsGrantType())
+        {
+            // RFC 9068 §2.2: for a client acting on its own behalf, sub is the client id.
+            var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+            identity.SetClaim(Claims.Subject, request.ClientId!);
+            identity.SetScopes(request.GetScopes());
+            identity.SetResources(ServerSetup.ApiResource);
+            identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
+            return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        {
+            // OpenIddict has checked the code or refresh token (signature, expiry, not redeemed or
+            // revoked); we check that the account and its session may still have tokens.
+            var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var stored = result.Principal;
+            if (stored is null || !Guid.TryParse(stored.GetClaim(Claims.Subject), out var userId))
+            {
+                return Forbid(Errors.InvalidGrant, "The grant is no longer valid.");
+            }
+
+            var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
+            var sessionId = Guid.TryParse(stored.GetClaim(SessionIdClaim), out var sid) ? sid : Guid.Empty;
+            var sessionOpen = await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.EndedAt == null, http.RequestAborted);
+            if (user is null || !SessionService.MaySignIn(user.State) || !sessionOpen
+                || !string.Equals(user.SecurityStamp, stored.GetClaim(StampClaim), StringComparison.Ordinal))
+            {
+                return Forbid(Errors.InvalidGrant, "The grant is no longer valid.");
+            }
+
+            var identity = CreateIdentity(user, stored.GetClaims(Claims.AuthenticationMethodReference), sessionId.ToString());
+            identity.SetScopes(stored.GetScopes());
+            identity.SetResources(stored.GetResources());
+            identity.SetDestinations(Destinations);
+            return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        return Forbid(Errors.UnsupportedGrantType, "The grant type is not supported.");
+    }
+
+    private static async Task<IResult> UserInfoAsync(HttpContext http, PortalDbContext db)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        if (result.Principal is not { } principal || !Guid.TryParse(principal.GetClaim(Claims.Subject), out var userId))
+        {
+            return Challenge(Errors.InvalidToken, "The access token is not valid.");
+        }
+
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
+        if (user is null || !SessionService.MaySignIn(user.State))
+        {
+            return Challenge(Errors.InvalidToken, "The access token is not valid.");
+        }
+
+        var claims = new Dictionary<string, object?> { [Claims.Subject] = user.Id.ToString() };
+        if (principal.HasScope(Scopes.Email))
+        {
+            claims[Claims.Email] = user.Email;
+            claims[Claims.EmailVerified] = user.EmailConfirmed;
+        }
+
+        if (principal.HasScope(Scopes.Profile))
+        {
+            claims[Claims.Name] = user.Email;
+        }
+
+        return Results.Json(claims);
+    }
+
+    private static async Task<IResult> EndSessionAsync(HttpContext http, SessionService sessions)
+    {
+        if (ProtocolError(http) is { } error)
+        {
+            return error;
+        }
+
+        await sessions.EndAsync(http, "signed out");
+        // OpenIddict redirects to the validated post_logout_redirect_uri, or to our signed-out page.
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/signout/done" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    }
+
+    internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId)
+    {
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Id.ToString());
+        identity.SetClaim(Claims.Email, user.Email);
+        identity.SetClaim(Claims.Name, user.Email);
+        identity.SetClaims(Claims.AuthenticationMethodReference, [.. methods]);
+        identity.SetClaim(SessionIdClaim, sessionId);
+        identity.SetClaim(StampClaim, user.SecurityStamp);
+        return identity;
+    }
+
+    private static IEnumerable<string> Destinations(Claim claim) => claim.Type switch
+    {
+        Claims.Email when claim.Subject?.HasScope(Scopes.Email) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.Name when claim.Subject?.HasScope(Scopes.Profile) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.AuthenticationMethodReference or SessionIdClaim => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        StampClaim => [],
+        _ => [OpenIddictConstants.Destinations.AccessToken],
+    };
+
+    /// <summary>An invalid request (wrong redirect URI, missing PKCE, unknown client): shown here, never redirected.</summary>
+    private static IResult? ProtocolError(HttpContext http)
+    {
+        var response = http.GetOpenIddictServerResponse();
+        if (response is null || string.IsNullOrEmpty(response.Error))
+        {
+            return null;
+        }
+
+        // An IdP page, so a forged request never sends the browser to an unregistered address.
+        return Results.Redirect(QueryHelpers.AddQueryString("/signin/request-error", new Dictionary<string, string?>
+        {
+            ["error"] = response.Error,
+            ["description"] = response.ErrorDescription,
+        }));
+    }
+
+    private static IResult Forbid(string error, string description) =>
+        Results.Forbid(
+            new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+            }),
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    private static IResult Challenge(string error, string description) =>
+        Results.Challenge(
+            new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+            }),
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

@@ -1,0 +1,94 @@
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace KeyPortal.IdP.Connect;
+
+internal static class ServerSetup
+{
+    /// <summary>Scopes the provider knows; <see cref="ApiResource"/> is the audience of access tokens.</summary>
+    public const string ApiScope = "api";
+
+    /// <summary>RFC 9068 <c>aud</c> of access tokens: the portal's API (RFC 8707 resources are absolute URIs).</summary>
+    public const string ApiResource = "urn:keyportal:api";
+
+    /// <summary>
+    /// OpenIddict as an OpenID Connect provider: code flow with mandatory PKCE (S256 only),
+    /// refresh tokens rotated with reuse detection, client credentials, introspection,
+    /// revocation, end-session; signed, unencrypted JWT access tokens (RFC 9068).
+    /// </summary>
+    public static WebApplicationBuilder AddIdentityProviderServer(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(IdentityProviderOptions.SectionName).Get<IdentityProviderOptions>() ?? new();
+        var contentRoot = builder.Environment.ContentRootPath;
+        var isDevelopment = builder.Environment.IsDevelopment();
+        var signingKeys = SigningKeys.LoadSigningKeys(options.Signing, contentRoot, isDevelopment);
+        var encryption = SigningKeys.LoadEncryptionCertificate(options.Signing, contentRoot, isDevelopment);
+        var issuer = builder.Configuration.GetSection("PublicUrls").GetValue<Uri>("IdP") ?? new Uri("http://localhost:5000/");
+
+        builder.Services.AddOpenIddict()
+            .AddServer(server =>
+            {
+                server.SetIssuer(issuer);
+                server.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetIntrospectionEndpointUris("connect/introspect")
+                    .SetRevocationEndpointUris("connect/revoke")
+                    .SetEndSessionEndpointUris("connect/endsession");
+
+                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
+
+                // RFC 9700 §2.1.1: PKCE for every client, and only S256 ("plain" reveals the verifier).
+                server.RequireProofKeyForCodeExchange();
+                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope);
+                server.RegisterResources(ApiResource);
+                server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, "sid");
+
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+
+                // RFC 9700 §4.14.2: refresh tokens rotate; a redeemed one presented again (after a
+                // short leeway for concurrent requests) revokes every token of the grant.
+                server.SetRefreshTokenReuseLeeway(options.RefreshTokenReuseLeeway > TimeSpan.Zero ? options.RefreshTokenReuseLeeway : null);
+
+                foreach (var key in signingKeys)
+                {
+                    server.AddSigningKey(key);
+                }
+
+                server.AddEncryptionCertificate(encryption);
+
+                // Resource servers validate access tokens by signature (JWKS), so they are signed, not encrypted.
+                server.DisableAccessTokenEncryption();
+
+                var aspNetCore = server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    // Invalid requests (bad redirect_uri, missing PKCE, unknown client) reach our
+                    // handlers, which show them on an IdP page instead of redirecting anywhere.
+                    .EnableErrorPassthrough();
+                if (isDevelopment)
+                {
+                    // Plain http only for development on localhost; production requires HTTPS.
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(validation =>
+            {
+                // Order matters: UseLocalServer resets token entry validation.
+                validation.UseLocalServer();
+                validation.EnableTokenEntryValidation();
+                validation.EnableAuthorizationEntryValidation();
+                validation.UseAspNetCore();
+            });
+
+        builder.Services.AddOptions<IdentityProviderOptions>()
+            .BindConfiguration(IdentityProviderOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<ClientRegistrations>();
+        return builder;
+    }
+}

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KeyPortal.IdP;
+
+/// <summary>Settings of the identity provider. Section <c>IdentityProvider</c>.</summary>
+public sealed class IdentityProviderOptions
+{
+    public const string SectionName = "IdentityProvider";
+
+    /// <summary>
+    /// Legacy password sign-in works until this instant; afterwards a password only leads to
+    /// creating a passkey. Null (default): no cut-off yet.
+    /// </summary>
+    public DateTimeOffset? PasswordSignInCutoff { get; set; }
+
+    /// <summary>A session ends after this long without activity. Default 2 hours.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>A session ends this long after sign-in whatever the activity. Default 12 hours.</summary>
+    public TimeSpan SessionMaximumLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Access-token lifetime. Default 10 minutes (revocation is live anyway).</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a just-redeemed refresh token may be presented again (two tabs refreshing at
+    /// once). Later reuse revokes the whole grant. Default 5 seconds; zero disables the leeway.
+    /// </summary>
+    public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.FromSeconds(5);
+
+    public SigningOptions Signing { get; set; } = new();
+
+    /// <summary>The relying parties and API clients, registered (created or updated) at start-up.</summary>
+    public List<ClientOptions> Clients { get; set; } = [];
+}
+
+public sealed class SigningOptions
+{
+    /// <summary><c>RS256</c> (default) or <c>ES256</c>: the algorithm of the key that signs new tokens.</summary>
+    [RegularExpression("^(RS256|ES256)$")]
+    public string Algorithm { get; set; } = "RS256";
+
+    /// <summary>
+    /// PKCS#12 files with the signing keys. Every key is published in the JWKS (so tokens signed
+    /// by a retiring key still validate); the newest key of <see cref="Algorithm"/> signs. Empty:
+    /// development keys from <see cref="DevelopmentKeyDirectory"/> (Development only).
+    /// </summary>
+    public List<KeyFileOptions> Keys { get; set; } = [];
+
+    /// <summary>PKCS#12 file of the key that encrypts refresh tokens and codes. Empty: development key.</summary>
+    public KeyFileOptions? EncryptionKey { get; set; }
+
+    /// <summary>Where <c>certs/generate.sh</c> writes development keys. Default <c>../../certs</c> (from src/IdP).</summary>
+    public string DevelopmentKeyDirectory { get; set; } = "../../certs";
+}
+
+public sealed class KeyFileOptions
+{
+    [Required]
+    public string Path { get; set; } = "";
+
+    public string? Password { get; set; }
+}
+
+public sealed class ClientOptions
+{
+    [Required]
+    public string ClientId { get; set; } = "";
+
+    /// <summary>Set for confidential clients; stored hashed by OpenIddict.</summary>
+    public string? ClientSecret { get; set; }
+
+    public string DisplayName { get; set; } = "";
+
+    public List<Uri> RedirectUris { get; set; } = [];
+
+    public List<Uri> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>.</summary>
+    public List<string> GrantTypes { get; set; } = ["authorization_code"];
+
+    /// <summary>Extra scopes the client may request besides openid (e.g. email, profile, api).</summary>
+    public List<string> Scopes { get; set; } = ["email", "profile"];
+}

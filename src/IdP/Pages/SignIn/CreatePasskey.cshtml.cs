@@ -1,0 +1,27 @@
+using System.Security.Claims;
+using KeyPortal.IdP.Sessions;
+using KeyPortal.IdP.SignIn;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace KeyPortal.IdP.Pages.SignIn;
+
+/// <summary>The "Create passkey" interstitial; needs an IdP session (password or passkey sign-in).</summary>
+[Authorize]
+public sealed class CreatePasskeyModel : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string ReturnUrl { get; set; } = "/";
+
+    [BindProperty(SupportsGet = true)]
+    public bool Required { get; set; }
+
+    public string Email => User.FindFirstValue(SessionClaims.Email) ?? "";
+
+    public void OnGet()
+    {
+        ReturnUrl = ReturnUrls.Safe(ReturnUrl);
+        Required = Required || User.HasClaim(SessionClaims.PasskeyRequired, "true");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
+using KeyPortal.Core.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.IdP.Sessions;
+
+/// <summary>Starts and ends IdP sessions: a <see cref="UserSession"/> row plus the session cookie.</summary>
+public sealed class SessionService(
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOptions<IdentityProviderOptions> options)
+{
+    /// <summary>States in which an account may hold a session (demo mode: onboarding only).</summary>
+    public static bool MaySignIn(UserState state) => state is UserState.Active or UserState.ActiveDemo;
+
+    public async Task StartAsync(
+        HttpContext http, User user, IReadOnlyList<string> methods, Guid? passkeyId, bool passkeyRequired = false)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var now = clock.GetUtcNow();
+        var session = new UserSession
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = user.Id,
+            AuthenticationMethods = string.Join(' ', methods),
+            PasskeyCredentialId = passkeyId,
+            CreatedAt = now,
+            LastSeenAt = now,
+            AbsoluteExpiresAt = now + options.Value.SessionMaximumLifetime,
+            ClientAddress = ClientAddress.Of(http),
+        };
+        db.UserSessions.Add(session);
+        db.Users.Attach(user);
+        user.LastLoginAt = now;
+        audit.Record(AuditActor.ForUser(user, session.ClientAddress), AuditActions.SignInSucceeded, null, user.Id,
+            new { methods = session.AuthenticationMethods, session = session.Id, passkeyRequired });
+        await db.SaveChangesAsync(http.RequestAborted);
+
+        var identity = new ClaimsIdentity(SessionClaims.Scheme, SessionClaims.Email, null);
+        identity.AddClaim(new Claim(SessionClaims.Subject, user.Id.ToString()));
+        identity.AddClaim(new Claim(SessionClaims.Email, user.Email ?? ""));
+        identity.AddClaim(new Claim(SessionClaims.SessionId, session.Id.ToString()));
+        identity.AddClaim(new Claim(SessionClaims.SecurityStamp, user.SecurityStamp ?? ""));
+        identity.AddClaim(new Claim(SessionClaims.AuthenticationTime, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (var method in methods)
+        {
+            identity.AddClaim(new Claim(SessionClaims.AuthenticationMethod, method));
+        }
+
+        if (passkeyRequired)
+        {
+            identity.AddClaim(new Claim(SessionClaims.PasskeyRequired, "true"));
+        }
+
+        await http.SignInAsync(SessionClaims.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+    }
+
+    /// <summary>Ends the current session (row and cookie); audited.</summary>
+    public async Task EndAsync(HttpContext http, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var result = await http.AuthenticateAsync(SessionClaims.Scheme);
+        if (result.Principal is { } principal && Guid.TryParse(principal.FindFirstValue(SessionClaims.SessionId), out var sessionId))
+        {
+            var session = await db.UserSessions.SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
+            if (session is { EndedAt: null })
+            {
+                session.EndedAt = clock.GetUtcNow();
+                session.EndReason = reason;
+                audit.Record(new AuditActor(session.UserId, principal.FindFirstValue(SessionClaims.Email) ?? "", ClientAddress.Of(http)),
+                    AuditActions.SignedOut, null, session.UserId, new { session = session.Id, reason });
+                await db.SaveChangesAsync(http.RequestAborted);
+            }
+        }
+
+        await http.SignOutAsync(SessionClaims.Scheme);
+    }
+}
+
+internal static class ClientAddress
+{
+    public static string? Of(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+}

@@ -1,0 +1,57 @@
+using KeyPortal.Core.Persistence;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.Sessions;
+
+/// <summary>
+/// Runs on every request that carries the IdP cookie: the session must still be open and
+/// within its absolute lifetime, the user must still be allowed to sign in, and the security
+/// stamp must be unchanged. So signing out elsewhere, a reset, a suspension or a credential
+/// change ends the session on the next request, not when the cookie expires.
+/// </summary>
+internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) : CookieAuthenticationEvents
+{
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var principal = context.Principal;
+        if (principal is null
+            || !Guid.TryParse(principal.FindFirst(SessionClaims.SessionId)?.Value, out var sessionId)
+            || !Guid.TryParse(principal.FindFirst(SessionClaims.Subject)?.Value, out var userId))
+        {
+            await RejectAsync(context);
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var current = await db.UserSessions
+            .Where(s => s.Id == sessionId && s.UserId == userId)
+            .Select(s => new { Session = s, s.EndedAt, s.AbsoluteExpiresAt, User = db.Users.Where(u => u.Id == s.UserId).Select(u => new { u.State, u.SecurityStamp }).Single() })
+            .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
+        if (current is null
+            || current.EndedAt is not null
+            || current.AbsoluteExpiresAt <= now
+            || !SessionService.MaySignIn(current.User.State)
+            || !string.Equals(current.User.SecurityStamp, principal.FindFirst(SessionClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
+        {
+            await RejectAsync(context);
+            return;
+        }
+
+        if (now - current.Session.LastSeenAt > TouchInterval)
+        {
+            current.Session.LastSeenAt = now;
+            await db.SaveChangesAsync(context.HttpContext.RequestAborted);
+        }
+    }
+
+    private static async Task RejectAsync(CookieValidatePrincipalContext context)
+    {
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(SessionClaims.Scheme);
+    }
+}

@@ -1,0 +1,181 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.IdP.Sessions;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.SignIn;
+
+/// <summary>
+/// JSON endpoints behind the passkey buttons of the sign-in pages: start a ceremony (options for
+/// <c>navigator.credentials</c>), finish it. Called by our own pages only: anti-forgery checked.
+/// </summary>
+internal static class PasskeyEndpoints
+{
+    public static IEndpointRouteBuilder MapPasskeyEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/signin/passkey").WithTags("Sign-in").AddEndpointFilter(ValidateAntiforgeryAsync);
+        // Anyone may start and finish a sign-in ceremony; rate-limited per client address.
+        group.MapPost("/options", BeginSignInAsync).AllowAnonymous().RequireRateLimiting(SignInSetup.RateLimitPolicy);
+        group.MapPost("/complete", CompleteSignInAsync).AllowAnonymous().RequireRateLimiting(SignInSetup.RateLimitPolicy);
+        // Creating a passkey needs an IdP session (a password sign-in, or a passkey one).
+        group.MapPost("/register/options", BeginRegistrationAsync).RequireAuthorization();
+        group.MapPost("/register/complete", CompleteRegistrationAsync).RequireAuthorization();
+        return endpoints;
+    }
+
+    public sealed record SignInOptionsRequest(string? Email);
+
+    public sealed record CeremonyResponse(Guid CeremonyId, JsonNode Options);
+
+    public sealed record CompleteRequest(Guid CeremonyId, JsonNode Credential, string? ReturnUrl);
+
+    private static async Task<IResult> BeginSignInAsync(
+        SignInOptionsRequest body, PortalDbContext db, PasskeyService passkeys, ILookupNormalizer normalizer,
+        SignInThrottle throttle, DecoyCredentials decoys, HttpContext http)
+    {
+        User? user = null;
+        string? normalized = null;
+        if (!string.IsNullOrWhiteSpace(body.Email))
+        {
+            if (!EmailAddress.TryParse(body.Email, out var email))
+            {
+                return Failure(SignInMessages.GenericFailure);
+            }
+
+            normalized = normalizer.NormalizeEmail(email);
+            if (!throttle.TryAcquire(normalized))
+            {
+                return Failure(SignInMessages.TooManyAttempts, StatusCodes.Status429TooManyRequests);
+            }
+
+            user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, http.RequestAborted);
+        }
+
+        var hasPasskeys = user is not null && await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, http.RequestAborted);
+        var start = await passkeys.BeginAssertionAsync(hasPasskeys ? user : null, http.RequestAborted);
+        var options = JsonNode.Parse(start.OptionsJson)!;
+        if (normalized is not null && !hasPasskeys)
+        {
+            // No account (or none with a passkey): answer exactly as for one, with stable made-up
+            // credential ids, so the response does not tell whether the address has an account.
+            options["allowCredentials"] = decoys.For(normalized);
+        }
+
+        return Results.Ok(new CeremonyResponse(start.CeremonyId, options));
+    }
+
+    private static async Task<IResult> CompleteSignInAsync(
+        CompleteRequest body, PasskeyService passkeys, SessionService sessions, AuditTrail audit, PortalDbContext db, HttpContext http)
+    {
+        var actor = new AuditActor(null, "anonymous", ClientAddress.Of(http));
+        try
+        {
+            var signIn = await passkeys.CompleteAssertionAsync(actor, body.CeremonyId, body.Credential.ToJsonString(), http.RequestAborted);
+            if (!SessionService.MaySignIn(signIn.User.State))
+            {
+                await RecordFailureAsync(audit, db, actor, signIn.User.Id, $"state {signIn.User.State}", http);
+                return Failure(SignInMessages.GenericFailure);
+            }
+
+            await sessions.StartAsync(http, signIn.User, ["hwk", "mfa"], signIn.Credential.Id);
+            return Results.Ok(new { redirect = ReturnUrls.Safe(body.ReturnUrl) });
+        }
+        catch (DomainException refused)
+        {
+            await RecordFailureAsync(audit, db, actor, null, refused.Error.Code, http);
+            return Failure(SignInMessages.GenericFailure);
+        }
+    }
+
+    private static async Task<IResult> BeginRegistrationAsync(PortalDbContext db, PasskeyService passkeys, HttpContext http)
+    {
+        var user = await CurrentUserAsync(db, http);
+        var start = await passkeys.BeginRegistrationAsync(user, http.RequestAborted);
+        return Results.Ok(new CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
+    }
+
+    private static async Task<IResult> CompleteRegistrationAsync(
+        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, HttpContext http)
+    {
+        var user = await CurrentUserAsync(db, http);
+        try
+        {
+            var credential = await passkeys.CompleteRegistrationAsync(
+                AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), http.RequestAborted);
+
+            // The user proves the new key works by signing in with it before relying on it.
+            await sessions.EndAsync(http, "passkey created");
+            var next = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/signin/passkey-created", new Dictionary<string, string?>
+            {
+                ["name"] = credential.Name,
+                ["ReturnUrl"] = ReturnUrls.Safe(body.ReturnUrl),
+            });
+            return Results.Ok(new { redirect = next });
+        }
+        catch (DomainException refused)
+        {
+            // Policy refusals say why (synced passkey, not a YubiKey, firmware too old).
+            return Failure(refused.Error.Message);
+        }
+    }
+
+    private static async Task<User> CurrentUserAsync(PortalDbContext db, HttpContext http)
+    {
+        var userId = Guid.Parse(http.User.FindFirstValue(SessionClaims.Subject)!);
+        return await db.Users.SingleAsync(u => u.Id == userId, http.RequestAborted);
+    }
+
+    private static async Task RecordFailureAsync(AuditTrail audit, PortalDbContext db, AuditActor actor, Guid? userId, string reason, HttpContext http)
+    {
+        audit.Record(actor, AuditActions.SignInFailed, null, userId, new { method = "passkey", reason });
+        await db.SaveChangesAsync(http.RequestAborted);
+    }
+
+    private static IResult Failure(string message, int status = StatusCodes.Status400BadRequest) =>
+        Results.Json(new { error = message }, statusCode: status);
+
+    private static async ValueTask<object?> ValidateAntiforgeryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
+        if (!await antiforgery.IsRequestValidAsync(context.HttpContext))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The form expired. Reload the page and try again.");
+        }
+
+        return await next(context);
+    }
+}
+
+/// <summary>Stable, secret-keyed fake credential ids for addresses without passkeys.</summary>
+internal sealed class DecoyCredentials(byte[] key)
+{
+    public JsonArray For(string normalizedEmail)
+    {
+        var digest = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(normalizedEmail));
+        var count = 1 + (digest[0] & 1);
+        var array = new JsonArray();
+        for (var i = 0; i < count; i++)
+        {
+            byte[] input = [.. digest, (byte)i];
+            var id = HMACSHA256.HashData(key, input);
+            array.Add(new JsonObject
+            {
+                ["type"] = "public-key",
+                ["id"] = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(id[..16].Concat(digest[..16]).ToArray()),
+                ["transports"] = new JsonArray("usb", "nfc"),
+            });
+        }
+
+        return array;
+    }
+}

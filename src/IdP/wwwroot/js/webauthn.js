@@ -1,0 +1,69 @@
+// Passkey ceremonies of the sign-in pages: ask the server for options, let the browser talk to
+// the security key, send the result back. Uses the browser's own JSON helpers (WebAuthn L3).
+(() => {
+  "use strict";
+
+  const token = () => document.querySelector('input[name="__RequestVerificationToken"]')?.value ?? "";
+
+  const post = async (url, body) => {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "RequestVerificationToken": token() },
+      body: JSON.stringify(body),
+    });
+    let payload = {};
+    try { payload = await response.json(); } catch { /* empty body */ }
+    if (!response.ok) {
+      throw new Error(payload.error ?? payload.title ?? "Something went wrong. Try again.");
+    }
+    return payload;
+  };
+
+  const showError = (message) => {
+    const banner = document.getElementById("passkey-error");
+    if (banner) { banner.textContent = message; banner.hidden = false; }
+  };
+
+  const cancelledMessage = (error) =>
+    error?.name === "NotAllowedError"
+      ? "The security key did not answer, or the request was cancelled. Try again."
+      : error?.name === "InvalidStateError"
+        ? "This security key is already registered."
+        : (error?.message ?? "Something went wrong. Try again.");
+
+  async function signIn(email, returnUrl) {
+    const start = await post("/signin/passkey/options", { email });
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(start.options);
+    const credential = await navigator.credentials.get({ publicKey });
+    const done = await post("/signin/passkey/complete", { ceremonyId: start.ceremonyId, credential: credential.toJSON(), returnUrl });
+    window.location.assign(done.redirect);
+  }
+
+  async function register(returnUrl) {
+    const start = await post("/signin/passkey/register/options", {});
+    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(start.options);
+    const credential = await navigator.credentials.create({ publicKey });
+    const json = credential.toJSON();
+    // Only transports the server knows; older browsers report legacy names.
+    const known = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"];
+    if (json.response?.transports) { json.response.transports = json.response.transports.filter((t) => known.includes(t)); }
+    const done = await post("/signin/passkey/register/complete", { ceremonyId: start.ceremonyId, credential: json, returnUrl });
+    window.location.assign(done.redirect);
+  }
+
+  const wire = (id, action) => {
+    const button = document.getElementById(id);
+    if (!button) { return; }
+    const run = async () => {
+      button.disabled = true;
+      try { await action(button.dataset); } catch (error) { showError(cancelledMessage(error)); } finally { button.disabled = false; }
+    };
+    button.addEventListener("click", run);
+    if (button.dataset.autostart === "true") { run(); }
+  };
+
+  wire("passkey-signin", (data) => signIn(null, data.returnUrl));
+  wire("passkey-email-signin", (data) => signIn(data.email, data.returnUrl));
+  wire("create-passkey", (data) => register(data.returnUrl));
+})();
