@@ -30,6 +30,14 @@ public sealed class IdentityProviderOptions
 
     public SigningOptions Signing { get; set; } = new();
 
+    /// <summary>Sign-in attempts allowed per client address per minute. Default 60.</summary>
+    [Range(1, 1_000_000)]
+    public int SignInAttemptsPerAddressPerMinute { get; set; } = 60;
+
+    /// <summary>Sign-in attempts allowed per account (email) per 5 minutes. Default 10.</summary>
+    [Range(1, 1_000_000)]
+    public int SignInAttemptsPerAccountPer5Minutes { get; set; } = 10;
+
     /// <summary>The relying parties and API clients, registered (created or updated) at start-up.</summary>
     public List<ClientOptions> Clients { get; set; } = [];
 }

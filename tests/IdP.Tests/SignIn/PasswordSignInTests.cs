@@ -76,6 +76,21 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     }
 
     [Fact]
+    public async Task An_account_gets_ten_attempts_per_five_minutes_whether_or_not_it_exists()
+    {
+        using var browser = new OidcBrowser(factory);
+        for (var i = 0; i < 10; i++)
+        {
+            using var refused = await browser.SignInWithPasswordAsync("throttled@contoso.example", $"guess-{i}");
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        }
+
+        using var throttled = await browser.SignInWithPasswordAsync("throttled@contoso.example", "guess-10");
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Contains("Too many sign-in attempts", await throttled.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pages_post_only_with_an_antiforgery_token()
     {
         using var browser = new OidcBrowser(factory);
