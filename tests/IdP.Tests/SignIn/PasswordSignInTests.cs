@@ -151,3 +151,30 @@ public sealed class PasswordCutoffTests(IdpAfterCutoffFactory factory) : IClassF
         Assert.StartsWith("/signin/create-passkey", code.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The identity provider with a per-address limit of three sign-in posts a minute.</summary>
+public sealed class IdpWithTightAddressLimitFactory : IdpFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "3");
+    }
+}
+
+public sealed class SignInAddressLimitTests(IdpWithTightAddressLimitFactory factory) : IClassFixture<IdpWithTightAddressLimitFactory>
+{
+    [Fact]
+    public async Task One_address_is_limited_across_accounts()
+    {
+        using var browser = new OidcBrowser(factory);
+        for (var i = 0; i < 3; i++)
+        {
+            using var refused = await browser.SignInWithPasswordAsync($"person{i}@contoso.example", "guess");
+            Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        }
+
+        using var limited = await browser.SignInWithPasswordAsync("person3@contoso.example", "guess");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+    }
+}

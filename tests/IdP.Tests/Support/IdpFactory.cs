@@ -33,5 +33,7 @@ public class IdpFactory : PortalAppFactory<Program>
         builder.UseSetting("PublicUrls:IdP", Issuer);
         builder.UseSetting("Passkeys:Origins:0", "http://localhost");
         builder.UseSetting("IdentityProvider:RefreshTokenReuseLeeway", "00:00:00");
+        // Every test request comes from one address; the per-account limit is tested on its own.
+        builder.UseSetting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "100000");
     }
 }
