@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing (PostgreSQL), runs every test, and prints
+# Installs what the tests need when it is missing (PostgreSQL, Chromium), runs every test, and prints
 # the totals as one line: "N passed, N failed" (", N skipped" when any).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")" && pwd)"
@@ -8,6 +8,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 KEYPORTAL_TEST_POSTGRES="$(tests/postgres.sh start)" || { echo "Could not start PostgreSQL for the tests." >&2; exit 1; }
 export KEYPORTAL_TEST_POSTGRES
+# Browser tests (tests/EndToEnd): Debian's Chromium driven by Playwright, whose driver comes in
+# its NuGet package; Playwright must never try to download a browser of its own.
+KEYPORTAL_CHROMIUM="$(tests/chromium.sh)" || { echo "Could not install Chromium for the browser tests." >&2; exit 1; }
+export KEYPORTAL_CHROMIUM PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 RESULTS="$ROOT/TestResults"
 rm -rf "$RESULTS"

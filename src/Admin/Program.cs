@@ -1,7 +1,15 @@
+using KeyPortal.Admin.Sessions;
 using KeyPortal.Core.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalWebDefaults("KeyPortal.Admin");
+builder.AddRelyingPartyAuthentication(new RelyingParty
+{
+    ClientId = "admin",
+    CookieName = "KeyPortal.Admin",
+    PublicUrl = urls => urls.Admin,
+    Admits = OperatorAdmission.IsPlatformOperatorAsync,
+});
 
 var app = builder.Build();
 if (await app.RunDatabaseTasksAsync(args))
@@ -10,8 +18,10 @@ if (await app.RunDatabaseTasksAsync(args))
 }
 
 app.UsePortalWebDefaults();
+app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
 app.MapPortalHealth();
+app.MapRelyingPartyAccount();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

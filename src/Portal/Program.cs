@@ -1,7 +1,15 @@
 using KeyPortal.Core.Hosting;
+using KeyPortal.Portal.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalWebDefaults("KeyPortal.Portal");
+builder.AddRelyingPartyAuthentication(new RelyingParty
+{
+    ClientId = "portal",
+    CookieName = "KeyPortal.Portal",
+    PublicUrl = urls => urls.Portal,
+    Admits = PortalAdmission.IsMemberOfAnOrganizationAsync,
+});
 
 var app = builder.Build();
 if (await app.RunDatabaseTasksAsync(args))
@@ -10,8 +18,10 @@ if (await app.RunDatabaseTasksAsync(args))
 }
 
 app.UsePortalWebDefaults();
+app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
 app.MapPortalHealth();
+app.MapRelyingPartyAccount();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

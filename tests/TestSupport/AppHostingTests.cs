@@ -18,6 +18,9 @@ public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> facto
     /// <summary>A word the app's home page must show.</summary>
     protected abstract string HomePageHeading { get; }
 
+    /// <summary>The page anyone may open without signing in (the home page, unless it needs sign-in).</summary>
+    protected virtual string LandingPath => "/";
+
     [Fact]
     public async Task Live_answers_healthy_without_touching_dependencies()
     {
@@ -69,7 +72,7 @@ public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> facto
     public async Task Home_page_uses_the_shared_layout_and_stylesheet()
     {
         using var client = Factory.CreateClient();
-        var html = await client.GetStringAsync(new Uri("/", UriKind.Relative));
+        var html = await client.GetStringAsync(new Uri(LandingPath, UriKind.Relative));
 
         Assert.Contains(HomePageHeading, html, StringComparison.Ordinal);
         Assert.Contains("class=\"site-header\"", html, StringComparison.Ordinal);
@@ -96,7 +99,7 @@ public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> facto
     public async Task Responses_carry_security_headers()
     {
         using var client = Factory.CreateClient();
-        using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        using var response = await client.GetAsync(new Uri(LandingPath, UriKind.Relative));
 
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);

@@ -1,13 +1,15 @@
 using KeyPortal.Core.Hosting;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Options;
 
 namespace KeyPortal.Admin.Pages;
 
-/// <summary>Public landing page: shows no data until the operator has signed in.</summary>
-[AllowAnonymous]
-public sealed class IndexModel(IOptions<PublicUrlOptions> urls) : PageModel
+/// <summary>
+/// Home for a signed-in operator. Every page needs sign-in, and the session check admits only
+/// platform operators, so no page repeats that test.
+/// </summary>
+public sealed class IndexModel : PageModel
 {
-    public PublicUrlOptions Urls { get; } = urls.Value;
+    public string Email { get; private set; } = "";
+
+    public void OnGet() => Email = User.SignedInEmail() ?? "";
 }

@@ -1,0 +1,3 @@
+global using KeyPortal.Core.Persistence;
+global using KeyPortal.Core.Users;
+global using Microsoft.EntityFrameworkCore;

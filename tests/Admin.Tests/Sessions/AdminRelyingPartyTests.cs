@@ -1,0 +1,49 @@
+using System.Net;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
+using KeyPortal.Core.Users;
+using KeyPortal.TestSupport.RelyingParty;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeyPortal.Admin.Tests.Sessions;
+
+public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> factory)
+    : RelyingPartyTests<Program>(factory), IClassFixture<RelyingPartyAppFactory<Program>>
+{
+    protected override string ClientId => "admin";
+
+    protected override Uri AppUrl => new("http://localhost:5002/");
+
+    protected override string CookieName => "KeyPortal.Admin";
+
+    protected override string HomeHeading => "Operator console";
+
+    /// <summary>Operators are not members of customer organizations by virtue of their role.</summary>
+    protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) =>
+        Users.CreateAsync(state, member: false, isOperator: true);
+
+    /// <summary>An Owner of a customer organization: organization roles give no access to the console.</summary>
+    protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: true);
+
+    [Fact]
+    public async Task Operator_who_loses_operator_status_is_signed_out_on_the_next_request()
+    {
+        var (browser, user, session) = await SignedInAsync();
+        using (browser)
+        {
+            await using (var scope = Factory.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+                (await db.Users.SingleAsync(u => u.Id == user.Id)).IsPlatformOperator = false;
+                await db.SaveChangesAsync();
+            }
+
+            using var response = await browser.GetAsync(new Uri("/", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("http://localhost:5000/connect/authorize?", response.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+            Assert.Equal(SessionRejection.NotAdmitted, await ValidateAsync(Principal(user.Id, session.Id)));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+global using KeyPortal.EndToEnd.Harness;
+global using Microsoft.Playwright;

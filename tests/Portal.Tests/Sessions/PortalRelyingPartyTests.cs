@@ -1,0 +1,45 @@
+using System.Net;
+using KeyPortal.Core.Sessions;
+using KeyPortal.Core.Users;
+using KeyPortal.TestSupport.RelyingParty;
+
+namespace KeyPortal.Portal.Tests.Sessions;
+
+public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> factory)
+    : RelyingPartyTests<Program>(factory), IClassFixture<RelyingPartyAppFactory<Program>>
+{
+    protected override string ClientId => "portal";
+
+    protected override Uri AppUrl => new("http://localhost:5001/");
+
+    protected override string CookieName => "KeyPortal.Portal";
+
+    protected override string HomeHeading => "Customer portal";
+
+    protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) => Users.CreateAsync(state, member: true);
+
+    /// <summary>Active, with a live IdP session, but a member of no organization.</summary>
+    protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: false);
+
+    [Fact]
+    public async Task Platform_operator_without_a_membership_is_not_admitted()
+    {
+        var user = await Users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var session = await Users.StartSessionAsync(user);
+
+        Assert.Equal(SessionRejection.NotAdmitted, await ValidateAsync(Principal(user.Id, session.Id)));
+    }
+
+    [Fact]
+    public async Task Home_page_lists_the_members_organizations()
+    {
+        var (browser, user, _) = await SignedInAsync();
+        using (browser)
+        {
+            var html = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+
+            Assert.Contains("Your organizations", html, StringComparison.Ordinal);
+            Assert.Contains(WebUtility.HtmlEncode($"Organization {user.Email}"), html, StringComparison.Ordinal);
+        }
+    }
+}

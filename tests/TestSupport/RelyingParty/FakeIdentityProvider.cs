@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace KeyPortal.TestSupport.RelyingParty;
+
+/// <summary>
+/// The IdP as Portal and Admin see it over their back channel, written to the contract of
+/// <c>src/IdP</c> (discovery, JWKS, token endpoint with PKCE S256 and client secrets), so the
+/// relying parties' sign-in can be tested in process without the real IdP. Plug it in as the
+/// OpenID Connect handler's <c>BackchannelHttpHandler</c>; the test plays the browser.
+/// </summary>
+public sealed class FakeIdentityProvider : HttpMessageHandler
+{
+    private readonly RsaSecurityKey _signingKey = new(RSA.Create(2048)) { KeyId = "fake-idp-rs256" };
+    private readonly ConcurrentDictionary<string, Grant> _codes = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, string> _secrets;
+
+    public FakeIdentityProvider(Uri issuer, IReadOnlyDictionary<string, string> clientSecrets)
+    {
+        Issuer = issuer;
+        _secrets = clientSecrets;
+    }
+
+    public Uri Issuer { get; }
+
+    public Uri AuthorizationEndpoint => new(Issuer, "connect/authorize");
+
+    public Uri EndSessionEndpoint => new(Issuer, "connect/endsession");
+
+    /// <summary>Why the last refused token request was refused ("" when none was).</summary>
+    public string LastTokenError { get; private set; } = "";
+
+    /// <summary>
+    /// What the real IdP does after the user authenticated: checks the authorization request and
+    /// returns the code for the redirect URI, bound to the request's PKCE challenge and nonce.
+    /// </summary>
+    public string IssueCode(Uri authorizationRequest, IdentityClaims claims)
+    {
+        ArgumentNullException.ThrowIfNull(authorizationRequest);
+        ArgumentNullException.ThrowIfNull(claims);
+        var query = QueryHelpers.ParseQuery(authorizationRequest.Query);
+        if (query["response_type"] != "code" || query["code_challenge_method"] != "S256" || string.IsNullOrEmpty(query["code_challenge"]))
+        {
+            throw new InvalidOperationException($"Not a code + PKCE S256 request: {authorizationRequest}");
+        }
+
+        var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        _codes[code] = new Grant(query["client_id"]!, query["redirect_uri"]!, query["code_challenge"]!, query["nonce"]!, claims);
+        return code;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uri = request.RequestUri!;
+        if (request.Method == HttpMethod.Get && uri == new Uri(Issuer, ".well-known/openid-configuration"))
+        {
+            return Json(new Dictionary<string, object>
+            {
+                ["issuer"] = Issuer.AbsoluteUri,
+                ["authorization_endpoint"] = AuthorizationEndpoint.AbsoluteUri,
+                ["token_endpoint"] = new Uri(Issuer, "connect/token").AbsoluteUri,
+                ["end_session_endpoint"] = EndSessionEndpoint.AbsoluteUri,
+                ["jwks_uri"] = new Uri(Issuer, ".well-known/jwks").AbsoluteUri,
+                ["response_types_supported"] = new[] { "code" },
+                ["subject_types_supported"] = new[] { "public" },
+                ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+                ["code_challenge_methods_supported"] = new[] { "S256" },
+            });
+        }
+
+        if (request.Method == HttpMethod.Get && uri == new Uri(Issuer, ".well-known/jwks"))
+        {
+            var parameters = _signingKey.Rsa.ExportParameters(false);
+            return Json(new
+            {
+                keys = new[]
+                {
+                    new
+                    {
+                        kty = "RSA", use = "sig", alg = "RS256", kid = _signingKey.KeyId,
+                        n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent),
+                    },
+                },
+            });
+        }
+
+        if (request.Method == HttpMethod.Post && uri == new Uri(Issuer, "connect/token"))
+        {
+            var form = QueryHelpers.ParseQuery(await request.Content!.ReadAsStringAsync(cancellationToken));
+            return Token(form);
+        }
+
+        return new HttpResponseMessage(HttpStatusCode.NotFound);
+    }
+
+    private HttpResponseMessage Token(Dictionary<string, Microsoft.Extensions.Primitives.StringValues> form)
+    {
+        if (form["grant_type"] != "authorization_code")
+        {
+            return Refuse("grant_type");
+        }
+
+        // Codes are single-use, whatever happens next.
+        if (!_codes.TryRemove(form["code"].ToString(), out var grant))
+        {
+            return Refuse("code unknown or already used");
+        }
+
+        if (form["client_id"] != grant.ClientId
+            || !_secrets.TryGetValue(grant.ClientId, out var secret)
+            || form["client_secret"] != secret)
+        {
+            return Refuse("client authentication");
+        }
+
+        if (form["redirect_uri"] != grant.RedirectUri)
+        {
+            return Refuse("redirect_uri");
+        }
+
+        if (S256(form["code_verifier"].ToString()) != grant.CodeChallenge)
+        {
+            return Refuse("code_verifier");
+        }
+
+        var now = DateTime.UtcNow;
+        var idToken = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer.AbsoluteUri,
+            Audience = grant.ClientId,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(20),
+            SigningCredentials = new SigningCredentials(_signingKey, SecurityAlgorithms.RsaSha256),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = grant.Claims.Subject.ToString(),
+                ["email"] = grant.Claims.Email,
+                ["name"] = grant.Claims.Email,
+                ["amr"] = grant.Claims.AuthenticationMethods,
+                ["sid"] = grant.Claims.SessionId.ToString(),
+                ["nonce"] = grant.Nonce,
+            },
+        });
+        LastTokenError = "";
+        return Json(new { access_token = "opaque-access-token", token_type = "Bearer", expires_in = 3600, id_token = idToken });
+    }
+
+    private HttpResponseMessage Refuse(string reason)
+    {
+        LastTokenError = reason;
+        return new HttpResponseMessage(HttpStatusCode.BadRequest)
+        {
+            Content = new StringContent("""{"error":"invalid_grant"}""", Encoding.UTF8, "application/json"),
+        };
+    }
+
+    private static string S256(string verifier) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+
+    private static HttpResponseMessage Json(object body) => new(HttpStatusCode.OK)
+    {
+        Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+    };
+
+    private sealed record Grant(string ClientId, string RedirectUri, string CodeChallenge, string Nonce, IdentityClaims Claims);
+}
+
+/// <summary>What the IdP puts in the id_token for one sign-in.</summary>
+public sealed record IdentityClaims(Guid Subject, string Email, Guid SessionId, string[] AuthenticationMethods)
+{
+    public static IdentityClaims For(Guid userId, string email, Guid sessionId) => new(userId, email, sessionId, ["hwk", "user"]);
+}
