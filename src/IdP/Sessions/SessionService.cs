@@ -62,8 +62,12 @@ public sealed class SessionService(
     public async Task EndAsync(HttpContext http, string reason)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var result = await http.AuthenticateAsync(SessionClaims.Scheme);
-        if (result.Principal is { } principal && Guid.TryParse(principal.FindFirstValue(SessionClaims.SessionId), out var sessionId))
+        // The principal of this request, read before anything in it changed the security stamp
+        // (registering a passkey does), else the cookie itself.
+        var principal = http.User.Identity?.AuthenticationType == SessionClaims.Scheme
+            ? http.User
+            : (await http.AuthenticateAsync(SessionClaims.Scheme)).Principal;
+        if (principal is not null && Guid.TryParse(principal.FindFirstValue(SessionClaims.SessionId), out var sessionId))
         {
             var session = await db.UserSessions.SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
             if (session is { EndedAt: null })

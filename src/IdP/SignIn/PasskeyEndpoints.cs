@@ -132,7 +132,8 @@ internal static class PasskeyEndpoints
     private static async Task<User> CurrentUserAsync(PortalDbContext db, HttpContext http)
     {
         var userId = Guid.Parse(http.User.FindFirstValue(SessionClaims.Subject)!);
-        return await db.Users.SingleAsync(u => u.Id == userId, http.RequestAborted);
+        // Untracked: the passkey service locks and reloads the account in its own transaction.
+        return await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
     }
 
     private static async Task RecordFailureAsync(AuditTrail audit, PortalDbContext db, AuditActor actor, Guid? userId, string reason, HttpContext http)

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KeyPortal.Core.Seeding;
+using KeyPortal.Core.Users;
+using KeyPortal.IdP.Tests.Support;
+using KeyPortal.TestSupport;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace KeyPortal.IdP.Tests.SignIn;
+
+/// <summary>
+/// Passkey registration (password → passkey migration) and sign-in through the IdP's JSON
+/// endpoints, with a software authenticator answering for the browser.
+/// </summary>
+public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFactory>
+{
+    private const string Origin = "http://localhost";
+
+    [Fact]
+    public async Task A_password_user_creates_a_passkey_loses_the_password_and_signs_in_with_the_key()
+    {
+        using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        using var browser = new OidcBrowser(factory);
+        await MigrateToPasskeyAsync(browser, authenticator, "admin@contoso.example");
+
+        // Migrated: no password, the passkey stored, the password session ended.
+        var user = await LoadUserAsync("admin@contoso.example");
+        Assert.Null(user.PasswordHash);
+        Assert.False(user.TwoFactorEnabled);
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == user.Id));
+            Assert.Contains(await db.UserSessions.Where(s => s.UserId == user.Id).ToListAsync(), s => s.EndReason == "passkey created");
+            Assert.Contains(await db.AuditEntries.Where(a => a.TargetUserId == user.Id).Select(a => a.Action).ToListAsync(), a => a == "passkey.registered");
+        }
+
+        using var passwordAgain = await browser.SignInWithPasswordAsync("admin@contoso.example", DemoSeeder.DemoPassword);
+        Assert.Equal(HttpStatusCode.OK, passwordAgain.StatusCode);
+
+        // Sign in with the key through the authorization endpoint, as the Portal would.
+        var authorize = OidcBrowser.AuthorizeUrl(browser.CodeChallenge);
+        using var challenge = await browser.Http.GetAsync(new Uri(authorize, UriKind.Relative));
+        Assert.StartsWith("/signin", challenge.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var redirect = await SignInWithPasskeyAsync(browser, authenticator, "admin@contoso.example", authorize);
+        Assert.Equal(authorize, redirect);
+
+        using var code = await browser.Http.GetAsync(new Uri(authorize, UriKind.Relative));
+        var location = code.Headers.Location!.AbsoluteUri;
+        Assert.StartsWith(OidcBrowser.PortalRedirect, location, StringComparison.Ordinal);
+        var (status, tokens) = await browser.RedeemCodeAsync(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(location).Query)["code"]!);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var idToken = new JsonWebToken(tokens.GetProperty("id_token").GetString());
+        Assert.Equal(["hwk", "mfa"], idToken.GetPayloadValue<string[]>("amr"));
+        Assert.Equal(user.Id.ToString(), idToken.Subject);
+    }
+
+    [Fact]
+    public async Task A_synced_passkey_is_refused_with_the_reason()
+    {
+        using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid) { BackupEligible = true, BackedUp = true };
+        using var browser = new OidcBrowser(factory);
+        using var signedIn = await browser.SignInWithPasswordAsync("owner@northwind.example", DemoSeeder.DemoPassword);
+        var token = await TokenFromAsync(browser, signedIn.Headers.Location!.OriginalString);
+
+        var start = await PostAsync(browser, "/signin/passkey/register/options", new { }, token);
+        var attestation = authenticator.CreateAttestationJson(start.GetProperty("options").GetRawText(), Origin);
+        using var response = await PostRawAsync(browser, "/signin/passkey/register/complete",
+            new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(attestation) }, token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("synced", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+        var user = await LoadUserAsync("owner@northwind.example");
+        Assert.NotNull(user.PasswordHash);
+        Assert.Equal(UserState.ActiveDemo, user.State);
+    }
+
+    [Fact]
+    public async Task Unknown_addresses_get_options_shaped_like_real_ones_with_stable_made_up_credentials()
+    {
+        using var browser = new OidcBrowser(factory);
+        var token = await TokenFromAsync(browser, "/signin");
+
+        var first = await PostAsync(browser, "/signin/passkey/options", new { email = "no-such-person@contoso.example" }, token);
+        var second = await PostAsync(browser, "/signin/passkey/options", new { email = "no-such-person@contoso.example" }, token);
+        var real = await PostAsync(browser, "/signin/passkey/options", new { email = "owner@contoso.example" }, token);
+
+        var decoys = first.GetProperty("options").GetProperty("allowCredentials");
+        Assert.InRange(decoys.GetArrayLength(), 1, 2);
+        Assert.Equal(decoys.GetRawText(), second.GetProperty("options").GetProperty("allowCredentials").GetRawText());
+        Assert.Equal(
+            real.GetProperty("options").EnumerateObject().Select(p => p.Name).Order(),
+            first.GetProperty("options").EnumerateObject().Select(p => p.Name).Order());
+        Assert.NotEqual(first.GetProperty("options").GetProperty("challenge").GetString(), second.GetProperty("options").GetProperty("challenge").GetString());
+    }
+
+    [Fact]
+    public async Task A_suspended_user_with_a_valid_passkey_gets_the_generic_failure()
+    {
+        using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        using var browser = new OidcBrowser(factory);
+        await MigrateToPasskeyAsync(browser, authenticator, "distributor@fabrikam.example");
+        await using (var db = factory.Database.CreateContext())
+        {
+            var user = await db.Users.SingleAsync(u => u.Email == "distributor@fabrikam.example");
+            user.TransitionTo(UserState.Suspended, DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var token = await TokenFromAsync(browser, "/signin");
+        var start = await PostAsync(browser, "/signin/passkey/options", new { email = "distributor@fabrikam.example" }, token);
+        var assertion = authenticator.CreateAssertionJson(start.GetProperty("options").GetRawText(), Origin);
+        using var suspended = await PostRawAsync(browser, "/signin/passkey/complete",
+            new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion), returnUrl = "/" }, token);
+
+        var forgedStart = await PostAsync(browser, "/signin/passkey/options", new { email = "owner@contoso.example" }, token);
+        using var stranger = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        using var forged = await PostRawAsync(browser, "/signin/passkey/complete",
+            new { ceremonyId = forgedStart.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion), returnUrl = "/" }, token);
+
+        Assert.Equal(HttpStatusCode.BadRequest, suspended.StatusCode);
+        Assert.Equal(forged.StatusCode, suspended.StatusCode);
+        Assert.Equal(await forged.Content.ReadAsStringAsync(), await suspended.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Passkey_endpoints_refuse_requests_without_the_antiforgery_token()
+    {
+        using var browser = new OidcBrowser(factory);
+        await TokenFromAsync(browser, "/signin");
+        using var response = await PostRawAsync(browser, "/signin/passkey/options", new { email = "owner@contoso.example" }, token: "");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task MigrateToPasskeyAsync(OidcBrowser browser, SoftwareAuthenticator authenticator, string email)
+    {
+        using var signedIn = await browser.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword);
+        Assert.StartsWith("/signin/create-passkey", signedIn.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var token = await TokenFromAsync(browser, signedIn.Headers.Location.OriginalString);
+
+        var start = await PostAsync(browser, "/signin/passkey/register/options", new { }, token);
+        var attestation = authenticator.CreateAttestationJson(start.GetProperty("options").GetRawText(), Origin);
+        var done = await PostAsync(browser, "/signin/passkey/register/complete",
+            new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(attestation), returnUrl = "/" }, token);
+        Assert.StartsWith("/signin/passkey-created", done.GetProperty("redirect").GetString(), StringComparison.Ordinal);
+
+        // The password session is over: the user must prove the new key.
+        using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge), UriKind.Relative));
+        Assert.StartsWith("/signin", authorize.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> SignInWithPasskeyAsync(OidcBrowser browser, SoftwareAuthenticator authenticator, string email, string returnUrl)
+    {
+        var token = await TokenFromAsync(browser, "/signin");
+        var start = await PostAsync(browser, "/signin/passkey/options", new { email }, token);
+        var allowed = start.GetProperty("options").GetProperty("allowCredentials");
+        Assert.Equal(1, allowed.GetArrayLength());
+        var assertion = authenticator.CreateAssertionJson(start.GetProperty("options").GetRawText(), Origin);
+        var done = await PostAsync(browser, "/signin/passkey/complete",
+            new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion), returnUrl }, token);
+        return done.GetProperty("redirect").GetString()!;
+    }
+
+    private static async Task<string> TokenFromAsync(OidcBrowser browser, string page) =>
+        OidcBrowser.AntiforgeryToken(await browser.Http.GetStringAsync(new Uri(page, UriKind.Relative)));
+
+    private static async Task<JsonElement> PostAsync(OidcBrowser browser, string path, object body, string token)
+    {
+        using var response = await PostRawAsync(browser, path, body, token);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private static async Task<HttpResponseMessage> PostRawAsync(OidcBrowser browser, string path, object body, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) };
+        request.Headers.Add("RequestVerificationToken", token);
+        return await browser.Http.SendAsync(request);
+    }
+
+    private async Task<User> LoadUserAsync(string email)
+    {
+        await using var db = factory.Database.CreateContext();
+        return await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
+    }
+}
