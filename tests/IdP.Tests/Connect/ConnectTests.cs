@@ -257,6 +257,27 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         Assert.StartsWith("/signin", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Suspending_the_user_ends_the_IdP_session_and_the_refresh_token_at_once()
+    {
+        using var browser = new OidcBrowser(factory);
+        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync("reseller@northwind.example", DemoSeeder.DemoPassword));
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            var user = await db.Users.SingleAsync(u => u.Email == "reseller@northwind.example");
+            user.TransitionTo(Core.Users.UserState.Suspended, DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge), UriKind.Relative));
+        Assert.StartsWith("/signin", authorize.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var (status, body) = await browser.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_grant", body.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, await UserInfoStatusAsync(browser, tokens.GetProperty("access_token").GetString()!));
+    }
+
     private static async Task<HttpStatusCode> UserInfoStatusAsync(OidcBrowser browser, string accessToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/connect/userinfo", UriKind.Relative));
