@@ -139,6 +139,7 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("No access", html, StringComparison.Ordinal);
         Assert.Contains("action=\"/signout\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("href=\"/signin\"", html, StringComparison.Ordinal);
     }
 
     [Fact]
