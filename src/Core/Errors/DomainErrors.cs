@@ -47,4 +47,32 @@ public static class DomainErrors
 
     public static DomainError IllegalTransition(UserState from, UserState to) =>
         new("user.illegal_transition", $"A user in state {UserStateNames.Display(from)} cannot become {UserStateNames.Display(to)}.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError PasskeyCeremonyInvalid =
+        new("passkey.ceremony_invalid", "This security key request has expired or was already used. Please start again.");
+
+    /// <summary>Deliberately vague: the details (which check failed) go to the log, not to the person.</summary>
+    public static readonly DomainError PasskeyVerificationFailed =
+        new("passkey.verification_failed", "The security key's response could not be verified. Please try again.");
+
+    public static readonly DomainError PasskeySyncedNotAllowed =
+        new("passkey.synced_not_allowed", "This passkey is synced to a cloud account (backup eligible). Use a passkey stored on your security key.");
+
+    public static DomainError PasskeyNotAYubiKey(string minimumFirmware) =>
+        new("passkey.not_a_yubikey", $"This authenticator is not a YubiKey. The portal accepts YubiKeys with firmware {minimumFirmware} or newer.");
+
+    public static DomainError PasskeyFirmwareTooOld(string minimumFirmware) =>
+        new("passkey.firmware_too_old", $"This YubiKey's firmware is older than {minimumFirmware}. YubiKey firmware cannot be updated, so please use a newer YubiKey.");
+
+    public static readonly DomainError PasskeyAttestationUnverified =
+        new("passkey.attestation_unverified", "We could not confirm that this security key is a genuine YubiKey. If your browser asks whether to share the security key's make and model, allow it, then try again.");
+
+    public static readonly DomainError PasskeyAlreadyRegistered =
+        new("passkey.already_registered", "This security key is already registered.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError PasskeySignCountRegressed =
+        new("passkey.sign_count_regressed", "Sign-in with this security key was refused to protect your account. Use another of your security keys, or ask an Owner of your organization to reset your account.");
+
+    public static readonly DomainError PasskeyRegistrationNotAllowed =
+        new("passkey.registration_not_allowed", "This account cannot register a passkey.", DomainErrorKind.Forbidden);
 }

@@ -1,5 +1,6 @@
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Mail;
+using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Seeding;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +19,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalDatabase(configuration);
         services.AddPortalMail();
         services.AddPermissionPolicies();
+        services.AddPasskeys();
 
         // Accounts: password hashing, security stamps and TOTP keys from ASP.NET Core Identity.
         services.AddIdentityCore<User>(options =>
