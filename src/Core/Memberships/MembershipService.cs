@@ -50,6 +50,7 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             if (!hasOtherMemberships && !user.IsPlatformOperator)
             {
                 ChangeState(actor, user, UserState.Deactivated, "removed from last organization");
+                await SessionRevocation.EndAllAsync(db, user.Id, "deactivated", clock.GetUtcNow(), ct);
             }
 
             return true;

@@ -36,6 +36,10 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
             }
 
             user.TransitionTo(to, clock.GetUtcNow());
+            if (to is UserState.Reset or UserState.Suspended)
+            {
+                await SessionRevocation.EndAllAsync(db, user.Id, to == UserState.Reset ? "account reset" : "suspended", clock.GetUtcNow(), ct);
+            }
             audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
             return true;
         }, cancellationToken);

@@ -263,12 +263,17 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         using var browser = new OidcBrowser(factory);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync("reseller@northwind.example", DemoSeeder.DemoPassword));
 
+        var accessToken = tokens.GetProperty("access_token").GetString()!;
+        Assert.True((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
         await using (var db = factory.Database.CreateContext())
         {
             var user = await db.Users.SingleAsync(u => u.Email == "reseller@northwind.example");
-            user.TransitionTo(Core.Users.UserState.Suspended, DateTimeOffset.UtcNow);
-            await db.SaveChangesAsync();
+            var accounts = new Core.Users.UserAccountService(db, new Core.Auditing.AuditTrail(db, TimeProvider.System), TimeProvider.System);
+            await accounts.SuspendAsync(Core.Auditing.AuditActor.System, user.Id, "test");
         }
+
+        // The access token is revoked too: a resource server checking token entries refuses it now.
+        Assert.False((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
 
         using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge), UriKind.Relative));
         Assert.StartsWith("/signin", authorize.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -286,13 +291,13 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         return response.StatusCode;
     }
 
-    private static async Task<JsonElement> IntrospectAsync(OidcBrowser browser, string token)
+    private static async Task<JsonElement> IntrospectAsync(OidcBrowser browser, string token, string clientId = "demo-client", string secret = "demo-secret")
     {
         using var response = await browser.Http.PostAsync(new Uri("/connect/introspect", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["token"] = token,
-            ["client_id"] = "demo-client",
-            ["client_secret"] = "demo-secret",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
         }));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
