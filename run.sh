@@ -67,6 +67,8 @@ cat <<INFO
 $(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|false\)),$/    \1|\3|\2|\4/p' "$ROOT/src/Core/Seeding/DemoSeeder.cs" \
   | awk -F'|' '{ printf "    %-32s %-20s %s%s\n", $1, $2, $3, ($4=="true" ? "" : " (no password)") }')
 
+  API client (client_credentials): demo-client / demo-secret, token endpoint http://localhost:5000/connect/token
+
   Emails are written to $ROOT/data/mail/ (one .eml file each; their links are also logged).
   Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/
 
