@@ -233,9 +233,14 @@ public static partial class RelyingPartyAuthentication
     public static string? SignedInEmail(this ClaimsPrincipal principal) =>
         principal?.Identity?.IsAuthenticated == true ? principal.FindFirst(RelyingPartySessionValidator.EmailClaim)?.Value : null;
 
-    /// <summary>A path on this app only: "/x", never "//host" or "/\host" (open-redirect guard).</summary>
+    /// <summary>
+    /// A path on this app only: "/x", never "//host" or "/\host" (open-redirect guard). Control
+    /// characters and whitespace are refused too: browsers drop tabs and newlines from URLs, so
+    /// "/\t/host" would become "//host".
+    /// </summary>
     public static bool IsLocalPath(string? path) =>
         !string.IsNullOrEmpty(path) && path[0] == '/' && (path.Length == 1 || (path[1] != '/' && path[1] != '\\'))
+        && !path.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
         && !path.Contains("://", StringComparison.Ordinal);
 
     private static async Task RefuseUnlessAdmittedAsync(TokenValidatedContext context)

@@ -94,6 +94,9 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
         Assert.False(RelyingPartyAuthentication.IsLocalPath("https://evil.example/"));
         Assert.False(RelyingPartyAuthentication.IsLocalPath("//evil.example/"));
         Assert.False(RelyingPartyAuthentication.IsLocalPath("/\\evil.example/"));
+        Assert.False(RelyingPartyAuthentication.IsLocalPath("/\t/evil.example/"));
+        Assert.False(RelyingPartyAuthentication.IsLocalPath("/\n/evil.example/"));
+        Assert.False(RelyingPartyAuthentication.IsLocalPath(""));
         Assert.True(RelyingPartyAuthentication.IsLocalPath("/users?page=2"));
     }
 
