@@ -41,6 +41,7 @@ public static class PersistenceServiceCollectionExtensions
                 EnsureSqliteDirectory(database.ConnectionString);
                 options.UseSqlite(database.ConnectionString, sqlite =>
                     sqlite.MigrationsHistoryTable("__migrations"));
+                options.AddInterceptors(new SqliteConnectionPragmas());
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString, npgsql =>

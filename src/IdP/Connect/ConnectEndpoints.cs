@@ -1,9 +1,11 @@
 using System.Security.Claims;
+using System.Text.Json;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
@@ -207,12 +209,14 @@ internal static class ConnectEndpoints
         }
 
         // An IdP page, so a forged request never sends the browser to an unregistered address.
-        return Results.Redirect(QueryHelpers.AddQueryString("/signin/request-error", new Dictionary<string, string?>
-        {
-            ["error"] = response.Error,
-            ["description"] = response.ErrorDescription,
-        }));
+        // The text travels protected, so nobody can make our page show words of their own.
+        var protector = RequestErrorProtector(http.RequestServices);
+        var payload = protector.Protect(JsonSerializer.Serialize(new[] { response.Error, response.ErrorDescription ?? "" }), TimeSpan.FromMinutes(10));
+        return Results.Redirect(QueryHelpers.AddQueryString("/signin/request-error", "e", payload));
     }
+
+    internal static ITimeLimitedDataProtector RequestErrorProtector(IServiceProvider services) =>
+        services.GetRequiredService<IDataProtectionProvider>().CreateProtector("KeyPortal.IdP.RequestError").ToTimeLimitedDataProtector();
 
     private static IResult Forbid(string error, string description) =>
         Results.Forbid(

@@ -215,7 +215,21 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         Assert.StartsWith("/signin/request-error", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
         using var page = await browser.Http.GetAsync(response.Headers.Location);
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
-        Assert.Contains("This sign-in request is not valid", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("This sign-in request is not valid", html, StringComparison.Ordinal);
+        Assert.Contains("code_challenge", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_request_error_page_shows_no_text_from_the_address_bar()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/signin/request-error?e=Call%20+1-555-0100%20to%20unlock", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("555", html, StringComparison.Ordinal);
+        Assert.Contains("invalid_request", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,30 +1,47 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using KeyPortal.IdP.Connect;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace KeyPortal.IdP.Pages.SignIn;
 
-/// <summary>Shows an invalid authorization or end-session request (status 400); anyone may see it.</summary>
+/// <summary>
+/// Shows an invalid authorization or end-session request (status 400). Anyone may see it; the
+/// text comes protected from the endpoint that refused the request, never from the address bar.
+/// </summary>
 [AllowAnonymous]
 public sealed class RequestErrorModel : PageModel
 {
-    [FromQuery(Name = "error")]
-    public string Error { get; set; } = "invalid_request";
+    [FromQuery(Name = "e")]
+    public string? Payload { get; set; }
 
-    [FromQuery(Name = "description")]
-    public string? Description { get; set; }
+    public string Error { get; private set; } = "invalid_request";
+
+    public string? Description { get; private set; }
 
     public void OnGet()
     {
         Response.StatusCode = StatusCodes.Status400BadRequest;
-        if (Error.Length > 64 || Error.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_')))
+        if (string.IsNullOrEmpty(Payload))
         {
-            Error = "invalid_request";
+            return;
         }
 
-        if (Description?.Length > 300)
+        try
         {
-            Description = Description[..300];
+            var parts = JsonSerializer.Deserialize<string[]>(ConnectEndpoints.RequestErrorProtector(HttpContext.RequestServices).Unprotect(Payload));
+            if (parts is [var error, var description])
+            {
+                Error = error;
+                Description = description;
+            }
+        }
+        catch (CryptographicException)
+        {
+            // Tampered or expired: show the generic text.
         }
     }
 }
