@@ -8,14 +8,15 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SECONDS_PER_RUN="${1:-20}"
 PORT=5200
 WORK="$(mktemp -d)"
-trap 'kill $IDP 2>/dev/null || true; rm -rf "$WORK"' EXIT
+IDP=""
+trap '[ -n "$IDP" ] && kill $IDP 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 dotnet build "$ROOT/src/IdP" -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet build "$ROOT/src/Admin" -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet build "$ROOT/bench/TokenLoad" -c Release -nologo -v quiet -clp:ErrorsOnly
 LOAD="$ROOT/bench/TokenLoad/bin/Release/net10.0/KeyPortal.TokenLoad.dll"
 
-export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning Logging__LogLevel__Microsoft.AspNetCore=Warning
+export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 export Database__ConnectionString="Data Source=$WORK/bench.db" PublicUrls__IdP="http://localhost:$PORT/"
 (cd "$ROOT/src/Admin" && dotnet bin/Release/net10.0/KeyPortal.Admin.dll migrate >/dev/null)
 

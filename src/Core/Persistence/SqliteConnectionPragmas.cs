@@ -10,7 +10,9 @@ namespace KeyPortal.Core.Persistence;
 /// </summary>
 internal sealed class SqliteConnectionPragmas : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    // busy_timeout: wait inside SQLite (fine-grained) for a concurrent writer, instead of the
+    // driver's coarse 150 ms retry sleeps.
+    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

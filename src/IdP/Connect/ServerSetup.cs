@@ -24,7 +24,9 @@ internal static class ServerSetup
         var encryption = SigningKeys.LoadEncryptionCertificate(options.Signing, contentRoot, isDevelopment);
         var issuer = builder.Configuration.GetSection("PublicUrls").GetValue<Uri>("IdP") ?? new Uri("http://localhost:5000/");
 
+        builder.Services.AddMemoryCache();
         builder.Services.AddOpenIddict()
+            .AddCore(core => core.ReplaceApplicationManager(typeof(CachingApplicationManager<>)))
             .AddServer(server =>
             {
                 server.SetIssuer(issuer);
