@@ -77,9 +77,17 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     }
 
     [Fact]
-    public async Task Client_credentials_with_a_wrong_secret_is_refused()
+    public async Task Client_credentials_with_a_wrong_secret_is_refused_even_right_after_the_right_one()
     {
         using var browser = new OidcBrowser(factory);
+        var (rightStatus, _) = await browser.TokenAsync(new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "demo-client",
+            ["client_secret"] = "demo-secret",
+        });
+        Assert.Equal(HttpStatusCode.OK, rightStatus);
+
         var (status, body) = await browser.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
