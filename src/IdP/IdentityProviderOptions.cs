@@ -80,9 +80,14 @@ public sealed class ClientOptions
 
     public string DisplayName { get; set; } = "";
 
-    public List<Uri> RedirectUris { get; set; } = [];
+    /// <summary>
+    /// Exact redirect URIs. May start with <c>{Portal}</c>, <c>{Admin}</c> or <c>{IdP}</c>, replaced
+    /// by that app's public URL (<c>PublicUrls</c>), so one setting follows the deployment.
+    /// </summary>
+    public List<string> RedirectUris { get; set; } = [];
 
-    public List<Uri> PostLogoutRedirectUris { get; set; } = [];
+    /// <summary>Exact post-logout redirect URIs; same placeholders as <see cref="RedirectUris"/>.</summary>
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
 
     /// <summary><c>authorization_code</c>, <c>refresh_token</c>, <c>client_credentials</c>.</summary>
     public List<string> GrantTypes { get; set; } = ["authorization_code"];

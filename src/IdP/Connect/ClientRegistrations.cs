@@ -1,3 +1,4 @@
+using KeyPortal.Core.Hosting;
 using KeyPortal.Core.Persistence;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -10,7 +11,7 @@ namespace KeyPortal.IdP.Connect;
 /// match configuration (exact redirect URIs only; no wildcards).
 /// </summary>
 internal sealed partial class ClientRegistrations(
-    IServiceProvider services, IOptions<IdentityProviderOptions> options, ILogger<ClientRegistrations> logger) : IHostedService
+    IServiceProvider services, IOptions<IdentityProviderOptions> options, IOptions<PublicUrlOptions> urls, ILogger<ClientRegistrations> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,7 +26,7 @@ internal sealed partial class ClientRegistrations(
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in options.Value.Clients)
         {
-            var descriptor = Describe(client);
+            var descriptor = Describe(client, urls.Value);
             var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
             if (existing is null)
             {
@@ -42,7 +43,7 @@ internal sealed partial class ClientRegistrations(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    internal static OpenIddictApplicationDescriptor Describe(ClientOptions client)
+    internal static OpenIddictApplicationDescriptor Describe(ClientOptions client, PublicUrlOptions urls)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
@@ -53,8 +54,8 @@ internal sealed partial class ClientRegistrations(
             DisplayName = string.IsNullOrEmpty(client.DisplayName) ? client.ClientId : client.DisplayName,
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },
         };
-        descriptor.RedirectUris.UnionWith(client.RedirectUris);
-        descriptor.PostLogoutRedirectUris.UnionWith(client.PostLogoutRedirectUris);
+        descriptor.RedirectUris.UnionWith(client.RedirectUris.Select(uri => Resolve(uri, urls)));
+        descriptor.PostLogoutRedirectUris.UnionWith(client.PostLogoutRedirectUris.Select(uri => Resolve(uri, urls)));
         descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.Endpoints.Revocation, Permissions.Endpoints.Introspection]);
         foreach (var grant in client.GrantTypes)
         {
@@ -83,6 +84,17 @@ internal sealed partial class ClientRegistrations(
 
         descriptor.Permissions.Add(Permissions.Prefixes.Resource + ServerSetup.ApiResource);
         return descriptor;
+    }
+
+    internal static Uri Resolve(string configured, PublicUrlOptions urls)
+    {
+        var resolved = configured
+            .Replace("{Portal}", urls.Portal.AbsoluteUri, StringComparison.Ordinal)
+            .Replace("{Admin}", urls.Admin.AbsoluteUri, StringComparison.Ordinal)
+            .Replace("{IdP}", urls.IdP.AbsoluteUri, StringComparison.Ordinal);
+        return Uri.TryCreate(resolved, UriKind.Absolute, out var uri)
+            ? uri
+            : throw new InvalidOperationException($"Redirect URI '{configured}' is not an absolute URI.");
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database is not migrated: OIDC clients were not registered. Run the migrate command, then restart.")]

@@ -148,14 +148,6 @@ public sealed class KeyPortalApps : IAsyncLifetime
             ["Passkeys__RelyingPartyId"] = "localhost",
         };
 
-        // The IdP registers Portal and Admin with exact redirect URIs (appsettings.Development.json
-        // lists the run.sh ports); point them at this harness's ports.
-        foreach (var (index, app) in new[] { (0, Portal), (1, Admin) })
-        {
-            environment[$"IdentityProvider__Clients__{index}__RedirectUris__0"] = new Uri(app, "signin-oidc").AbsoluteUri;
-            environment[$"IdentityProvider__Clients__{index}__PostLogoutRedirectUris__0"] = new Uri(app, "signout-callback-oidc").AbsoluteUri;
-        }
-
         return environment;
     }
 
