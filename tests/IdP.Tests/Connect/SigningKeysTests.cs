@@ -1,0 +1,95 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using KeyPortal.IdP.Connect;
+using KeyPortal.IdP.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.IdentityModel.Tokens;
+
+namespace KeyPortal.IdP.Tests.Connect;
+
+public sealed class SigningKeysTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("keyportal-keys-").FullName;
+
+    [Fact]
+    public void Configured_PKCS12_files_are_loaded_with_the_chosen_algorithm_first()
+    {
+        var rsa = WriteKey("rsa.pfx", rsa: true);
+        var ec = WriteKey("ec.pfx", rsa: false);
+
+        var keys = SigningKeys.LoadSigningKeys(new SigningOptions { Algorithm = "ES256", Keys = [rsa, ec] }, _directory, isDevelopment: false);
+
+        Assert.Equal(2, keys.Count);
+        Assert.IsType<ECDsaSecurityKey>(keys[0]);
+        Assert.IsType<RsaSecurityKey>(keys[1]);
+        Assert.NotEqual(keys[0].KeyId, keys[1].KeyId);
+    }
+
+    [Fact]
+    public void Production_without_keys_refuses_to_start()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            SigningKeys.LoadSigningKeys(new SigningOptions(), _directory, isDevelopment: false));
+        Assert.Contains("IdentityProvider:Signing:Keys", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_algorithm_no_key_supports_refuses_to_start()
+    {
+        var rsa = WriteKey("only-rsa.pfx", rsa: true);
+        Assert.Throws<InvalidOperationException>(() =>
+            SigningKeys.LoadSigningKeys(new SigningOptions { Algorithm = "ES256", Keys = [rsa] }, _directory, isDevelopment: false));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    internal KeyFileOptions WriteKey(string name, bool rsa)
+    {
+        var subject = new X500DistinguishedName($"CN={name}");
+        using var certificate = rsa
+            ? new CertificateRequest(subject, RSA.Create(2048), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1))
+            : new CertificateRequest(subject, ECDsa.Create(ECCurve.NamedCurves.nistP256), HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1));
+        var path = Path.Combine(_directory, name);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, "secret"));
+        return new KeyFileOptions { Path = path, Password = "secret" };
+    }
+}
+
+/// <summary>The identity provider as deployed: Production environment, keys from PKCS#12 files.</summary>
+public sealed class IdpProductionFactory : IdpFactory
+{
+    private readonly SigningKeysTests _keys = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseEnvironment("Production");
+        var signing = _keys.WriteKey("signing.pfx", rsa: true);
+        var encryption = _keys.WriteKey("encryption.pfx", rsa: true);
+        builder.UseSetting("IdentityProvider:Signing:Keys:0:Path", signing.Path);
+        builder.UseSetting("IdentityProvider:Signing:Keys:0:Password", signing.Password);
+        builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Path", encryption.Path);
+        builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Password", encryption.Password);
+        builder.UseSetting("Passkeys:Origins:0", "https://localhost");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _keys.Dispose();
+    }
+}
+
+public sealed class ProductionTransportTests(IdpProductionFactory factory) : IClassFixture<IdpProductionFactory>
+{
+    [Fact]
+    public async Task Outside_development_plain_http_is_refused()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(new Uri("/.well-known/openid-configuration", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("HTTPS", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+}
