@@ -15,4 +15,14 @@ public static class AuditActions
     public const string SignInSucceeded = "signin.succeeded";
     public const string SignInFailed = "signin.failed";
     public const string SignedOut = "signin.signed_out";
+    public const string UserReset = "user.reset";
+    public const string PasswordSet = "credential.password_set";
+    public const string PasswordResetRequested = "credential.password_reset_requested";
+    public const string PasswordReset = "credential.password_reset";
+    public const string InvitationCreated = "invitation.created";
+    public const string InvitationCodeSent = "invitation.code_sent";
+    public const string InvitationCodeVerified = "invitation.code_verified";
+    public const string InvitationCodeFailed = "invitation.code_failed";
+    public const string InvitationLocked = "invitation.locked";
+    public const string InvitationUsed = "invitation.used";
 }

@@ -4,7 +4,14 @@ namespace KeyPortal.Core.Errors;
 /// A refusal by a product rule. <see cref="Code"/> is stable (clients and tests match on it);
 /// <see cref="Message"/> is written for the person who caused it.
 /// </summary>
-public sealed record DomainError(string Code, string Message, DomainErrorKind Kind = DomainErrorKind.Invalid);
+public sealed record DomainError(string Code, string Message, DomainErrorKind Kind = DomainErrorKind.Invalid)
+{
+    /// <summary>
+    /// Values a page needs to word the refusal itself (e.g. <c>minutesLeft</c>, <c>attemptsLeft</c>);
+    /// written as problem-details extensions.
+    /// </summary>
+    public IReadOnlyDictionary<string, object>? Details { get; init; }
+}
 
 /// <summary>How a refusal maps to HTTP: 400/422 invalid, 404 not found, 409 conflict, 403 forbidden.</summary>
 public enum DomainErrorKind

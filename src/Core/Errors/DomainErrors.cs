@@ -75,4 +75,57 @@ public static class DomainErrors
 
     public static readonly DomainError PasskeyRegistrationNotAllowed =
         new("passkey.registration_not_allowed", "This account cannot register a passkey.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError InvitationInvalid =
+        new("invitation.invalid", "This link is not valid. Check that you copied the whole link from the email, or ask an Owner of your organization to send a new one.", DomainErrorKind.NotFound);
+
+    public static readonly DomainError InvitationExpired =
+        new("invitation.expired", "This link has expired. Ask an Owner of your organization to send a new one.");
+
+    public static readonly DomainError InvitationUsed =
+        new("invitation.used", "This link was already used. Each link works once; sign in instead, or ask an Owner of your organization for a new one.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError InvitationSuperseded =
+        new("invitation.superseded", "A newer email was sent to you and replaces this link. Use the link in the newest email.", DomainErrorKind.Conflict);
+
+    /// <summary>Details: <c>minutesLeft</c>.</summary>
+    public static DomainError InvitationLocked(int minutesLeft) =>
+        new("invitation.locked", $"Too many wrong codes. Try again in {minutesLeft} {(minutesLeft == 1 ? "minute" : "minutes")}.", DomainErrorKind.Conflict)
+        {
+            Details = new Dictionary<string, object> { ["minutesLeft"] = minutesLeft },
+        };
+
+    public static readonly DomainError InvitationWrongStep =
+        new("invitation.wrong_step", "This link cannot be used for that step. Please start again from the link in your email.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError InvitationNotPending =
+        new("invitation.not_pending", "This person has already activated their account; there is nothing to resend.", DomainErrorKind.Conflict);
+
+    /// <summary>Details: <c>attemptsLeft</c>.</summary>
+    public static DomainError CodeInvalid(int attemptsLeft) =>
+        new("code.invalid", $"That code is not correct. You have {attemptsLeft} {(attemptsLeft == 1 ? "try" : "tries")} left.")
+        {
+            Details = new Dictionary<string, object> { ["attemptsLeft"] = attemptsLeft },
+        };
+
+    public static readonly DomainError CodeExpired =
+        new("code.expired", "This code has expired. Request a new code.");
+
+    public static readonly DomainError CodeNotRequested =
+        new("code.not_requested", "Request a code first; we will email it to you.");
+
+    public static readonly DomainError CodeAlreadyVerified =
+        new("code.already_verified", "Your code was already confirmed. Continue with the next step.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError CodeRequired =
+        new("code.required", "Confirm the code from your email first.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError OnboardingPasswordNotAllowed =
+        new("onboarding.password_not_allowed", "Only the first Owner of a new organization may activate with a password. Register a passkey instead.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError ResetNotAllowedPasswordless =
+        new("reset.not_allowed_passwordless", "This user signs in with a passkey only and has no password to reset. Reset the account instead.", DomainErrorKind.Conflict);
+
+    public static DomainError PasswordInvalid(IEnumerable<string> reasons) =>
+        new("password.invalid", string.Join(" ", reasons));
 }

@@ -1,6 +1,8 @@
 using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Mail;
 using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Resets;
 using KeyPortal.Core.Seeding;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -22,14 +24,7 @@ public static class CoreServiceCollectionExtensions
         services.AddPasskeys();
 
         // Accounts: password hashing, security stamps and TOTP keys from ASP.NET Core Identity.
-        services.AddIdentityCore<User>(options =>
-            {
-                options.User.RequireUniqueEmail = true;
-                options.User.AllowedUserNameCharacters = null!;
-                options.Password.RequiredLength = 12;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-            })
+        services.AddIdentityCore<User>(ConfigureIdentity)
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddDefaultTokenProviders();
 
@@ -41,6 +36,22 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<MembershipService>();
         services.AddScoped<UserAccountService>();
         services.AddScoped<DemoSeeder>();
+
+        services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<InvitationService>();
+        services.AddScoped<OrganizationOnboarding>();
+        services.AddScoped<AccountResetService>();
         return services;
+    }
+
+    /// <summary>The product's Identity settings (password rules, lockout); tests build a UserManager with them.</summary>
+    public static void ConfigureIdentity(IdentityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.User.RequireUniqueEmail = true;
+        options.User.AllowedUserNameCharacters = null!;
+        options.Password.RequiredLength = 12;
+        options.Lockout.MaxFailedAccessAttempts = 5;
+        options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
     }
 }

@@ -32,17 +32,23 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
 
         var status = StatusCodeOf(refused.Error);
         httpContext.Response.StatusCode = status;
+        var details = new ProblemDetails
+        {
+            Status = status,
+            Title = refused.Error.Message,
+            Type = $"urn:keyportal:error:{refused.Error.Code}",
+            Extensions = { ["code"] = refused.Error.Code },
+        };
+        foreach (var (name, value) in refused.Error.Details ?? new Dictionary<string, object>())
+        {
+            details.Extensions[name] = value;
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = status,
-                Title = refused.Error.Message,
-                Type = $"urn:keyportal:error:{refused.Error.Code}",
-                Extensions = { ["code"] = refused.Error.Code },
-            },
+            ProblemDetails = details,
         });
     }
 }

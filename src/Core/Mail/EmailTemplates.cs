@@ -22,9 +22,70 @@ public static class EmailTemplates
             ],
             ("Open the portal", signInLink));
 
+    /// <summary>A new person was invited: the single-use activation link.</summary>
+    public static EmailMessage ActivationInvitation(string to, string organizationName, DateTimeOffset expiresAt, Uri activationLink) =>
+        Build(
+            to,
+            $"Activate your access to {organizationName}",
+            [
+                $"You were invited to {organizationName} in the {ProductName}.",
+                "Open the link below to activate your account. We will email you a one-time code to confirm it is you, then you register your security key.",
+                $"The link works once and expires on {Format(expiresAt)}.",
+            ],
+            ("Activate your account", activationLink));
+
+    /// <summary>The one-time code for an activation or account reset.</summary>
+    public static EmailMessage ActivationCode(string to, string code, DateTimeOffset expiresAt) =>
+        Build(
+            to,
+            $"Your {ProductName} code: {code}",
+            [
+                $"Your one-time code is {code}.",
+                $"Enter it on the page where you requested it. It expires on {Format(expiresAt)}.",
+                "Never share this code. Our staff will never ask you for it.",
+            ],
+            null);
+
+    /// <summary>An Owner or operator reset the account: the link to start the reset.</summary>
+    public static EmailMessage AccountReset(string to, DateTimeOffset expiresAt, Uri resetLink) =>
+        Build(
+            to,
+            $"Your {ProductName} account was reset",
+            [
+                $"Your {ProductName} account was reset: your security keys and password no longer work, and you were signed out everywhere.",
+                "Open the link below and request a one-time code. After you confirm it, we will email you a link to register a new security key.",
+                $"The link works once and expires on {Format(expiresAt)}.",
+            ],
+            ("Reset your account", resetLink));
+
+    /// <summary>Second email of an account reset: the link to register a new passkey.</summary>
+    public static EmailMessage ResetActivation(string to, DateTimeOffset expiresAt, Uri activationLink) =>
+        Build(
+            to,
+            $"Register your new security key for the {ProductName}",
+            [
+                "You confirmed your code. Open the link below to register a new security key for your account.",
+                $"The link works once and expires on {Format(expiresAt)}.",
+            ],
+            ("Register a security key", activationLink));
+
+    /// <summary>An Owner sent a password reset: the single-use link to set a new password.</summary>
+    public static EmailMessage PasswordReset(string to, DateTimeOffset expiresAt, Uri resetLink) =>
+        Build(
+            to,
+            $"Set a new password for the {ProductName}",
+            [
+                "An Owner of your organization sent you a link to set a new password.",
+                $"The link works once and expires on {Format(expiresAt)}. Consider registering a security key instead: it replaces your password.",
+            ],
+            ("Set a new password", resetLink));
+
     /// <summary>A plain notice with one optional action.</summary>
     public static EmailMessage Notice(string to, string subject, IReadOnlyList<string> paragraphs, (string Label, Uri Link)? action = null) =>
         Build(to, subject, paragraphs, action);
+
+    private static string Format(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static EmailMessage Build(string to, string subject, IReadOnlyList<string> paragraphs, (string Label, Uri Link)? action)
     {

@@ -1,3 +1,4 @@
+using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Sessions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -26,15 +27,27 @@ public abstract class PortalDbContext(DbContextOptions options)
 
     public DbSet<WebAuthnCeremony> WebAuthnCeremonies => Set<WebAuthnCeremony>();
 
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and commits it; on any exception
     /// nothing is written and the change tracker is cleared, so the context stays usable.
+    /// Called inside another <see cref="InTransactionAsync{T}"/>, it joins that transaction
+    /// (saving its changes, committing nothing), so services compose into one unit of work.
     /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (Database.CurrentTransaction is not null)
+        {
+            // The outer call rolls back and clears the tracker if anything fails.
+            var joined = await work(cancellationToken);
+            await SaveChangesAsync(cancellationToken);
+            return joined;
+        }
+
         await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
         try
         {

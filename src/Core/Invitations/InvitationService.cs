@@ -1,0 +1,338 @@
+using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Mail;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Invitations;
+
+/// <summary>How adding a person ended, for the page that did it.</summary>
+public enum InvitationOutcome
+{
+    /// <summary>A new (or re-added) person: Pending, activation link emailed.</summary>
+    ActivationSent = 1,
+
+    /// <summary>An existing account joined the organization and was told so by email.</summary>
+    AddedExistingAccount = 2,
+
+    /// <summary>SSO organization: Active at once, no activation.</summary>
+    ActiveThroughSso = 3,
+}
+
+/// <param name="InvitationId">Set when an activation link was sent.</param>
+public sealed record InvitationResult(Guid UserId, string Email, InvitationOutcome Outcome, Guid? InvitationId, DateTimeOffset? ExpiresAt);
+
+/// <summary>The one-time code was emailed; it works until <paramref name="ExpiresAt"/>.</summary>
+public sealed record CodeSent(DateTimeOffset ExpiresAt);
+
+/// <summary>Who may now register a passkey through this link.</summary>
+public sealed record ActivationTicket(Guid InvitationId, Guid UserId, string Email, InvitationPurpose Purpose, bool IsOnboarding);
+
+/// <summary>
+/// Invitations and their activation: the emailed link, the emailed one-time code (three tries,
+/// then the link locks for a while, whoever tries next), and the single use of the link once a
+/// passkey (or, for the first Owner of a new organization, a password) is set. Every change is
+/// audited in its own transaction; emails go out after the commit.
+/// </summary>
+public sealed class InvitationService(
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    MembershipService memberships,
+    IOptions<InvitationOptions> options,
+    IOptions<PublicUrlOptions> urls,
+    IEmailSender email,
+    UserManager<User> users)
+{
+    private readonly InvitationRecords _records = new(db, audit, clock, options.Value);
+
+    /// <summary>
+    /// Adds a person to an organization. A new (or Deactivated) person becomes Pending and gets an
+    /// activation link; an existing account only a notice; in an SSO organization nobody activates.
+    /// The membership and the invitation are two commits: if the second never happens, the
+    /// member shows as Pending and <see cref="ResendAsync"/> sends the link.
+    /// </summary>
+    public async Task<InvitationResult> InviteAsync(
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, Uri activationBaseUri, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(activationBaseUri);
+        var added = await memberships.AddMemberAsync(actor, organizationId, email, roles, cancellationToken);
+        var organization = added.Membership.Organization;
+        var address = added.User.Email ?? "";
+        if (!added.NeedsActivation)
+        {
+            await SendAsync(EmailTemplates.AddedToOrganization(address, organization.Name, roles.ToString(), urls.Value.Portal), cancellationToken);
+            var outcome = organization.Sso.Enabled ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
+            return new InvitationResult(added.User.Id, address, outcome, null, null);
+        }
+
+        var issued = await db.InTransactionAsync(async ct =>
+        {
+            var user = await _records.LockUserAsync(added.User.Id, ct);
+            return await _records.IssueAsync(actor, organizationId, user, roles, InvitationPurpose.Activation, isOnboarding: false, ct);
+        }, cancellationToken);
+        await SendActivationAsync(issued, organization.Name, activationBaseUri, cancellationToken);
+        return new InvitationResult(added.User.Id, address, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt);
+    }
+
+    /// <summary>
+    /// Sends a member who has not finished activating (or an account reset) a new link: new
+    /// token, no code, no tries used, no lock. Every earlier link of theirs stops working.
+    /// </summary>
+    public async Task<InvitationResult> ResendAsync(
+        AuditActor actor, Guid organizationId, Guid userId, Uri activationBaseUri, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(activationBaseUri);
+        var (issued, organizationName) = await db.InTransactionAsync(async ct =>
+        {
+            var user = await _records.LockUserAsync(userId, ct);
+            var membership = await db.Memberships.Include(m => m.Organization).AsNoTracking()
+                .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, ct)
+                ?? throw new DomainException(DomainErrors.MembershipNotFound);
+            var purpose = user.State switch
+            {
+                UserState.Pending => InvitationPurpose.Activation,
+                UserState.Reset => InvitationPurpose.AccountReset,
+                _ => throw new DomainException(DomainErrors.InvitationNotPending),
+            };
+            // The first Owner of a new organization keeps the password option on a resent link.
+            var onboarding = purpose == InvitationPurpose.Activation && await db.Invitations.AnyAsync(
+                i => i.UserId == userId && i.OrganizationId == organizationId && i.IsOnboarding && i.UsedAt == null, ct);
+            var roles = purpose == InvitationPurpose.Activation ? membership.Roles : default;
+            return (await _records.IssueAsync(actor, organizationId, user, roles, purpose, onboarding, ct), membership.Organization.Name);
+        }, cancellationToken);
+
+        if (issued.Invitation.Purpose == InvitationPurpose.Activation)
+        {
+            await SendActivationAsync(issued, organizationName, activationBaseUri, cancellationToken);
+        }
+        else
+        {
+            await SendAsync(EmailTemplates.AccountReset(issued.Email, issued.Invitation.ExpiresAt,
+                InvitationLinks.For(activationBaseUri, issued.Invitation.Purpose, issued.Token)), cancellationToken);
+        }
+
+        return new InvitationResult(userId, issued.Email, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt);
+    }
+
+    /// <summary>
+    /// What the page of an emailed link shows. Unknown, expired, used and superseded links are
+    /// refused with distinct codes; the page decides how much of that to say.
+    /// </summary>
+    public async Task<InvitationView> OpenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var (invitation, user) = await _records.FindLiveAsync(token, cancellationToken);
+        InvitationRecords.EnsureUserFits(invitation, user);
+        var organizationName = invitation.OrganizationId is { } organizationId
+            ? await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.Name).SingleOrDefaultAsync(cancellationToken)
+            : null;
+        var now = clock.GetUtcNow();
+        var lockEnded = invitation.LockedUntil is { } until && now >= until;
+        return new InvitationView(
+            invitation.Id,
+            invitation.Purpose,
+            user.Email ?? "",
+            organizationName,
+            invitation.IsOnboarding,
+            invitation.ExpiresAt,
+            invitation.HasLiveCodeAt(now) ? invitation.CodeExpiresAt : null,
+            invitation.CodeVerifiedAt is not null,
+            invitation.IsLockedAt(now) ? invitation.LockedUntil : null,
+            lockEnded ? options.Value.MaxCodeAttempts : Math.Max(0, options.Value.MaxCodeAttempts - invitation.FailedAttempts));
+    }
+
+    /// <summary>
+    /// Emails a new one-time code, replacing any earlier one. The tries already used stay used
+    /// (a new code is no new chance to guess), and a locked link sends nothing until the lock ends.
+    /// </summary>
+    public async Task<CodeSent> SendCodeAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default)
+    {
+        var (address, code, expiresAt) = await db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            InvitationRecords.EnsureUserFits(invitation, user);
+            EnsureAwaitingCode(invitation);
+            var now = clock.GetUtcNow();
+            invitation.ReleaseExpiredLock(now);
+            if (invitation.IsLockedAt(now))
+            {
+                throw new DomainException(DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
+            }
+
+            var code = invitation.IssueCode(now, options.Value.CodeLifetime);
+            audit.Record(InvitationRecords.PersonOf(user, clientAddress), AuditActions.InvitationCodeSent, invitation.OrganizationId, user.Id,
+                new { invitationId = invitation.Id, expiresAt = invitation.CodeExpiresAt });
+            return (user.Email ?? "", code, invitation.CodeExpiresAt!.Value);
+        }, cancellationToken);
+
+        await SendAsync(EmailTemplates.ActivationCode(address, code, expiresAt), cancellationToken);
+        return new CodeSent(expiresAt);
+    }
+
+    /// <summary>
+    /// Checks a code. Each wrong one is counted; the last allowed wrong one locks the link for
+    /// <see cref="InvitationOptions.LockDuration"/>, whatever browser or session tries next, and
+    /// a correct code during the lock is refused too. The count is exact under concurrency: every
+    /// evaluation holds the link's row lock, so twenty parallel wrong codes make exactly
+    /// <see cref="InvitationOptions.MaxCodeAttempts"/> evaluations.
+    /// </summary>
+    public async Task<InvitationPurpose> VerifyCodeAsync(string token, string code, string? clientAddress = null, CancellationToken cancellationToken = default)
+    {
+        // A wrong code is a refusal whose counting must be committed: the transaction returns
+        // the refusal and it is thrown after the commit.
+        var (purpose, refusal) = await db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            InvitationRecords.EnsureUserFits(invitation, user);
+            EnsureAwaitingCode(invitation);
+            var now = clock.GetUtcNow();
+            invitation.ReleaseExpiredLock(now);
+            if (invitation.IsLockedAt(now))
+            {
+                throw new DomainException(DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
+            }
+
+            if (invitation.CodeHash is null)
+            {
+                throw new DomainException(DomainErrors.CodeNotRequested);
+            }
+
+            if (!invitation.HasLiveCodeAt(now))
+            {
+                throw new DomainException(DomainErrors.CodeExpired);
+            }
+
+            var person = InvitationRecords.PersonOf(user, clientAddress);
+            if (invitation.TryVerifyCode(code, now, options.Value.MaxCodeAttempts, options.Value.LockDuration))
+            {
+                audit.Record(person, AuditActions.InvitationCodeVerified, invitation.OrganizationId, user.Id, new { invitationId = invitation.Id });
+                return (invitation.Purpose, (DomainError?)null);
+            }
+
+            if (invitation.IsLockedAt(now))
+            {
+                audit.Record(person, AuditActions.InvitationLocked, invitation.OrganizationId, user.Id,
+                    new { invitationId = invitation.Id, attempts = invitation.FailedAttempts, lockedUntil = invitation.LockedUntil });
+                return (invitation.Purpose, DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
+            }
+
+            audit.Record(person, AuditActions.InvitationCodeFailed, invitation.OrganizationId, user.Id,
+                new { invitationId = invitation.Id, attempts = invitation.FailedAttempts });
+            return (invitation.Purpose, DomainErrors.CodeInvalid(options.Value.MaxCodeAttempts - invitation.FailedAttempts));
+        }, cancellationToken);
+
+        return refusal is null ? purpose : throw new DomainException(refusal);
+    }
+
+    /// <summary>
+    /// Before the passkey ceremony: whether this link, with its code confirmed, lets its holder
+    /// register a passkey, and for which account. Changes nothing; the IdP then runs
+    /// <c>PasskeyService.BeginRegistrationAsync</c>/<c>CompleteRegistrationAsync</c> for
+    /// <see cref="ActivationTicket.UserId"/> (which makes the account Active) and finally
+    /// <see cref="CompleteActivationAsync"/>.
+    /// </summary>
+    public async Task<ActivationTicket> AuthorizeActivationAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var (invitation, user) = await _records.FindLiveAsync(token, cancellationToken);
+        InvitationRecords.EnsureUserFits(invitation, user);
+        EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+        return new ActivationTicket(invitation.Id, user.Id, user.Email ?? "", invitation.Purpose, invitation.IsOnboarding);
+    }
+
+    /// <summary>
+    /// After the passkey was registered (the account is Active now): uses the link up, so it
+    /// cannot activate anything again. Refused if no passkey made the account Active.
+    /// </summary>
+    public Task<Guid> CompleteActivationAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+            if (user.State != UserState.Active || !await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, ct))
+            {
+                throw new DomainException(DomainErrors.InvitationWrongStep);
+            }
+
+            _records.MarkUsed(InvitationRecords.PersonOf(user, clientAddress), invitation);
+            return user.Id;
+        }, cancellationToken);
+
+    /// <summary>Uses a link up without further checks than that it is live (single use).</summary>
+    public Task MarkUsedAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            _records.MarkUsed(InvitationRecords.PersonOf(user, clientAddress), invitation);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// SPEC Onboarding: the first Owner of a new organization may activate with a password
+    /// instead of a passkey; they are then Active (demo mode) until they register one, which
+    /// deletes the password. Only their onboarding link allows it.
+    /// </summary>
+    public async Task<Guid> OnboardingPasswordAsync(string token, string password, string? clientAddress = null, CancellationToken cancellationToken = default)
+    {
+        var (found, owner) = await _records.FindLiveAsync(token, cancellationToken);
+        EnsureOnboardingPasswordAllowed(found, owner);
+        await InvitationRecords.EnsurePasswordAllowedAsync(users, owner, password);
+
+        return await db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            EnsureOnboardingPasswordAllowed(invitation, user);
+            var person = InvitationRecords.PersonOf(user, clientAddress);
+            user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
+            user.TransitionTo(UserState.ActiveDemo, clock.GetUtcNow());
+            user.RotateSecurityStamp();
+            audit.Record(person, AuditActions.PasswordSet, invitation.OrganizationId, user.Id, new { reason = "onboarding" });
+            audit.Record(person, AuditActions.UserStateChanged, null, user.Id,
+                new { from = nameof(UserState.Pending), to = nameof(UserState.ActiveDemo), reason = "onboarding password" });
+            _records.MarkUsed(person, invitation);
+            return user.Id;
+        }, cancellationToken);
+    }
+
+    internal static void EnsureAwaitingCode(Invitation invitation)
+    {
+        if (!invitation.NeedsCode)
+        {
+            throw new DomainException(DomainErrors.InvitationWrongStep);
+        }
+
+        if (invitation.CodeVerifiedAt is not null)
+        {
+            throw new DomainException(DomainErrors.CodeAlreadyVerified);
+        }
+    }
+
+    internal static void EnsureCodeVerified(Invitation invitation, InvitationPurpose purpose)
+    {
+        if (invitation.Purpose != purpose)
+        {
+            throw new DomainException(DomainErrors.InvitationWrongStep);
+        }
+
+        if (invitation.CodeVerifiedAt is null)
+        {
+            throw new DomainException(DomainErrors.CodeRequired);
+        }
+    }
+
+    private static void EnsureOnboardingPasswordAllowed(Invitation invitation, User user)
+    {
+        if (invitation.Purpose != InvitationPurpose.Activation || !invitation.IsOnboarding || user.State != UserState.Pending)
+        {
+            throw new DomainException(DomainErrors.OnboardingPasswordNotAllowed);
+        }
+
+        EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+    }
+
+    internal Task SendActivationAsync(IssuedInvitation issued, string organizationName, Uri linkBase, CancellationToken cancellationToken) =>
+        SendAsync(EmailTemplates.ActivationInvitation(issued.Email, organizationName, issued.Invitation.ExpiresAt,
+            InvitationLinks.For(linkBase, InvitationPurpose.Activation, issued.Token)), cancellationToken);
+
+    private Task SendAsync(EmailMessage message, CancellationToken cancellationToken) => email.SendAsync(message, cancellationToken);
+}
