@@ -28,6 +28,14 @@ public static class TelemetryExtensions
     public static IServiceCollection AddPortalTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var exporter = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.Exporter ?? TelemetryExporter.None;
+        if (exporter == TelemetryExporter.None)
+        {
+            // Nobody would receive the traces or metrics, so none are recorded: the listeners
+            // alone cost a tenth of a token request's CPU (an activity per request and per SQL
+            // command, and EF Core's provider name looked up by reflection for each command).
+            return services;
+        }
+
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing =>

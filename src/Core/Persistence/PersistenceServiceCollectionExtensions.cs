@@ -19,12 +19,15 @@ public static class PersistenceServiceCollectionExtensions
         // so it is read once here; the connection string is read when a context is made.
         var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider
             ?? DatabaseProvider.Sqlite;
+        // Pooled: a request leases a context whose options, internal services and connection
+        // object are built once, instead of building them for every request (the context holds
+        // no state of its own; EF Core resets the change tracker when it goes back to the pool).
         Action<IServiceProvider, DbContextOptionsBuilder> configure = (services, options) =>
             Configure(options, services.GetRequiredService<IOptions<DatabaseOptions>>().Value);
         _ = provider switch
         {
-            DatabaseProvider.Sqlite => services.AddDbContext<PortalDbContext, SqlitePortalDbContext>(configure),
-            DatabaseProvider.Postgres => services.AddDbContext<PortalDbContext, PostgresPortalDbContext>(configure),
+            DatabaseProvider.Sqlite => services.AddDbContextPool<PortalDbContext, SqlitePortalDbContext>(configure),
+            DatabaseProvider.Postgres => services.AddDbContextPool<PortalDbContext, PostgresPortalDbContext>(configure),
             _ => throw new InvalidOperationException($"Unknown database provider '{provider}'."),
         };
         return services;

@@ -1,3 +1,4 @@
+using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace KeyPortal.IdP.Connect;
@@ -25,8 +26,11 @@ internal static class ServerSetup
         var issuer = builder.Configuration.GetSection("PublicUrls").GetValue<Uri>("IdP") ?? new Uri("http://localhost:5000/");
 
         builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApplicationSnapshots>();
         builder.Services.AddOpenIddict()
-            .AddCore(core => core.ReplaceApplicationManager(typeof(CachingApplicationManager<>)))
+            .AddCore(core => core
+                .ReplaceApplicationManager(typeof(CachingApplicationManager<>))
+                .ReplaceApplicationStore<OpenIddictEntityFrameworkCoreApplication, SharedApplicationStore>())
             .AddServer(server =>
             {
                 server.SetIssuer(issuer);
