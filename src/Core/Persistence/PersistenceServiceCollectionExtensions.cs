@@ -44,7 +44,7 @@ public static class PersistenceServiceCollectionExtensions
                 EnsureSqliteDirectory(database.ConnectionString);
                 options.UseSqlite(database.ConnectionString, sqlite =>
                     sqlite.MigrationsHistoryTable("__migrations"));
-                options.AddInterceptors(new SqliteConnectionPragmas());
+                options.AddInterceptors(new SqliteConnectionPragmas(), new SqliteWriteGate());
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString, npgsql =>
