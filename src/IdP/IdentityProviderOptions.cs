@@ -38,6 +38,14 @@ public sealed class IdentityProviderOptions
     [Range(1, 1_000_000)]
     public int SignInAttemptsPerAccountPer5Minutes { get; set; } = 10;
 
+    /// <summary>Requests to emailed-link pages (activation, resets) per client address per minute. Default 30.</summary>
+    [Range(1, 1_000_000)]
+    public int LinkRequestsPerAddressPerMinute { get; set; } = 30;
+
+    /// <summary>One-time codes one emailed link may request per hour. Default 5.</summary>
+    [Range(1, 1_000)]
+    public int CodeRequestsPerLinkPerHour { get; set; } = 5;
+
     /// <summary>The relying parties and API clients, registered (created or updated) at start-up.</summary>
     public List<ClientOptions> Clients { get; set; } = [];
 }

@@ -1,10 +1,12 @@
 using KeyPortal.Core.Hosting;
 using KeyPortal.IdP.Connect;
+using KeyPortal.IdP.Links;
 using KeyPortal.IdP.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortalWebDefaults("KeyPortal.IdP");
 builder.AddSignIn();
+builder.AddEmailedLinks();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 
@@ -23,6 +25,7 @@ app.MapRazorPages();
 app.MapPortalHealth();
 app.MapConnectEndpoints();
 app.MapPasskeyEndpoints();
+app.MapActivationEndpoints();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -25,4 +25,5 @@ public static class AuditActions
     public const string InvitationCodeFailed = "invitation.code_failed";
     public const string InvitationLocked = "invitation.locked";
     public const string InvitationUsed = "invitation.used";
+    public const string InvitationRefused = "invitation.refused";
 }

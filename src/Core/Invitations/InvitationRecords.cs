@@ -5,6 +5,7 @@ namespace KeyPortal.Core.Invitations;
 /// <summary>What a page needs to show an opened link; only the invited person's own details.</summary>
 public sealed record InvitationView(
     Guid InvitationId,
+    Guid UserId,
     InvitationPurpose Purpose,
     string Email,
     string? OrganizationName,

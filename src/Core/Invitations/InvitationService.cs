@@ -131,6 +131,7 @@ public sealed class InvitationService(
         var lockEnded = invitation.LockedUntil is { } until && now >= until;
         return new InvitationView(
             invitation.Id,
+            user.Id,
             invitation.Purpose,
             user.Email ?? "",
             organizationName,
@@ -292,6 +293,35 @@ public sealed class InvitationService(
             _records.MarkUsed(person, invitation);
             return user.Id;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Audits a refused use of a link (forged, expired, used, superseded, wrong step, someone
+    /// else's session): against the link's account when the token names one, else anonymously.
+    /// The raw token is never stored; a forged one is kept as the first bytes of its hash.
+    /// </summary>
+    public async Task RecordRefusalAsync(
+        string? token, string reason, string step, string? clientAddress, Guid? sessionUserId = null, CancellationToken cancellationToken = default)
+    {
+        var hash = Invitation.HashToken(token);
+        var invitation = hash is null ? null : await db.Invitations.AsNoTracking()
+            .Where(i => i.TokenHash == hash)
+            .Select(i => new { i.Id, i.OrganizationId, i.UserId, i.Purpose })
+            .SingleOrDefaultAsync(cancellationToken);
+        var actor = sessionUserId is { } signedIn
+            ? await db.Users.AsNoTracking().Where(u => u.Id == signedIn)
+                .Select(u => new AuditActor(u.Id, u.Email ?? "", clientAddress)).SingleOrDefaultAsync(cancellationToken)
+            : null;
+        audit.Record(actor ?? new AuditActor(null, "anonymous", clientAddress), AuditActions.InvitationRefused,
+            invitation?.OrganizationId, invitation?.UserId, new
+            {
+                reason,
+                step,
+                invitationId = invitation?.Id,
+                purpose = invitation?.Purpose.ToString(),
+                tokenHash = invitation is null && hash is not null ? Convert.ToHexString(hash, 0, 8) : null,
+            });
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     internal static void EnsureAwaitingCode(Invitation invitation)

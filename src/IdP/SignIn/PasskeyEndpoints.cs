@@ -145,7 +145,7 @@ internal static class PasskeyEndpoints
     private static IResult Failure(string message, int status = StatusCodes.Status400BadRequest) =>
         Results.Json(new { error = message }, statusCode: status);
 
-    private static async ValueTask<object?> ValidateAntiforgeryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> ValidateAntiforgeryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
         if (!await antiforgery.IsRequestValidAsync(context.HttpContext))

@@ -40,15 +40,15 @@
     window.location.assign(done.redirect);
   }
 
-  async function register(returnUrl) {
-    const start = await post("/signin/passkey/register/options", {});
+  async function register(returnUrl, optionsUrl = "/signin/passkey/register/options", completeUrl = "/signin/passkey/register/complete") {
+    const start = await post(optionsUrl, {});
     const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(start.options);
     const credential = await navigator.credentials.create({ publicKey });
     const json = credential.toJSON();
     // Only transports the server knows; older browsers report legacy names.
     const known = ["usb", "nfc", "ble", "smart-card", "hybrid", "internal"];
     if (json.response?.transports) { json.response.transports = json.response.transports.filter((t) => known.includes(t)); }
-    const done = await post("/signin/passkey/register/complete", { ceremonyId: start.ceremonyId, credential: json, returnUrl });
+    const done = await post(completeUrl, { ceremonyId: start.ceremonyId, credential: json, returnUrl });
     window.location.assign(done.redirect);
   }
 
@@ -66,4 +66,5 @@
   wire("passkey-signin", (data) => signIn(null, data.returnUrl));
   wire("passkey-email-signin", (data) => signIn(data.email, data.returnUrl));
   wire("create-passkey", (data) => register(data.returnUrl));
+  wire("activate-passkey", (data) => register(null, data.optionsUrl, data.completeUrl));
 })();

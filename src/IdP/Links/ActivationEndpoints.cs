@@ -1,0 +1,100 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Persistence;
+using KeyPortal.IdP.Sessions;
+using KeyPortal.IdP.SignIn;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.IdP.Links;
+
+/// <summary>
+/// The passkey ceremony of an activation link, after its one-time code was confirmed. Anyone
+/// holding the link may call it (the link and the confirmed code are the proof); called by our
+/// own page only, so anti-forgery is checked; rate-limited per address.
+/// </summary>
+internal static class ActivationEndpoints
+{
+    public static IEndpointRouteBuilder MapActivationEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/activate/{token}/passkey").WithTags("Activation")
+            .AllowAnonymous()
+            .RequireRateLimiting(LinkSetup.RateLimitPolicy)
+            .AddEndpointFilter(PasskeyEndpoints.ValidateAntiforgeryAsync);
+        group.MapPost("/options", BeginAsync);
+        group.MapPost("/complete", CompleteAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> BeginAsync(string token, InvitationService invitations, PasskeyService passkeys, PortalDbContext db, HttpContext http)
+    {
+        var (ticket, refusal) = await AuthorizeAsync(token, "passkey options", invitations, http);
+        if (ticket is null)
+        {
+            return refusal!;
+        }
+
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == ticket.UserId, http.RequestAborted);
+        var start = await passkeys.BeginRegistrationAsync(user, http.RequestAborted);
+        return Results.Ok(new PasskeyEndpoints.CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
+    }
+
+    private static async Task<IResult> CompleteAsync(
+        string token, PasskeyEndpoints.CompleteRequest body, InvitationService invitations, PasskeyService passkeys,
+        SessionService sessions, PortalDbContext db, IOptions<PublicUrlOptions> urls, HttpContext http)
+    {
+        var (ticket, refusal) = await AuthorizeAsync(token, "passkey complete", invitations, http);
+        if (ticket is null)
+        {
+            return refusal!;
+        }
+
+        var address = ClientAddress.Of(http);
+        var actor = new AuditActor(ticket.UserId, ticket.Email, address);
+        try
+        {
+            // Registering makes the account Active (and removes any password); the link is used up next.
+            var credential = await passkeys.CompleteRegistrationAsync(actor, body.CeremonyId, ticket.UserId, body.Credential.ToJsonString(), http.RequestAborted);
+            await invitations.CompleteActivationAsync(token, address, http.RequestAborted);
+            var user = await db.Users.FindAsync([ticket.UserId], http.RequestAborted)
+                ?? throw new InvalidOperationException("The activated account is gone.");
+            await sessions.StartAsync(http, user, ["hwk", "mfa"], credential.Id);
+            return Results.Ok(new { redirect = urls.Value.Portal.AbsoluteUri });
+        }
+        catch (DomainException refused)
+        {
+            // Policy refusals say why (synced passkey, not a YubiKey, firmware too old).
+            await invitations.RecordRefusalAsync(token, refused.Error.Code, "passkey complete", address, null, http.RequestAborted);
+            return Results.Json(new { error = refused.Error.Message }, statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    /// <summary>The link must be live, its code confirmed, and followed by nobody else's session.</summary>
+    private static async Task<(ActivationTicket? Ticket, IResult? Refusal)> AuthorizeAsync(
+        string token, string step, InvitationService invitations, HttpContext http)
+    {
+        var address = ClientAddress.Of(http);
+        var signedIn = Guid.TryParse(http.User.FindFirstValue(SessionClaims.Subject), out var id) ? id : (Guid?)null;
+        try
+        {
+            var ticket = await invitations.AuthorizeActivationAsync(token, http.RequestAborted);
+            if (signedIn is { } other && other != ticket.UserId)
+            {
+                await invitations.RecordRefusalAsync(token, "followed by another account's session", step, address, other, http.RequestAborted);
+                return (null, Results.Json(new { error = "You are signed in as someone else. Sign out first." }, statusCode: StatusCodes.Status403Forbidden));
+            }
+
+            return (ticket, null);
+        }
+        catch (DomainException refused)
+        {
+            await invitations.RecordRefusalAsync(token, refused.Error.Code, step, address, signedIn, http.RequestAborted);
+            return (null, Results.Json(new { error = refused.Error.Message }, statusCode: DomainExceptionHandler.StatusCodeOf(refused.Error)));
+        }
+    }
+}
