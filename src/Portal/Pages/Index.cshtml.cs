@@ -1,4 +1,6 @@
+using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Sessions;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -9,17 +11,22 @@ public sealed class IndexModel(PortalDbContext db) : PageModel
 {
     public string Email { get; private set; } = "";
 
-    public IReadOnlyList<string> Organizations { get; private set; } = [];
+    public IReadOnlyList<OrganizationEntry> Organizations { get; private set; } = [];
+
+    /// <param name="MayManageMembers">Whether this member may create users there (Owners).</param>
+    public sealed record OrganizationEntry(string Name, string Slug, bool MayManageMembers);
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         // The session check has already loaded and admitted this user; sub is a valid Guid here.
         var userId = Guid.Parse(User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
         Email = User.SignedInEmail() ?? "";
-        Organizations = await db.Memberships.AsNoTracking()
+        var memberships = await db.Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
-            .Select(m => m.Organization.Name)
-            .OrderBy(name => name)
+            .Select(m => new { m.Organization.Name, m.Organization.Slug, m.OrganizationRole, m.ChannelRoles, m.User.State })
+            .OrderBy(m => m.Name)
             .ToListAsync(cancellationToken);
+        Organizations = [.. memberships.Select(m => new OrganizationEntry(m.Name, m.Slug,
+            PermissionMatrix.Allows(m.State, new MemberRoles(m.OrganizationRole, m.ChannelRoles), Permission.ManageMembers)))];
     }
 }
