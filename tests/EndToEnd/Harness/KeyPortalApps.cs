@@ -1,4 +1,8 @@
 using System.Net.Sockets;
+using KeyPortal.Core.Hosting;
+using KeyPortal.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.EndToEnd.Harness;
 
@@ -19,6 +23,7 @@ public sealed class KeyPortalApps : IAsyncLifetime
     public const int AdminPort = 5102;
 
     private readonly List<AppProcess> _apps = [];
+    private ServiceProvider? _core;
     private readonly string _workDirectory = Path.Combine(Path.GetTempPath(), "keyportal-e2e", Guid.NewGuid().ToString("N"));
 
     /// <summary>Browser addresses: <c>localhost</c>, never an IP (WebAuthn needs a domain as relying-party id).</summary>
@@ -30,8 +35,8 @@ public sealed class KeyPortalApps : IAsyncLifetime
 
     public string DatabasePath => Path.Combine(_workDirectory, "portal.db");
 
-    /// <summary>Where the apps write emails (<c>.eml</c> files), e.g. activation links.</summary>
-    public string MailDirectory => Path.Combine(_workDirectory, "mail");
+    /// <summary>The SMTP server the apps send their email to (activation links, codes), read like an inbox.</summary>
+    public Mailbox Mailbox { get; } = new();
 
     public string LogDirectory => Path.Combine(RepositoryPaths.Artifacts, "logs");
 
@@ -45,7 +50,7 @@ public sealed class KeyPortalApps : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(MailDirectory);
+        Directory.CreateDirectory(_workDirectory);
         Directory.CreateDirectory(LogDirectory);
         if (!File.Exists(ChromiumPath))
         {
@@ -103,6 +108,16 @@ public sealed class KeyPortalApps : IAsyncLifetime
         return new Journey(testName, context, page);
     }
 
+    /// <summary>
+    /// The domain services over the apps' database and mailbox, for actions whose pages do not
+    /// exist yet (an Owner resetting an account); they run exactly what those pages will run.
+    /// </summary>
+    public AsyncServiceScope CoreServices()
+    {
+        _core ??= BuildCoreServices();
+        return _core.CreateAsyncScope();
+    }
+
     /// <summary>The log of one app so far ("IdP", "Portal", "Admin"), for assertion messages.</summary>
     public Task<string> LogTailAsync(string app, int lines = 60) =>
         _apps.Single(a => a.Name == app).TailAsync(lines);
@@ -115,6 +130,12 @@ public sealed class KeyPortalApps : IAsyncLifetime
         }
 
         Playwright?.Dispose();
+        if (_core is not null)
+        {
+            await _core.DisposeAsync();
+        }
+
+        Mailbox.Dispose();
         foreach (var app in _apps)
         {
             await app.DisposeAsync();
@@ -139,16 +160,32 @@ public sealed class KeyPortalApps : IAsyncLifetime
             ["DOTNET_NOLOGO"] = "1",
             ["Database__Provider"] = "Sqlite",
             ["Database__ConnectionString"] = $"Data Source={DatabasePath}",
-            ["Mail__Delivery"] = "Files",
-            ["Mail__Directory"] = MailDirectory,
             ["PublicUrls__IdP"] = IdP.AbsoluteUri,
             ["PublicUrls__Portal"] = Portal.AbsoluteUri,
             ["PublicUrls__Admin"] = Admin.AbsoluteUri,
             ["Passkeys__Origins__0"] = IdP.GetLeftPart(UriPartial.Authority),
             ["Passkeys__RelyingPartyId"] = "localhost",
         };
+        foreach (var (key, value) in Mailbox.Settings)
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
 
         return environment;
+    }
+
+    private ServiceProvider BuildCoreServices()
+    {
+        var settings = AppEnvironment()
+            .Where(e => e.Key.Contains("__", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDataProtection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddPortalCore(configuration);
+        return services.BuildServiceProvider();
     }
 
     private static void EnsurePortIsFree(int port)
