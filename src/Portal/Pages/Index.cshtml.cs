@@ -7,9 +7,14 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace KeyPortal.Portal.Pages;
 
 /// <summary>Home for a signed-in member (every page needs sign-in unless it says otherwise).</summary>
-public sealed class IndexModel(PortalDbContext db) : PageModel
+public sealed class IndexModel(PortalDbContext db, Microsoft.Extensions.Options.IOptions<PublicUrlOptions> urls) : PageModel
 {
     public string Email { get; private set; } = "";
+
+    /// <summary>Active (demo mode): signed in with the onboarding password, no passkey yet.</summary>
+    public bool DemoMode { get; private set; }
+
+    public string RegisterPasskeyUrl => new Uri(urls.Value.IdP, "signin/create-passkey").AbsoluteUri;
 
     public IReadOnlyList<OrganizationEntry> Organizations { get; private set; } = [];
 
@@ -26,6 +31,7 @@ public sealed class IndexModel(PortalDbContext db) : PageModel
             .Select(m => new { m.Organization.Name, m.Organization.Slug, m.OrganizationRole, m.ChannelRoles, m.User.State })
             .OrderBy(m => m.Name)
             .ToListAsync(cancellationToken);
+        DemoMode = await db.Users.AnyAsync(u => u.Id == userId && u.State == UserState.ActiveDemo, cancellationToken);
         Organizations = [.. memberships.Select(m => new OrganizationEntry(m.Name, m.Slug,
             PermissionMatrix.Allows(m.State, new MemberRoles(m.OrganizationRole, m.ChannelRoles), Permission.ManageMembers)))];
     }

@@ -1,4 +1,7 @@
 using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Organizations;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Resets;
 using Microsoft.EntityFrameworkCore;
@@ -37,7 +40,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
             await page.Locator("#Role").SelectOptionAsync("Auditor");
             await owner.ScreenshotAsync("create-user");
             await page.Locator("#invite-submit").ClickAsync();
-            await Assertions.Expect(page.Locator("#invite-result")).ToContainTextAsync($"We emailed an activation link to {email}");
+            await Assertions.Expect(page.Locator("#invite-result")).ToContainTextAsync($"{email} was added to Fabrikam Distribution and emailed");
             await owner.ScreenshotAsync("user-created");
         }
 
@@ -127,6 +130,73 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
             Assert.Null(user.PasswordHash);
             Assert.Equal(Core.Users.UserState.Active, user.State);
         }
+    }
+
+    [Fact]
+    public async Task The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode()
+    {
+        var email = $"founder.{Guid.NewGuid():N}"[..20] + "@tailspin.example";
+        await using (var scope = apps.CoreServices())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var op = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "operator@keyportal.example");
+            await scope.ServiceProvider.GetRequiredService<OrganizationOnboarding>().CreateWithFirstOwnerAsync(
+                AuditActor.ForUser(op, "127.0.0.1"), "Tailspin Toys", $"tailspin-{Guid.NewGuid():N}"[..20], OrganizationKind.Customer, email, apps.IdP);
+        }
+
+        await using var journey = await apps.StartJourneyAsync(nameof(The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode));
+        var page = journey.Page;
+        var link = (await apps.Mailbox.NextAsync(email, "Activate your access to Tailspin Toys")).Link(new Uri(apps.IdP, "activate/").AbsoluteUri);
+        await page.GotoAsync(link.AbsoluteUri);
+        await page.Locator("#send-code").ClickAsync();
+        await page.Locator("#Code").FillAsync((await apps.Mailbox.NextAsync(email, "code")).Code());
+        await page.Locator("#confirm-code").ClickAsync();
+        await page.Locator("#onboarding-password summary").ClickAsync();
+        await page.Locator("#Password").FillAsync("Tailspin-Founder-2026");
+        await page.Locator("#ConfirmPassword").FillAsync("Tailspin-Founder-2026");
+        await journey.ScreenshotAsync("onboarding-password");
+        await page.Locator("#set-password").ClickAsync();
+
+        await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
+        await Assertions.Expect(page.GetByTestId("home-email")).ToHaveTextAsync(email);
+        await Assertions.Expect(page.Locator("#demo-mode")).ToContainTextAsync("demo mode");
+        await journey.ScreenshotAsync("portal-home-demo-mode");
+    }
+
+    [Fact]
+    public async Task Three_wrong_codes_lock_the_link_with_the_time_left()
+    {
+        var email = $"locked.{Guid.NewGuid():N}"[..20] + "@fabrikam.example";
+        await using (var scope = apps.CoreServices())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "distributor@fabrikam.example");
+            var fabrikam = await db.Organizations.Where(o => o.Slug == "fabrikam").Select(o => o.Id).SingleAsync();
+            await scope.ServiceProvider.GetRequiredService<InvitationService>()
+                .InviteAsync(AuditActor.ForUser(owner, "127.0.0.1"), fabrikam, email, MemberRoles.Auditor, apps.IdP);
+        }
+
+        await using var journey = await apps.StartJourneyAsync(nameof(Three_wrong_codes_lock_the_link_with_the_time_left));
+        var page = journey.Page;
+        var link = (await apps.Mailbox.NextAsync(email, "Activate")).Link(new Uri(apps.IdP, "activate/").AbsoluteUri);
+        await page.GotoAsync(link.AbsoluteUri);
+        await page.Locator("#send-code").ClickAsync();
+        var code = (await apps.Mailbox.NextAsync(email, "code")).Code();
+        var wrong = code == "123456" ? "654321" : "123456";
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await page.Locator("#Code").FillAsync(wrong);
+            await page.Locator("#confirm-code").ClickAsync();
+            if (attempt < 3)
+            {
+                await Assertions.Expect(page.Locator("#step-error")).ToContainTextAsync($"You have {3 - attempt}");
+                await journey.ScreenshotAsync($"wrong-code-{attempt}");
+            }
+        }
+
+        await Assertions.Expect(page.Locator("#code-locked")).ToContainTextAsync("locked for 15 more minutes");
+        await Assertions.Expect(page.Locator("#Code")).ToHaveCountAsync(0);
+        await journey.ScreenshotAsync("locked");
     }
 
     private static async Task SignInWithPasswordAsync(IPage page, string email)

@@ -29,7 +29,9 @@ public sealed partial class CreateUserPageTests(RelyingPartyAppFactory<Program> 
             using var response = await PostAsync(browser, slug, form, email, "Admin");
 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Contains("We emailed an activation link to", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains("was added to", html, StringComparison.Ordinal);
+            Assert.Contains("id=\"invite-result\"", html, StringComparison.Ordinal);
             await using var scope = factory.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
@@ -39,6 +41,57 @@ public sealed partial class CreateUserPageTests(RelyingPartyAppFactory<Program> 
             Assert.True(await db.Invitations.AnyAsync(i => i.UserId == user.Id && i.UsedAt == null));
             Assert.Contains(Directory.GetFiles(factory.MailDirectory, "*.eml"), f => File.ReadAllText(f).Contains(email, StringComparison.OrdinalIgnoreCase));
         }
+    }
+
+    [Fact]
+    public async Task Adding_someone_who_already_has_an_account_reads_the_same_as_adding_a_new_person()
+    {
+        var (browser, _, slug) = await SignedInOwnerAsync();
+        var existing = await Users.CreateAsync(UserState.Active);
+        using (browser)
+        {
+            var form = await browser.GetStringAsync(new Uri($"/organizations/{slug}/members/new", UriKind.Relative));
+            var email = $"invitee.{Guid.NewGuid():N}@example.com";
+            using var added = await PostAsync(browser, slug, form, existing.Email!, "Auditor");
+            using var invited = await PostAsync(browser, slug, form, email, "Auditor");
+
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+            Assert.Equal(
+                ResultBanner(await invited.Content.ReadAsStringAsync()).Replace(email, "ADDRESS", StringComparison.Ordinal),
+                ResultBanner(await added.Content.ReadAsStringAsync()).Replace(existing.Email!, "ADDRESS", StringComparison.Ordinal));
+            await using var scope = factory.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            Assert.Equal(2, await db.Memberships.CountAsync(m => m.UserId == existing.Id));
+            Assert.Equal(UserState.Active, (await db.Users.AsNoTracking().SingleAsync(u => u.Id == existing.Id)).State);
+        }
+    }
+
+    [Fact]
+    public async Task An_owner_in_demo_mode_is_told_to_register_a_passkey_first_and_creates_nobody()
+    {
+        var user = await Users.CreateAsync(UserState.ActiveDemo);
+        var session = await Users.StartSessionAsync(user);
+        using var browser = factory.CreateBrowser();
+        using (await factory.SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id)))
+        {
+        }
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var slug = await db.Memberships.Where(m => m.UserId == user.Id).Select(m => m.Organization.Slug).SingleAsync();
+        var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("id=\"demo-mode\"", home, StringComparison.Ordinal);
+        Assert.Contains("http://localhost:5000/signin/create-passkey", home, StringComparison.Ordinal);
+        Assert.DoesNotContain("create-user-", home, StringComparison.Ordinal);
+
+        using var page = await browser.GetAsync(new Uri($"/organizations/{slug}/members/new", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("register a passkey on your security key before you create users", html, StringComparison.Ordinal);
+        var email = $"invitee.{Guid.NewGuid():N}@example.com";
+        using var post = await PostAsync(browser, slug, await (await browser.GetAsync(new Uri("/", UriKind.Relative))).Content.ReadAsStringAsync(), email, "Auditor");
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.False(await db.Users.AnyAsync(u => u.Email == email));
     }
 
     [Fact]
@@ -131,6 +184,13 @@ public sealed partial class CreateUserPageTests(RelyingPartyAppFactory<Program> 
         return user;
     }
 
+    private static string ResultBanner(string html)
+    {
+        var match = ResultPattern().Match(html);
+        Assert.True(match.Success, "The page shows no result.");
+        return match.Value;
+    }
+
     private static Task<HttpResponseMessage> PostAsync(HttpClient browser, string slug, string formHtml, string email, string role) =>
         browser.PostAsync(new Uri($"/organizations/{slug}/members/new", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -138,6 +198,9 @@ public sealed partial class CreateUserPageTests(RelyingPartyAppFactory<Program> 
             ["Role"] = role,
             ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryPattern().Match(formHtml).Groups[1].Value),
         }));
+
+    [GeneratedRegex("<div class=\"banner success\"[^>]*id=\"invite-result\">[\\s\\S]*?</div>")]
+    private static partial Regex ResultPattern();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryPattern();

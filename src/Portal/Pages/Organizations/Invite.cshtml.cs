@@ -40,6 +40,11 @@ public sealed class InviteModel(
 
     public InvitationResult? Result { get; private set; }
 
+    /// <summary>An Owner in demo mode: allowed once they register a passkey.</summary>
+    public bool BlockedByDemoMode { get; private set; }
+
+    public string RegisterPasskeyUrl => new Uri(urls.Value.IdP, "signin/create-passkey").AbsoluteUri;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
         await AuthorizeAsync(cancellationToken) ?? Page();
 
@@ -82,10 +87,29 @@ public sealed class InviteModel(
             .Where(o => o.Slug == Slug)
             .Select(o => new { o.Id, o.Name, o.Kind })
             .SingleOrDefaultAsync(cancellationToken);
-        if (organization is null
-            || !(await authorization.AuthorizeAsync(User, new OrganizationResource(organization.Id), PermissionRequirement.PolicyName(Permission.ManageMembers))).Succeeded)
+        if (organization is null)
         {
             return NotFound();
+        }
+
+        if (!(await authorization.AuthorizeAsync(User, new OrganizationResource(organization.Id), PermissionRequirement.PolicyName(Permission.ManageMembers))).Succeeded)
+        {
+            // Only the organization's own Owner in demo mode learns why; everybody else sees no such page.
+            var userId = Guid.Parse(User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
+            var membership = await db.Memberships.AsNoTracking()
+                .Where(m => m.OrganizationId == organization.Id && m.UserId == userId)
+                .Select(m => new { m.OrganizationRole, m.ChannelRoles, m.User.State })
+                .SingleOrDefaultAsync(cancellationToken);
+            if (membership is null
+                || !PermissionMatrix.IsBlockedByDemoMode(membership.State, new MemberRoles(membership.OrganizationRole, membership.ChannelRoles), Permission.ManageMembers))
+            {
+                return NotFound();
+            }
+
+            OrganizationName = organization.Name;
+            BlockedByDemoMode = true;
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
         }
 
         _organizationId = organization.Id;
