@@ -108,6 +108,37 @@ internal static class Bench
         measures["permission check p50 (µs)"] = $"{latencies[latencies.Count / 2]:N0}";
         measures["permission check p99 (µs)"] = $"{latencies[(int)(latencies.Count * 0.99)]:N0}";
 
+        // 1b. The Users page: one page of 50 members, filtered, sorted and paged in the database.
+        var listQueries = new (string Name, MemberQuery Query)[]
+        {
+            ("users page 1 by email (ms)", new MemberQuery()),
+            ("users middle page by email (ms)", new MemberQuery(Page: members / 100)),
+            ("users last page by email (ms)", new MemberQuery(Page: int.MaxValue)),
+            ("users page 1 by last login desc (ms)", new MemberQuery(Sort: MemberSort.LastLoginDescending)),
+            ("users email prefix search (ms)", new MemberQuery(EmailPrefix: "member00421")),
+            ("users filter role Owner (ms)", new MemberQuery(Role: OrganizationRole.Owner)),
+            ("users filter state Suspended (ms)", new MemberQuery(State: UserState.Suspended)),
+        };
+        foreach (var (name, query) in listQueries)
+        {
+            var timings = new List<double>();
+            for (var i = 0; i < 25; i++)
+            {
+                await using var db = database.CreateContext();
+                var directory = new MemberDirectory(db, normalizer);
+                var start = Stopwatch.GetTimestamp();
+                var page = await directory.ListAsync(organizationId, query);
+                timings.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (page.Rows.Count == 0 && query.State is null)
+                {
+                    throw new InvalidOperationException($"{name}: no rows");
+                }
+            }
+
+            timings.Sort();
+            measures[name] = $"{timings[timings.Count / 2]:N1}";
+        }
+
         // 2. Adding members, one transaction each.
         const int adds = 300;
         var addWatch = Stopwatch.StartNew();

@@ -26,4 +26,5 @@ public static class AuditActions
     public const string InvitationLocked = "invitation.locked";
     public const string InvitationUsed = "invitation.used";
     public const string InvitationRefused = "invitation.refused";
+    public const string OrganizationSwitched = "organization.switched";
 }

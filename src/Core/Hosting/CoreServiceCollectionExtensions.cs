@@ -34,6 +34,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditTrail>();
         services.AddScoped<OrganizationService>();
         services.AddScoped<MembershipService>();
+        services.AddScoped<MemberDirectory>();
         services.AddScoped<UserAccountService>();
         services.AddScoped<DemoSeeder>();
 

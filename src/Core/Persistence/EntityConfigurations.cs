@@ -21,10 +21,19 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
 {
     public void Configure(EntityTypeBuilder<Membership> builder)
     {
-        builder.ToTable("memberships");
+        builder.ToTable("memberships", table => table.HasTrigger(MemberDirectoryColumns.InsertTrigger));
         builder.HasIndex(m => new { m.OrganizationId, m.UserId }).IsUnique();
-        // Owner counts and role filters on the Users page.
-        builder.HasIndex(m => new { m.OrganizationId, m.OrganizationRole });
+
+        // The Users page lists, filters, sorts and pages one organization's members on this
+        // table alone: a copy of each member's email, state and last login, written by database
+        // triggers (migration MemberDirectory) whenever the user row changes, so it cannot drift.
+        builder.Property<string?>(MemberDirectoryColumns.Email).HasMaxLength(256);
+        builder.Property<UserState?>(MemberDirectoryColumns.State).HasConversion<string>().HasMaxLength(16);
+        builder.Property<DateTimeOffset?>(MemberDirectoryColumns.LastLoginAt);
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.Email);
+        builder.HasIndex(nameof(Membership.OrganizationId), nameof(Membership.OrganizationRole), MemberDirectoryColumns.Email);
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.State, MemberDirectoryColumns.Email);
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.LastLoginAt);
         builder.HasIndex(m => m.UserId);
         builder.Property(m => m.OrganizationRole).HasConversion<string>().HasMaxLength(16);
         builder.Property(m => m.ChannelRoles).HasConversion<int>();

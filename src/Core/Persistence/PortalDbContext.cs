@@ -74,7 +74,7 @@ public abstract class PortalDbContext(DbContextOptions options)
 
         builder.Entity<User>(user =>
         {
-            user.ToTable("users");
+            user.ToTable("users", table => table.HasTrigger(MemberDirectoryColumns.UpdateTrigger));
             // One account per person: the email is unique, case-insensitively (normalized form).
             user.HasIndex(u => u.NormalizedEmail).IsUnique();
             user.Property(u => u.State).HasConversion<string>().HasMaxLength(16);
@@ -103,4 +103,12 @@ public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext
 }
 
 /// <summary>PostgreSQL, for scale-out deployments.</summary>
-public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options) : PortalDbContext(options);
+public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbContext> options) : PortalDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // Byte order, as in SQLite: the member list's email prefix search is a range on this index.
+        builder.Entity<Membership>().Property<string?>(MemberDirectoryColumns.Email).UseCollation("C");
+    }
+}

@@ -170,19 +170,40 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("UserLastLoginAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserState")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
-                    b.HasIndex("OrganizationId", "OrganizationRole");
+                    b.HasIndex("OrganizationId", "UserEmail");
 
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
-                    b.ToTable("memberships", (string)null);
+                    b.HasIndex("OrganizationId", "UserLastLoginAt");
+
+                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail");
+
+                    b.HasIndex("OrganizationId", "UserState", "UserEmail");
+
+                    b.ToTable("memberships", null, t =>
+                        {
+                            t.HasTrigger("memberships_copy_user");
+                        });
                 });
 
             modelBuilder.Entity("KeyPortal.Core.Organizations.Organization", b =>
@@ -439,7 +460,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
 
                     b.HasIndex("State");
 
-                    b.ToTable("users", (string)null);
+                    b.ToTable("users", null, t =>
+                        {
+                            t.HasTrigger("users_copy_to_memberships");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

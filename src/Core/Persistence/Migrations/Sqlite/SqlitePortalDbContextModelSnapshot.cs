@@ -163,19 +163,39 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UserLastLoginAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserState")
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
-                    b.HasIndex("OrganizationId", "OrganizationRole");
+                    b.HasIndex("OrganizationId", "UserEmail");
 
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
-                    b.ToTable("memberships", (string)null);
+                    b.HasIndex("OrganizationId", "UserLastLoginAt");
+
+                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail");
+
+                    b.HasIndex("OrganizationId", "UserState", "UserEmail");
+
+                    b.ToTable("memberships", null, t =>
+                        {
+                            t.HasTrigger("memberships_copy_user");
+                        });
                 });
 
             modelBuilder.Entity("KeyPortal.Core.Organizations.Organization", b =>
@@ -432,7 +452,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 
                     b.HasIndex("State");
 
-                    b.ToTable("users", (string)null);
+                    b.ToTable("users", null, t =>
+                        {
+                            t.HasTrigger("users_copy_to_memberships");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
