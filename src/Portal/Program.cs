@@ -1,4 +1,5 @@
 using KeyPortal.Core.Hosting;
+using KeyPortal.Portal.Organizations;
 using KeyPortal.Portal.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     PublicUrl = urls => urls.Portal,
     Admits = PortalAdmission.IsMemberOfAnOrganizationAsync,
 });
+builder.AddCurrentOrganization();
 
 var app = builder.Build();
 if (await app.RunDatabaseTasksAsync(args))
@@ -18,10 +20,13 @@ if (await app.RunDatabaseTasksAsync(args))
 }
 
 app.UsePortalWebDefaults();
-app.UseRelyingPartyAuthentication();
+app.UseAuthentication();
+app.UseCurrentOrganization();
+app.UseAuthorization();
 app.MapRazorPages();
 app.MapPortalHealth();
 app.MapRelyingPartyAccount();
+app.MapOrganizationSwitch();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -27,4 +27,5 @@ public static class AuditActions
     public const string InvitationUsed = "invitation.used";
     public const string InvitationRefused = "invitation.refused";
     public const string OrganizationSwitched = "organization.switched";
+    public const string AuditExported = "audit.exported";
 }

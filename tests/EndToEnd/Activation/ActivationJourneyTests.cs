@@ -35,7 +35,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
             await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
             await owner.ScreenshotAsync("portal-home");
 
-            await page.GetByTestId("create-user-fabrikam").ClickAsync();
+            await page.GetByTestId("home-create-user").ClickAsync();
             await page.Locator("#Email").FillAsync(email);
             await page.Locator("#Role").SelectOptionAsync("Auditor");
             await owner.ScreenshotAsync("create-user");

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Authorization;
+using KeyPortal.Portal.Organizations;
+using Microsoft.AspNetCore.Mvc;
+
+namespace KeyPortal.Portal.Pages.Audit;
+
+/// <summary>
+/// The current organization's audit trail, newest first, with filters; Owners, Admins and
+/// Auditors (ViewAuditTrail). The CSV export of the same filters is for Owners (DownloadCsv).
+/// Pages by position (time, id), so a long trail pages as fast as a short one.
+/// </summary>
+public sealed class IndexModel(CurrentOrganization organization, PortalDbContext db, AuditTrail audit) : OrganizationPageModel(organization)
+{
+    public const int PageSize = 50;
+
+    /// <summary>Actions starting with this text, e.g. <c>invitation.</c>.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Action { get; set; }
+
+    /// <summary>Entries by this actor (email or name, exact).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Actor { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public DateOnly? From { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public DateOnly? To { get; set; }
+
+    /// <summary>Where the previous page ended: <c>{utc ticks}-{id}</c>.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Before { get; set; }
+
+    public IReadOnlyList<Row> Entries { get; private set; } = [];
+
+    public string? NextPage { get; private set; }
+
+    public bool MayExport => Allows(Permission.DownloadCsv);
+
+    public sealed record Row(long Id, DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string? ClientAddress, string Details);
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (!Require(Permission.ViewAuditTrail))
+        {
+            return Page();
+        }
+
+        var query = Filtered();
+        if (ParseBefore(Before) is { } before)
+        {
+            query = query.Where(a => a.OccurredAt < before.At || (a.OccurredAt == before.At && a.Id < before.Id));
+        }
+
+        var rows = await Project(query).Take(PageSize + 1).ToListAsync(cancellationToken);
+        Entries = rows.Take(PageSize).ToList();
+        if (rows.Count > PageSize)
+        {
+            var last = Entries[^1];
+            NextPage = Link($"{last.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}-{last.Id.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return Page();
+    }
+
+    /// <summary>The filtered trail as CSV (Owners). Cells that a spreadsheet would run as formulas are defused.</summary>
+    public async Task<IActionResult> OnGetExportAsync(CancellationToken cancellationToken)
+    {
+        if (!Require(Permission.DownloadCsv))
+        {
+            return Page();
+        }
+
+        // Who took a copy of the trail, and of what, is itself part of it.
+        audit.Record(await ActorAsync(db, cancellationToken), AuditActions.AuditExported, Current.Id, null,
+            new { action = Action, actor = Actor, from = From, to = To });
+        await db.SaveChangesAsync(cancellationToken);
+
+        var csv = new StringBuilder();
+        csv.Append("occurred_at,actor,action,target,client_address,details\r\n");
+        await foreach (var row in Project(Filtered()).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            csv.Append(string.Join(',',
+                Cell(row.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                Cell(row.Actor), Cell(row.Action), Cell(row.Target), Cell(row.ClientAddress), Cell(row.Details)));
+            csv.Append("\r\n");
+        }
+
+        var name = $"audit-{Current.Slug}-{DateTime.UtcNow:yyyyMMdd}.csv";
+        return File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", name);
+    }
+
+    public string Link(string? before = null, string? handler = null) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/audit", new Dictionary<string, string?>
+        {
+            ["handler"] = handler,
+            ["action"] = Action,
+            ["actor"] = Actor,
+            ["from"] = From?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["to"] = To?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["before"] = before,
+        }.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary());
+
+    /// <summary>A CSV cell (RFC 4180 quoting); a leading = + - @ tab or CR is prefixed with ' so spreadsheets show it as text.</summary>
+    public static string Cell(string? value)
+    {
+        value ??= "";
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal))
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 || value.StartsWith('\'')
+            ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : value;
+    }
+
+    private IQueryable<AuditEntry> Filtered()
+    {
+        var organizationId = Current.Id;
+        var query = db.AuditEntries.AsNoTracking().Where(a => a.OrganizationId == organizationId);
+        if (!string.IsNullOrWhiteSpace(Action))
+        {
+            var prefix = Action.Trim();
+            query = query.Where(a => a.Action.StartsWith(prefix));
+        }
+
+        if (!string.IsNullOrWhiteSpace(Actor))
+        {
+            var actor = Actor.Trim();
+            query = query.Where(a => a.Actor == actor);
+        }
+
+        if (From is { } from)
+        {
+            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(a => a.OccurredAt >= start);
+        }
+
+        if (To is { } to)
+        {
+            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(a => a.OccurredAt < end);
+        }
+
+        return query;
+    }
+
+    private IQueryable<Row> Project(IQueryable<AuditEntry> query) =>
+        query.OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id)
+            .Select(a => new Row(a.Id, a.OccurredAt, a.Actor, a.Action,
+                db.Users.Where(u => u.Id == a.TargetUserId).Select(u => u.Email).FirstOrDefault(),
+                a.ClientAddress, a.Details));
+
+    private static (DateTimeOffset At, long Id)? ParseBefore(string? before)
+    {
+        var parts = before?.Split('-');
+        return parts is { Length: 2 }
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            && ticks <= DateTimeOffset.MaxValue.UtcTicks
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                ? (new DateTimeOffset(ticks, TimeSpan.Zero), id)
+                : null;
+    }
+}

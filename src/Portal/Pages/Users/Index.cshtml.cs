@@ -1,0 +1,80 @@
+using KeyPortal.Core.Authorization;
+using KeyPortal.Portal.Organizations;
+using Microsoft.AspNetCore.Mvc;
+
+namespace KeyPortal.Portal.Pages.Users;
+
+/// <summary>Your organization > Users: members of the current organization. Owners, Admins and Auditors (ViewMembers).</summary>
+public sealed class IndexModel(CurrentOrganization organization, MemberDirectory directory, PortalDbContext db)
+    : OrganizationPageModel(organization)
+{
+    /// <summary>Email search: from the start of the address.</summary>
+    [BindProperty(SupportsGet = true, Name = "q")]
+    public string? Search { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Role { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public UserState? State { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public MemberSort Sort { get; set; } = MemberSort.Email;
+
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int PageNumber { get; set; } = 1;
+
+    /// <summary>What the last action on a member did (after its redirect).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Done { get; set; }
+
+    public MemberPage Members { get; private set; } = new([], 0, 1, MemberQuery.DefaultPageSize);
+
+    public int OwnerCount { get; private set; }
+
+    public bool MayManage => Allows(Permission.ManageMembers);
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (!Require(Permission.ViewMembers))
+        {
+            return Page();
+        }
+
+        var query = new MemberQuery(
+            EmailPrefix: Search,
+            Role: Enum.TryParse<OrganizationRole>(Role, out var role) ? role : null,
+            Channel: Enum.TryParse<ChannelRoles>(Role, out var channel) && channel != ChannelRoles.None ? channel : ChannelRoles.None,
+            State: State,
+            Sort: Sort,
+            Page: PageNumber);
+        Members = await directory.ListAsync(Current.Id, query, cancellationToken);
+        OwnerCount = await db.Memberships.CountAsync(m => m.OrganizationId == Current.Id && m.OrganizationRole == OrganizationRole.Owner, cancellationToken);
+        return Page();
+    }
+
+    /// <summary>This list's address with some parameters changed (paging, sorting links).</summary>
+    public string Link(int? page = null, MemberSort? sort = null) =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/users", new Dictionary<string, string?>
+        {
+            ["q"] = Search,
+            ["role"] = Role,
+            ["state"] = State?.ToString(),
+            ["sort"] = (sort ?? Sort).ToString(),
+            ["page"] = (page ?? Members.Page).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary());
+
+    public static string DisplayState(UserState state) => state == UserState.ActiveDemo ? "Active (demo mode)" : state.ToString();
+
+    public static string DisplayRoles(MemberRoles roles)
+    {
+        var names = new List<string>();
+        if (roles.OrganizationRole is { } role)
+        {
+            names.Add(role.ToString());
+        }
+
+        names.AddRange(Enum.GetValues<ChannelRoles>().Where(c => c != ChannelRoles.None && roles.ChannelRoles.HasFlag(c)).Select(c => c.ToString()));
+        return string.Join(", ", names);
+    }
+}

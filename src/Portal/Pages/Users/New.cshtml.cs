@@ -1,0 +1,66 @@
+using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Portal.Organizations;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Portal.Pages.Users;
+
+/// <summary>
+/// Create user (SPEC: an Owner creates a user with email and role): new people get an activation
+/// email, existing accounts a notice. Owners of the current organization only (ManageMembers).
+/// </summary>
+public sealed class NewModel(
+    CurrentOrganization organization, PortalDbContext db, InvitationService invitations, IOptions<PublicUrlOptions> urls)
+    : OrganizationPageModel(organization)
+{
+    [BindProperty]
+    public string? Email { get; set; }
+
+    [BindProperty]
+    public string Role { get; set; } = nameof(OrganizationRole.Auditor);
+
+    public string? Error { get; private set; }
+
+    public InvitationResult? Result { get; private set; }
+
+    public IActionResult OnGet()
+    {
+        Require(Permission.ManageMembers);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!Require(Permission.ManageMembers))
+        {
+            return Page();
+        }
+
+        if (!OfferedRoles.Contains(Role) || string.IsNullOrWhiteSpace(Email))
+        {
+            Error = string.IsNullOrWhiteSpace(Email) ? "Enter the person's email address." : "Choose one of the offered roles.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var roles = Enum.TryParse<OrganizationRole>(Role, out var organizationRole)
+            ? new MemberRoles(organizationRole, ChannelRoles.None)
+            : new MemberRoles(null, Enum.Parse<ChannelRoles>(Role));
+        try
+        {
+            Result = await invitations.InviteAsync(await ActorAsync(db, cancellationToken), Current.Id, Email, roles, urls.Value.IdP, cancellationToken);
+        }
+        catch (DomainException error)
+        {
+            Error = error.Error.Message;
+            Response.StatusCode = DomainExceptionHandler.StatusCodeOf(error.Error);
+            return Page();
+        }
+
+        Email = null;
+        return Page();
+    }
+}

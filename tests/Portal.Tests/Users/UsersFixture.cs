@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.TestSupport.RelyingParty;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeyPortal.Portal.Tests.Users;
+
+/// <summary>The Portal over its own database, with helpers to build organizations and sign members in.</summary>
+public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
+{
+    public SignedInUsers Users => new(Services);
+
+    /// <summary>A Customer + Reseller + Distributor organization (every role is possible) with an Active Owner.</summary>
+    public async Task<(Organization Organization, User Owner)> OrganizationAsync(OrganizationKind kind = OrganizationKind.Customer | OrganizationKind.Reseller | OrganizationKind.Distributor)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var slug = $"org-{Guid.NewGuid():N}"[..24];
+        var organization = await scope.ServiceProvider.GetRequiredService<OrganizationService>().CreateAsync(AuditActor.System, $"Org {slug}", slug, kind);
+        var owner = await MemberAsync(organization.Id, MemberRoles.Owner);
+        return (organization, owner);
+    }
+
+    /// <summary>A new person in the organization with <paramref name="roles"/>, in <paramref name="state"/>.</summary>
+    public async Task<User> MemberAsync(Guid organizationId, MemberRoles roles, UserState state = UserState.Active, bool password = false)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var added = await scope.ServiceProvider.GetRequiredService<MembershipService>()
+            .AddMemberAsync(AuditActor.System, organizationId, $"member.{Guid.NewGuid():N}@example.com", roles);
+        var user = await db.Users.SingleAsync(u => u.Id == added.User.Id);
+        if (user.State == UserState.Pending && state != UserState.Pending)
+        {
+            user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
+        }
+
+        if (state is not (UserState.Pending or UserState.Active))
+        {
+            user.TransitionTo(state, DateTimeOffset.UtcNow);
+        }
+
+        if (password)
+        {
+            user.PasswordHash = "AQAAAAIAAYagAAAAEFakeHashForTests==";
+        }
+
+        await db.SaveChangesAsync();
+        return user;
+    }
+
+    public async Task AddAsync(Guid organizationId, User user, MemberRoles roles)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<MembershipService>().AddMemberAsync(AuditActor.System, organizationId, user.Email!, roles);
+    }
+
+    /// <summary>A browser signed in to the Portal as <paramref name="user"/>.</summary>
+    public async Task<HttpClient> SignedInAsync(User user)
+    {
+        var session = await Users.StartSessionAsync(user);
+        var browser = CreateBrowser();
+        using var signedIn = await SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return browser;
+    }
+
+    /// <summary>Posts a form with an anti-forgery token taken from the home page.</summary>
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient browser, string path, IDictionary<string, string>? fields = null)
+    {
+        var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        var form = new Dictionary<string, string>(fields ?? new Dictionary<string, string>())
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryPattern().Match(home).Groups[1].Value),
+        };
+        return await browser.PostAsync(new Uri(path, UriKind.Relative), new FormUrlEncodedContent(form));
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<PortalDbContext, Task<T>> read)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
+    }
+
+    /// <summary>Everything a Users-page action could change about an organization and a member.</summary>
+    public Task<string> SnapshotAsync(Guid organizationId, Guid userId) =>
+        WithDbAsync(async db =>
+        {
+            var members = await db.Memberships.Where(m => m.OrganizationId == organizationId)
+                .OrderBy(m => m.UserId).Select(m => m.UserId + ":" + m.OrganizationRole + ":" + m.ChannelRoles).ToListAsync();
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId);
+            var invitations = await db.Invitations.CountAsync(i => i.UserId == userId);
+            var audit = await db.AuditEntries.CountAsync(a => a.OrganizationId == organizationId && a.Action != "organization.switched");
+            return $"{string.Join(',', members)}|{user.State}|{user.PasswordHash}|{user.SecurityStamp}|{invitations}|{audit}";
+        });
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryPattern();
+}
