@@ -21,7 +21,7 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
     [BindProperty(SupportsGet = true)]
     public MemberSort Sort { get; set; } = MemberSort.Email;
 
-    [BindProperty(SupportsGet = true, Name = "page")]
+    [BindProperty(SupportsGet = true, Name = "p")]
     public int PageNumber { get; set; } = 1;
 
     /// <summary>What the last action on a member did (after its redirect).</summary>
@@ -61,7 +61,7 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
             ["role"] = Role,
             ["state"] = State?.ToString(),
             ["sort"] = (sort ?? Sort).ToString(),
-            ["page"] = (page ?? Members.Page).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["p"] = (page ?? Members.Page).ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary());
 
     public static string DisplayState(UserState state) => state == UserState.ActiveDemo ? "Active (demo mode)" : state.ToString();
