@@ -7,6 +7,10 @@ public static class AuditActions
     public const string UserCreated = "user.created";
     public const string UserStateChanged = "user.state_changed";
     public const string PasskeyRegistered = "passkey.registered";
+    public const string PasskeyRenamed = "passkey.renamed";
+    public const string PasskeyRemoved = "passkey.removed";
+    public const string PasswordChanged = "credential.password_changed";
+    public const string TotpDisabled = "credential.totp_disabled";
     public const string PasskeySignCountRegressed = "passkey.sign_count_regressed";
     public const string PasswordRemoved = "credential.password_removed";
     public const string MemberAdded = "member.added";

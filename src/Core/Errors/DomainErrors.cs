@@ -73,6 +73,18 @@ public static class DomainErrors
     public static readonly DomainError PasskeySignCountRegressed =
         new("passkey.sign_count_regressed", "Sign-in with this security key was refused to protect your account. Use another of your security keys, or ask an Owner of your organization to reset your account.");
 
+    public static readonly DomainError PasskeyNotFound =
+        new("passkey.not_found", "That passkey is not one of yours.", DomainErrorKind.NotFound);
+
+    public static readonly DomainError PasskeyNameInvalid =
+        new("passkey.name_invalid", "Give the passkey a name of 1 to 64 characters.");
+
+    public static readonly DomainError PasskeyNameTaken =
+        new("passkey.name_taken", "You already have a passkey with that name. Choose another one.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError PasskeyLastOne =
+        new("passkey.last_one", "This is your only passkey and you have no password: removing it would lock you out. Add another passkey first, then remove this one.", DomainErrorKind.Conflict);
+
     public static readonly DomainError PasskeyRegistrationNotAllowed =
         new("passkey.registration_not_allowed", "This account cannot register a passkey.", DomainErrorKind.Forbidden);
 

@@ -26,6 +26,7 @@ public static class PasskeyServiceCollectionExtensions
         services.TryAddSingleton(_ => AuthenticatorCatalog.LoadEmbedded());
         services.TryAddSingleton<AuthenticatorPolicy>();
         services.TryAddScoped<PasskeyService>();
+        services.TryAddScoped<PasskeyManagement>();
         return services;
     }
 
