@@ -38,6 +38,9 @@ public sealed class IdentityProviderOptions
     [Range(1, 1_000_000)]
     public int SignInAttemptsPerAccountPer5Minutes { get; set; } = 10;
 
+    /// <summary>Changes on the account page need an authentication at most this old; else the user confirms with a passkey (or password) again. Default 10 minutes.</summary>
+    public TimeSpan RecentAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Requests to emailed-link pages (activation, resets) per client address per minute. Default 30.</summary>
     [Range(1, 1_000_000)]
     public int LinkRequestsPerAddressPerMinute { get; set; } = 30;

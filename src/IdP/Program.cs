@@ -1,4 +1,5 @@
 using KeyPortal.Core.Hosting;
+using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.SignIn;
@@ -9,6 +10,7 @@ builder.AddSignIn();
 builder.AddEmailedLinks();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
+builder.Services.AddScoped<RecentAuthentication>();
 
 var app = builder.Build();
 if (await app.RunDatabaseTasksAsync(args))
@@ -26,6 +28,7 @@ app.MapPortalHealth();
 app.MapConnectEndpoints();
 app.MapPasskeyEndpoints();
 app.MapActivationEndpoints();
+app.MapAccountEndpoints();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

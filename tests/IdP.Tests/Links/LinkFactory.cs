@@ -13,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KeyPortal.IdP.Tests.Links;
 
 /// <summary>The identity provider delivering its email over SMTP to a real server the tests read.</summary>
-public sealed class LinkFactory : IdpFactory
+public class LinkFactory : IdpFactory
 {
     public static readonly Uri LinkBase = new(Issuer);
 

@@ -52,6 +52,28 @@
     window.location.assign(done.redirect);
   }
 
+  // An assertion for the signed-in user's own passkeys (identify a key, confirm it's you).
+  async function assertOwn(optionsUrl, completeUrl) {
+    const start = await post(optionsUrl, {});
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(start.options);
+    const credential = await navigator.credentials.get({ publicKey });
+    return post(completeUrl, { ceremonyId: start.ceremonyId, credential: credential.toJSON(), returnUrl: "/account" });
+  }
+
+  async function identify(optionsUrl, completeUrl) {
+    const found = await assertOwn(optionsUrl, completeUrl);
+    for (const row of document.querySelectorAll("[data-passkey-id]")) {
+      row.classList.toggle("identified", row.dataset.passkeyId === found.passkeyId);
+    }
+    const result = document.getElementById("identify-result");
+    if (result) { result.textContent = `That key holds “${found.name}”.`; result.hidden = false; }
+  }
+
+  async function reverify(optionsUrl, completeUrl) {
+    const done = await assertOwn(optionsUrl, completeUrl);
+    window.location.assign(done.redirect);
+  }
+
   const wire = (id, action) => {
     const button = document.getElementById(id);
     if (!button) { return; }
@@ -67,4 +89,7 @@
   wire("passkey-email-signin", (data) => signIn(data.email, data.returnUrl));
   wire("create-passkey", (data) => register(data.returnUrl));
   wire("activate-passkey", (data) => register(null, data.optionsUrl, data.completeUrl));
+  wire("add-passkey", (data) => register(null, data.optionsUrl, data.completeUrl));
+  wire("identify-passkey", (data) => identify(data.optionsUrl, data.completeUrl));
+  wire("reverify", (data) => reverify(data.optionsUrl, data.completeUrl));
 })();

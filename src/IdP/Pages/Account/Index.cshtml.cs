@@ -1,0 +1,176 @@
+using System.Security.Claims;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.IdP.Account;
+using KeyPortal.IdP.Sessions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.Pages.Account;
+
+/// <summary>
+/// Manage credentials: the signed-in user's passkeys (add, rename, remove, identify) and, while
+/// they still have one, their password and TOTP. Signed-in users only, for themselves; every
+/// change needs a recent authentication and is audited.
+/// </summary>
+[Authorize]
+public sealed class IndexModel(
+    PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, UserManager<User> users, AuditTrail audit, TimeProvider clock)
+    : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public string? Done { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public Guid? Highlight { get; set; }
+
+    [BindProperty]
+    public Guid PasskeyId { get; set; }
+
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public string? CurrentPassword { get; set; }
+
+    [BindProperty]
+    public string? NewPassword { get; set; }
+
+    [BindProperty]
+    public string? ConfirmPassword { get; set; }
+
+    public User Account { get; private set; } = null!;
+
+    public IReadOnlyList<PasskeySummary> Passkeys { get; private set; } = [];
+
+    /// <summary>The passkey this session signed in with, if any.</summary>
+    public Guid? SessionPasskeyId { get; private set; }
+
+    public bool ManagedBySso { get; private set; }
+
+    public bool Recent { get; private set; }
+
+    public string? Error { get; private set; }
+
+    /// <summary>The change was refused because the last authentication is too old.</summary>
+    public bool NeedsReverify { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public Task<IActionResult> OnPostRenameAsync(CancellationToken cancellationToken) =>
+        ChangeAsync("renamed", (actor, ct) => passkeys.RenameAsync(actor, Account.Id, PasskeyId, Name, ct), cancellationToken);
+
+    public Task<IActionResult> OnPostRemoveAsync(CancellationToken cancellationToken) =>
+        ChangeAsync("removed", (actor, ct) => passkeys.RemoveAsync(actor, Account.Id, PasskeyId, ct), cancellationToken);
+
+    public Task<IActionResult> OnPostChangePasswordAsync(CancellationToken cancellationToken) =>
+        ChangeAsync("password-changed", async (actor, ct) =>
+        {
+            if (!string.Equals(NewPassword, ConfirmPassword, StringComparison.Ordinal))
+            {
+                throw new DomainException(AccountErrors.PasswordsDiffer);
+            }
+
+            var sessionId = Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
+            var stamp = await db.InTransactionAsync(async inner =>
+            {
+                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
+                var result = await users.ChangePasswordAsync(user, CurrentPassword ?? "", NewPassword ?? "");
+                if (!result.Succeeded)
+                {
+                    throw new DomainException(result.Errors.Any(e => e.Code == "PasswordMismatch")
+                        ? AccountErrors.CurrentPasswordWrong
+                        : DomainErrors.PasswordInvalid(result.Errors.Select(e => e.Description)));
+                }
+
+                // Every other session of the account ends; this one continues with the new stamp.
+                var now = clock.GetUtcNow();
+                await db.UserSessions.Where(s => s.UserId == user.Id && s.EndedAt == null && s.Id != sessionId)
+                    .ExecuteUpdateAsync(set => set.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, "password changed"), inner);
+                audit.Record(actor, AuditActions.PasswordChanged, null, user.Id);
+                return user.SecurityStamp;
+            }, ct);
+            await recent.RenewAsync(HttpContext, stamp);
+        }, cancellationToken, passwordOnly: true);
+
+    public Task<IActionResult> OnPostDisableTotpAsync(CancellationToken cancellationToken) =>
+        ChangeAsync("totp-disabled", async (actor, ct) =>
+        {
+            var stamp = await db.InTransactionAsync(async inner =>
+            {
+                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
+                if (!await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
+                {
+                    throw new DomainException(AccountErrors.CurrentPasswordWrong);
+                }
+
+                await users.SetTwoFactorEnabledAsync(user, false);
+                await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "AuthenticatorKey");
+                audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
+                return user.SecurityStamp;
+            }, ct);
+            await recent.RenewAsync(HttpContext, stamp);
+        }, cancellationToken, passwordOnly: true);
+
+    private async Task<IActionResult> ChangeAsync(
+        string done, Func<AuditActor, CancellationToken, Task> change, CancellationToken cancellationToken, bool passwordOnly = false)
+    {
+        await LoadAsync(cancellationToken);
+        if (ManagedBySso || (passwordOnly && !Account.HasPassword))
+        {
+            Error = ManagedBySso ? "Your organization's identity provider manages how you sign in." : "You have no password.";
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+
+        // A password change proves the password itself; everything else needs a recent sign-in.
+        if (!passwordOnly && !Recent)
+        {
+            NeedsReverify = true;
+            Error = "For your security, confirm it's you with one of your passkeys first.";
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+
+        try
+        {
+            await change(AuditActor.ForUser(Account, ClientAddress.Of(HttpContext)), cancellationToken);
+        }
+        catch (DomainException refused)
+        {
+            Error = refused.Error.Message;
+            Response.StatusCode = Core.Hosting.DomainExceptionHandler.StatusCodeOf(refused.Error);
+            db.ChangeTracker.Clear();
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+
+        return Redirect($"/account?done={done}");
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var userId = Guid.Parse(User.FindFirstValue(SessionClaims.Subject)!);
+        Account = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
+        Passkeys = await passkeys.ListAsync(userId, cancellationToken);
+        ManagedBySso = await AccountRules.IsManagedBySsoAsync(db, userId, cancellationToken);
+        Recent = recent.IsRecent(User) || Passkeys.Count == 0;
+        if (Guid.TryParse(User.FindFirstValue(SessionClaims.SessionId), out var sessionId))
+        {
+            SessionPasskeyId = await db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.PasskeyCredentialId).SingleOrDefaultAsync(cancellationToken);
+        }
+    }
+}
+
+internal static class AccountErrors
+{
+    public static readonly DomainError PasswordsDiffer = new("password.mismatch", "The two new passwords are not the same.");
+
+    public static readonly DomainError CurrentPasswordWrong = new("password.current_wrong", "Your current password is not correct.");
+}

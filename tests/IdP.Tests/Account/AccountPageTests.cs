@@ -1,0 +1,284 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using KeyPortal.Core.Seeding;
+using KeyPortal.IdP.Tests.Links;
+using KeyPortal.TestSupport;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.Tests.Account;
+
+/// <summary>Manage credentials over HTTP, with software authenticators as the user's security keys.</summary>
+public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFactory>
+{
+    private const string Origin = "http://localhost";
+
+    [Fact]
+    public async Task A_new_user_sees_their_key_by_model_marked_for_this_session_with_spare_key_advice()
+    {
+        var (browser, _, _) = await ActivatedAsync();
+        using (browser)
+        {
+            var page = await browser.OpenAsync("/account");
+
+            Assert.Equal(HttpStatusCode.OK, page.Status);
+            Assert.Contains("YubiKey 5 NFC / 5C NFC", page.Html, StringComparison.Ordinal);
+            Assert.True(page.Shows("spare-key"));
+            Assert.Contains("data-testid=\"this-session\"", page.Html, StringComparison.Ordinal);
+            Assert.Contains("Device-bound", page.Html, StringComparison.Ordinal);
+            Assert.False(page.Shows("change-password"));
+            Assert.True(page.Shows("add-passkey"));
+        }
+    }
+
+    [Fact]
+    public async Task A_second_key_is_added_the_same_key_is_excluded_and_the_name_is_made_unique()
+    {
+        var (browser, first, userId) = await ActivatedAsync();
+        using (browser)
+        using (var spare = new SoftwareAuthenticator(SoftwareAuthenticator.YubiKey5NfcAaguid))
+        {
+            await browser.OpenAsync("/account");
+            var start = await browser.PostJsonAsync("/account/passkeys/options", new { });
+            Assert.Equal(HttpStatusCode.OK, start.Status);
+            var excluded = start.Body.GetProperty("options").GetProperty("excludeCredentials");
+            Assert.Equal(1, excluded.GetArrayLength());
+            Assert.Equal(OidcBrowserBase64Url(first.Credentials[0].Id), excluded[0].GetProperty("id").GetString());
+
+            var attestation = spare.CreateAttestationJson(start.Body.GetProperty("options").GetRawText(), Origin);
+            var (status, body) = await browser.PostJsonAsync("/account/passkeys/complete",
+                new { ceremonyId = start.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(attestation) });
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.StartsWith("/account?done=added", body.GetProperty("redirect").GetString(), StringComparison.Ordinal);
+
+            var page = await browser.OpenAsync("/account");
+            Assert.Contains("YubiKey 5 NFC / 5C NFC (2)", page.Html, StringComparison.Ordinal);
+            Assert.False(page.Shows("spare-key"));
+            Assert.Equal(2, await CountPasskeysAsync(userId));
+
+            // The first key again: the browser would refuse it (excludeCredentials); the server does too.
+            var again = await browser.PostJsonAsync("/account/passkeys/options", new { });
+            var duplicate = first.CreateAttestationJson(again.Body.GetProperty("options").GetRawText(), Origin, first.Credentials[0].Id);
+            var refused = await browser.PostJsonAsync("/account/passkeys/complete",
+                new { ceremonyId = again.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(duplicate) });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            Assert.Equal(2, await CountPasskeysAsync(userId));
+        }
+    }
+
+    [Fact]
+    public async Task Renaming_trims_refuses_bad_names_and_escapes_script()
+    {
+        var (browser, _, userId) = await ActivatedAsync();
+        using (browser)
+        {
+            var passkeyId = await FirstPasskeyIdAsync(userId);
+            await browser.OpenAsync("/account");
+
+            Assert.Equal(HttpStatusCode.BadRequest, (await RenameAsync(browser, passkeyId, "   ")).Status);
+            Assert.Equal(HttpStatusCode.BadRequest, (await RenameAsync(browser, passkeyId, new string('x', 65))).Status);
+            var renamed = await RenameAsync(browser, passkeyId, "  <script>alert(1)</script> Desk key ");
+            Assert.Equal(HttpStatusCode.OK, renamed.Status);
+            Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; Desk key", renamed.Html, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script>alert(1)", renamed.Html, StringComparison.Ordinal);
+            await using var db = factory.Database.CreateContext();
+            Assert.Equal("<script>alert(1)</script> Desk key", (await db.PasskeyCredentials.SingleAsync(p => p.Id == passkeyId)).Name);
+            Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == userId && a.Action == "passkey.renamed"));
+        }
+    }
+
+    [Fact]
+    public async Task The_last_passkey_of_a_passwordless_user_cannot_be_removed_and_another_users_passkey_is_not_found()
+    {
+        var (browser, _, userId) = await ActivatedAsync();
+        var (other, _, otherId) = await ActivatedAsync();
+        using (browser)
+        using (other)
+        {
+            var mine = await FirstPasskeyIdAsync(userId);
+            var theirs = await FirstPasskeyIdAsync(otherId);
+            await browser.OpenAsync("/account");
+
+            var last = await browser.SubmitAsync("Remove", new Dictionary<string, string> { ["PasskeyId"] = mine.ToString() });
+            Assert.Equal(HttpStatusCode.Conflict, last.Status);
+            Assert.Contains("Add another passkey first", last.Html, StringComparison.Ordinal);
+            var foreign = await browser.SubmitAsync("Remove", new Dictionary<string, string> { ["PasskeyId"] = theirs.ToString() });
+            Assert.Equal(HttpStatusCode.NotFound, foreign.Status);
+            await browser.OpenAsync("/account");
+            var foreignRename = await RenameAsync(browser, theirs, "mine now");
+            Assert.Equal(HttpStatusCode.NotFound, foreignRename.Status);
+
+            Assert.Equal(1, await CountPasskeysAsync(userId));
+            Assert.Equal(1, await CountPasskeysAsync(otherId));
+            await using var db = factory.Database.CreateContext();
+            Assert.NotEqual("mine now", (await db.PasskeyCredentials.SingleAsync(p => p.Id == theirs)).Name);
+        }
+    }
+
+    [Fact]
+    public async Task Removing_a_passkey_ends_the_sessions_signed_in_with_it()
+    {
+        var (browser, first, userId) = await ActivatedAsync();
+        using (browser)
+        using (var spare = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid))
+        {
+            await browser.OpenAsync("/account");
+            var start = await browser.PostJsonAsync("/account/passkeys/options", new { });
+            var attestation = spare.CreateAttestationJson(start.Body.GetProperty("options").GetRawText(), Origin);
+            await browser.PostJsonAsync("/account/passkeys/complete", new { ceremonyId = start.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(attestation) });
+            var firstId = await FirstPasskeyIdAsync(userId);
+
+            // Removing the key this session signed in with ends this session.
+            await browser.OpenAsync("/account");
+            var removed = await browser.SubmitAsync("Remove", new Dictionary<string, string> { ["PasskeyId"] = firstId.ToString() });
+            // After the redirect, this browser's session is gone: the account page sends it to sign in.
+            Assert.Equal(HttpStatusCode.Redirect, removed.Status);
+            await using var db = factory.Database.CreateContext();
+            Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == userId));
+            Assert.True(await db.UserSessions.AnyAsync(s => s.UserId == userId && s.EndReason == "passkey removed"));
+            using var account = await browser.Http.GetAsync(new Uri("/account", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Redirect, account.StatusCode);
+            Assert.Contains("/signin", account.Headers.Location!.OriginalString, StringComparison.Ordinal);
+            Assert.Single(first.Credentials);
+        }
+    }
+
+    [Fact]
+    public async Task Identify_names_the_key_that_answered_and_refuses_another_users_key()
+    {
+        var (browser, key, userId) = await ActivatedAsync();
+        var (other, otherKey, _) = await ActivatedAsync();
+        using (browser)
+        using (other)
+        {
+            await browser.OpenAsync("/account");
+            var start = await browser.PostJsonAsync("/account/identify/options", new { });
+            var assertion = key.CreateAssertionJson(start.Body.GetProperty("options").GetRawText(), Origin);
+            var (status, body) = await browser.PostJsonAsync("/account/identify/complete",
+                new { ceremonyId = start.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion) });
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(await FirstPasskeyIdAsync(userId), body.GetProperty("passkeyId").GetGuid());
+
+            var again = await browser.PostJsonAsync("/account/identify/options", new { });
+            // A key that answers with its own credential although the request named only this user's.
+            var foreign = otherKey.CreateAssertionJson(again.Body.GetProperty("options").GetRawText(), Origin, otherKey.Credentials[0].Id);
+            var refused = await browser.PostJsonAsync("/account/identify/complete",
+                new { ceremonyId = again.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(foreign) });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            await using var db = factory.Database.CreateContext();
+            Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == userId && a.Action == "signin.failed" && a.Details.Contains("account")));
+        }
+    }
+
+    [Fact]
+    public async Task A_password_user_sees_the_password_section_and_changes_the_password_ending_other_sessions()
+    {
+        const string email = "auditor@contoso.example";
+        const string newPassword = "Changed-Password-2026";
+        using var elsewhere = new LinkBrowser(factory);
+        using (await elsewhere.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
+        {
+        }
+
+        using var browser = new LinkBrowser(factory);
+        using (await browser.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
+        {
+        }
+
+        var page = await browser.OpenAsync("/account");
+        Assert.True(page.Shows("change-password"));
+        Assert.True(page.Shows("create-passkey-cta"));
+        Assert.True(page.Shows("no-passkeys"));
+
+        var wrong = await browser.SubmitAsync("ChangePassword", new Dictionary<string, string>
+        {
+            ["CurrentPassword"] = "not-it", ["NewPassword"] = newPassword, ["ConfirmPassword"] = newPassword,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
+        Assert.Contains("current password is not correct", wrong.Html, StringComparison.Ordinal);
+        var changed = await browser.SubmitAsync("ChangePassword", new Dictionary<string, string>
+        {
+            ["CurrentPassword"] = DemoSeeder.DemoPassword, ["NewPassword"] = newPassword, ["ConfirmPassword"] = newPassword,
+        });
+        Assert.Equal(HttpStatusCode.OK, changed.Status);
+        Assert.True(changed.Shows("done"));
+
+        using var stillHere = await browser.Http.GetAsync(new Uri("/account", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, stillHere.StatusCode);
+        using var goneElsewhere = await elsewhere.Http.GetAsync(new Uri("/account", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, goneElsewhere.StatusCode);
+        using var signIn = await new LinkBrowser(factory).Oidc.SignInWithPasswordAsync(email, newPassword);
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task Members_of_an_sso_organization_see_no_credential_management()
+    {
+        var (browser, _, userId) = await ActivatedAsync();
+        using (browser)
+        {
+            await using (var db = factory.Database.CreateContext())
+            {
+                var organization = await db.Memberships.Where(m => m.UserId == userId).Select(m => m.Organization).SingleAsync();
+                organization.Sso.Enabled = true;
+                await db.SaveChangesAsync();
+            }
+
+            try
+            {
+                var page = await browser.OpenAsync("/account");
+                Assert.True(page.Shows("sso-managed"));
+                Assert.False(page.Shows("passkeys"));
+                var refused = await browser.PostJsonAsync("/account/passkeys/options", new { });
+                Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+            }
+            finally
+            {
+                await using var db = factory.Database.CreateContext();
+                var organization = await db.Memberships.Where(m => m.UserId == userId).Select(m => m.Organization).SingleAsync();
+                organization.Sso.Enabled = false;
+                await db.SaveChangesAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_account_page_needs_a_session()
+    {
+        using var browser = new LinkBrowser(factory);
+        using var response = await browser.Http.GetAsync(new Uri("/account", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/signin", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    /// <summary>A new Contoso member who activated with a YubiKey-like software key and is signed in with it.</summary>
+    private async Task<(LinkBrowser Browser, SoftwareAuthenticator Key, Guid UserId)> ActivatedAsync()
+    {
+        var email = ActivationPageTests.NewAddress();
+        var invited = await factory.InviteToContosoAsync(email);
+        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var browser = new LinkBrowser(factory);
+        await browser.OpenAsync(link);
+        await browser.SubmitAsync("SendCode");
+        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        var key = new SoftwareAuthenticator(SoftwareAuthenticator.YubiKey5NfcAaguid);
+        await ActivationPageTests.RegisterPasskeyAsync(browser, link, key);
+        return (browser, key, invited.UserId);
+    }
+
+    private static async Task<LinkPage> RenameAsync(LinkBrowser browser, Guid passkeyId, string name) =>
+        await browser.SubmitAsync("Rename", new Dictionary<string, string> { ["PasskeyId"] = passkeyId.ToString(), ["Name"] = name });
+
+    private async Task<Guid> FirstPasskeyIdAsync(Guid userId)
+    {
+        await using var db = factory.Database.CreateContext();
+        return await db.PasskeyCredentials.Where(p => p.UserId == userId).OrderBy(p => p.CreatedAt).Select(p => p.Id).FirstAsync();
+    }
+
+    private async Task<int> CountPasskeysAsync(Guid userId)
+    {
+        await using var db = factory.Database.CreateContext();
+        return await db.PasskeyCredentials.CountAsync(p => p.UserId == userId);
+    }
+
+    private static string OidcBrowserBase64Url(byte[] bytes) => Support.OidcBrowser.Base64Url(bytes);
+}

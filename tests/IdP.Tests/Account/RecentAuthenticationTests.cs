@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using KeyPortal.IdP.Tests.Links;
+using KeyPortal.TestSupport;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.Tests.Account;
+
+/// <summary>Credential changes need a recent authentication; an old one is renewed by confirming with a passkey.</summary>
+public sealed class RecentAuthenticationTests(ShortWindowFactory factory) : IClassFixture<ShortWindowFactory>
+{
+    [Fact]
+    public async Task An_old_sign_in_must_confirm_with_a_passkey_before_a_change()
+    {
+        var email = ActivationPageTests.NewAddress();
+        var invited = await factory.InviteToContosoAsync(email);
+        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        using var browser = new LinkBrowser(factory);
+        await browser.OpenAsync(link);
+        await browser.SubmitAsync("SendCode");
+        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        using var key = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        await ActivationPageTests.RegisterPasskeyAsync(browser, link, key);
+        Guid passkeyId;
+        await using (var db = factory.Database.CreateContext())
+        {
+            passkeyId = await db.PasskeyCredentials.Where(p => p.UserId == invited.UserId).Select(p => p.Id).SingleAsync();
+        }
+
+        await Task.Delay(ShortWindowFactory.Window + TimeSpan.FromSeconds(1.5));
+        var page = await browser.OpenAsync("/account");
+        Assert.True(page.Shows("reverify"));
+        var refused = await browser.SubmitAsync("Rename", new Dictionary<string, string> { ["PasskeyId"] = passkeyId.ToString(), ["Name"] = "Office key" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
+        Assert.Contains("confirm it&#x27;s you", refused.Html, StringComparison.Ordinal);
+        var addRefused = await browser.PostJsonAsync("/account/passkeys/options", new { });
+        Assert.Equal(HttpStatusCode.Forbidden, addRefused.Status);
+        Assert.True(addRefused.Body.GetProperty("reverify").GetBoolean());
+
+        var start = await browser.PostJsonAsync("/account/reverify/options", new { });
+        var assertion = key.CreateAssertionJson(start.Body.GetProperty("options").GetRawText(), "http://localhost");
+        var (status, _) = await browser.PostJsonAsync("/account/reverify/complete",
+            new { ceremonyId = start.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion) });
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        await browser.OpenAsync("/account");
+        var renamed = await browser.SubmitAsync("Rename", new Dictionary<string, string> { ["PasskeyId"] = passkeyId.ToString(), ["Name"] = "Office key" });
+        Assert.Equal(HttpStatusCode.OK, renamed.Status);
+        Assert.Contains("Office key", renamed.Html, StringComparison.Ordinal);
+    }
+}
