@@ -82,6 +82,22 @@ public sealed class VirtualAuthenticator
         return new VirtualAuthenticator(session, id);
     }
 
+    /// <summary>
+    /// A second authenticator in the same DevTools session (a second security key plugged in).
+    /// With two present, switch presence so that exactly one answers each ceremony.
+    /// </summary>
+    public async Task<VirtualAuthenticator> AddAnotherAsync(VirtualAuthenticatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var result = await _session.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = options.ToProtocol(),
+        });
+        var id = result?.GetProperty("authenticatorId").GetString()
+            ?? throw new InvalidOperationException("WebAuthn.addVirtualAuthenticator returned no authenticatorId.");
+        return new VirtualAuthenticator(_session, id);
+    }
+
     public Task RemoveAsync() =>
         _session.SendAsync("WebAuthn.removeVirtualAuthenticator", Args());
 

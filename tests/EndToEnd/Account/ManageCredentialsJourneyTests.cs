@@ -1,0 +1,88 @@
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeyPortal.EndToEnd.Account;
+
+/// <summary>
+/// Manage credentials with two security keys plugged in (two virtual authenticators; exactly one
+/// answers each ceremony): add a spare, rename it, identify each key, remove one, and be refused
+/// removing the last.
+/// </summary>
+[Collection(KeyPortalApps.Collection)]
+public sealed class ManageCredentialsJourneyTests(KeyPortalApps apps)
+{
+    [Fact]
+    public async Task A_user_adds_renames_identifies_and_removes_passkeys_and_cannot_remove_the_last()
+    {
+        var email = $"keys.{Guid.NewGuid():N}"[..18] + "@fabrikam.example";
+        await using (var scope = apps.CoreServices())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "distributor@fabrikam.example");
+            var fabrikam = await db.Organizations.Where(o => o.Slug == "fabrikam").Select(o => o.Id).SingleAsync();
+            await scope.ServiceProvider.GetRequiredService<InvitationService>()
+                .InviteAsync(AuditActor.ForUser(owner, "127.0.0.1"), fabrikam, email, MemberRoles.Auditor, apps.IdP);
+        }
+
+        await using var journey = await apps.StartJourneyAsync(nameof(A_user_adds_renames_identifies_and_removes_passkeys_and_cannot_remove_the_last));
+        var page = journey.Page;
+        var first = await journey.AddAuthenticatorAsync(VirtualAuthenticatorOptions.SecurityKey);
+        await page.GotoAsync((await apps.Mailbox.NextAsync(email, "Activate")).Link(new Uri(apps.IdP, "activate/").AbsoluteUri).AbsoluteUri);
+        await page.Locator("#send-code").ClickAsync();
+        await page.Locator("#Code").FillAsync((await apps.Mailbox.NextAsync(email, "code")).Code());
+        await page.Locator("#confirm-code").ClickAsync();
+        await page.Locator("#activate-passkey").ClickAsync();
+        await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
+
+        await page.GetByTestId("manage-credentials").ClickAsync();
+        await page.WaitForURLAsync(new Uri(apps.IdP, "account").AbsoluteUri);
+        await Assertions.Expect(page.Locator("#spare-key")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("this-session")).ToHaveCountAsync(1);
+        await journey.ScreenshotAsync("one-passkey");
+
+        // Plug in a second key; only it answers.
+        var second = await first.AddAnotherAsync(VirtualAuthenticatorOptions.SecurityKey);
+        await first.SetAutomaticPresenceSimulationAsync(false);
+        await page.Locator("#add-passkey").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("done=added", StringComparison.Ordinal));
+        var rows = page.Locator("#passkeys tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#spare-key")).ToHaveCountAsync(0);
+        await journey.ScreenshotAsync("two-passkeys");
+
+        // Rename the spare.
+        await rows.Nth(1).GetByTestId("rename").ClickAsync();
+        await rows.Nth(1).Locator("input[name=Name]").FillAsync("Spare key (drawer)");
+        await rows.Nth(1).GetByTestId("save-name").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("done=renamed", StringComparison.Ordinal));
+        await Assertions.Expect(rows.Nth(1).GetByTestId("passkey-name")).ToHaveTextAsync("Spare key (drawer)");
+        await journey.ScreenshotAsync("renamed");
+
+        // Identify: the second key, then the first.
+        await page.Locator("#identify-passkey").ClickAsync();
+        await Assertions.Expect(rows.Nth(1)).ToHaveClassAsync("identified");
+        await Assertions.Expect(page.Locator("#identify-result")).ToContainTextAsync("Spare key (drawer)");
+        await journey.ScreenshotAsync("identified-spare");
+        await second.SetAutomaticPresenceSimulationAsync(false);
+        await first.SetAutomaticPresenceSimulationAsync(true);
+        await page.Locator("#identify-passkey").ClickAsync();
+        await Assertions.Expect(rows.Nth(0)).ToHaveClassAsync("identified");
+        await Assertions.Expect(rows.Nth(1)).Not.ToHaveClassAsync("identified");
+        await journey.ScreenshotAsync("identified-first");
+
+        // Remove the spare; the last one cannot go.
+        await rows.Nth(1).GetByTestId("remove").ClickAsync();
+        await rows.Nth(1).GetByTestId("confirm-remove").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("done=removed", StringComparison.Ordinal));
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await rows.Nth(0).GetByTestId("remove").ClickAsync();
+        await rows.Nth(0).GetByTestId("confirm-remove").ClickAsync();
+        await Assertions.Expect(page.Locator("#account-error")).ToContainTextAsync("Add another passkey first");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await journey.ScreenshotAsync("last-passkey-refused");
+    }
+}
