@@ -11,6 +11,7 @@ public static class AuditActions
     public const string PasskeyRemoved = "passkey.removed";
     public const string PasswordChanged = "credential.password_changed";
     public const string TotpDisabled = "credential.totp_disabled";
+    public const string TotpEnabled = "credential.totp_enabled";
     public const string PasskeySignCountRegressed = "passkey.sign_count_regressed";
     public const string PasswordRemoved = "credential.password_removed";
     public const string MemberAdded = "member.added";

@@ -45,6 +45,12 @@ public sealed class IndexModel(
     [BindProperty]
     public string? ConfirmPassword { get; set; }
 
+    [BindProperty]
+    public string? TotpCode { get; set; }
+
+    /// <summary>The new authenticator key while TOTP is being set up (shown once, to type or scan).</summary>
+    public string? TotpSetupKey { get; private set; }
+
     public User Account { get; private set; } = null!;
 
     public IReadOnlyList<PasskeySummary> Passkeys { get; private set; } = [];
@@ -111,12 +117,56 @@ public sealed class IndexModel(
                 }
 
                 await users.SetTwoFactorEnabledAsync(user, false);
-                await users.RemoveAuthenticationTokenAsync(user, "[AspNetUserStore]", "AuthenticatorKey");
+                await users.RemoveAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key);
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
             await recent.RenewAsync(HttpContext, stamp);
         }, cancellationToken, passwordOnly: true);
+
+    /// <summary>
+    /// Starts authenticator-app codes: after the current password, a new key is stored (not yet in
+    /// use) and shown; <see cref="OnPostConfirmTotpAsync"/> turns it on once a code from the app matches.
+    /// </summary>
+    public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken cancellationToken)
+    {
+        var result = await ChangeAsync("", async (_, _) =>
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == Account.Id, cancellationToken);
+            if (!await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
+            {
+                throw new DomainException(AccountErrors.CurrentPasswordWrong);
+            }
+
+            TotpSetupKey = users.GenerateNewAuthenticatorKey();
+            await users.SetAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key, TotpSetupKey);
+        }, cancellationToken, passwordOnly: true);
+        return TotpSetupKey is null ? result : Page();
+    }
+
+    public Task<IActionResult> OnPostConfirmTotpAsync(CancellationToken cancellationToken) =>
+        ChangeAsync("totp-enabled", async (actor, ct) =>
+        {
+            var stamp = await db.InTransactionAsync(async inner =>
+            {
+                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
+                var code = (TotpCode ?? "").Replace(" ", "", StringComparison.Ordinal);
+                if (user.TwoFactorEnabled
+                    || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+                {
+                    TotpSetupKey = await users.GetAuthenticatorKeyAsync(user);
+                    throw new DomainException(AccountErrors.TotpCodeWrong);
+                }
+
+                await users.SetTwoFactorEnabledAsync(user, true);
+                audit.Record(actor, AuditActions.TotpEnabled, null, user.Id);
+                return user.SecurityStamp;
+            }, ct);
+            await recent.RenewAsync(HttpContext, stamp);
+        }, cancellationToken, passwordOnly: true);
+
+    /// <summary>An otpauth URI for the setup key (the text of a QR code).</summary>
+    public string TotpUri => $"otpauth://totp/{Uri.EscapeDataString("Key Portal:" + Account.Email)}?secret={TotpSetupKey}&issuer=Key%20Portal&digits=6";
 
     private async Task<IActionResult> ChangeAsync(
         string done, Func<AuditActor, CancellationToken, Task> change, CancellationToken cancellationToken, bool passwordOnly = false)
@@ -168,8 +218,17 @@ public sealed class IndexModel(
     }
 }
 
+internal static class TotpTokens
+{
+    public const string Provider = "[AspNetUserStore]";
+
+    public const string Key = "AuthenticatorKey";
+}
+
 internal static class AccountErrors
 {
+    public static readonly DomainError TotpCodeWrong = new("totp.code_wrong", "That code does not match. Check the time on your phone and enter the current code.");
+
     public static readonly DomainError PasswordsDiffer = new("password.mismatch", "The two new passwords are not the same.");
 
     public static readonly DomainError CurrentPasswordWrong = new("password.current_wrong", "Your current password is not correct.");
