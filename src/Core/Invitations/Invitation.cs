@@ -117,7 +117,15 @@ public sealed class Invitation
         }
 
         Span<byte> raw = stackalloc byte[TokenBytes];
-        if (!Base64Url.TryDecodeFromChars(token, raw, out var written) || written != TokenBytes)
+        try
+        {
+            // "Try" still throws on characters outside the alphabet and on non-zero trailing bits.
+            if (!Base64Url.TryDecodeFromChars(token, raw, out var written) || written != TokenBytes)
+            {
+                return null;
+            }
+        }
+        catch (FormatException)
         {
             return null;
         }

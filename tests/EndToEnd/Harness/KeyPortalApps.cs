@@ -165,6 +165,10 @@ public sealed class KeyPortalApps : IAsyncLifetime
             ["PublicUrls__Admin"] = Admin.AbsoluteUri,
             ["Passkeys__Origins__0"] = IdP.GetLeftPart(UriPartial.Authority),
             ["Passkeys__RelyingPartyId"] = "localhost",
+            // Every browser of every journey comes from 127.0.0.1: the per-address limits are
+            // for real clients and are tested on their own.
+            ["IdentityProvider__LinkRequestsPerAddressPerMinute"] = "10000",
+            ["IdentityProvider__SignInAttemptsPerAddressPerMinute"] = "10000",
         };
         foreach (var (key, value) in Mailbox.Settings)
         {

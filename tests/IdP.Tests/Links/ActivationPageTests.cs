@@ -120,6 +120,8 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
 
     [Theory]
     [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // right shape, no such link
+    [InlineData("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")] // right length, trailing bits no encoder writes
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.")] // right length, a character outside the alphabet
     [InlineData("not-a-token")]
     [InlineData("%3Cscript%3Ealert(1)%3C%2Fscript%3E")]
     public async Task A_forged_link_gets_a_clear_page_and_is_audited(string token)
