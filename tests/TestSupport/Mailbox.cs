@@ -121,7 +121,8 @@ public sealed class Mailbox : IDisposable
             mime.To.Mailboxes.Single().Address, mime.Subject ?? "", mime.TextBody ?? "", mime.HtmlBody ?? "");
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreeLoopbackPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

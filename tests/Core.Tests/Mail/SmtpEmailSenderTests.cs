@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KeyPortal.Core.Mail;
@@ -16,7 +15,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
 
     public SmtpEmailSenderTests()
     {
-        var port = FreeLoopbackPort();
+        var port = KeyPortal.TestSupport.Mailbox.FreeLoopbackPort();
         _server = SimpleSmtpServer.Start(port);
         var options = new MailOptions
         {
@@ -79,7 +78,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
         var options = new MailOptions
         {
             Delivery = MailDelivery.Smtp,
-            Smtp = { Host = "127.0.0.1", Port = FreeLoopbackPort(), Security = SmtpSecurity.None, TimeoutSeconds = 5 },
+            Smtp = { Host = "127.0.0.1", Port = KeyPortal.TestSupport.Mailbox.FreeLoopbackPort(), Security = SmtpSecurity.None, TimeoutSeconds = 5 },
         };
         var sender = new SmtpEmailSender(Options.Create(options), NullLogger<SmtpEmailSender>.Instance);
 
@@ -99,14 +98,5 @@ public sealed class SmtpEmailSenderTests : IDisposable
         }
 
         return Assert.Single(_server.ReceivedEmail);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -1,9 +1,4 @@
-using KeyPortal.Core.Auditing;
-using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Memberships;
-using KeyPortal.Core.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.EndToEnd.Account;
 
@@ -19,14 +14,7 @@ public sealed class ManageCredentialsJourneyTests(KeyPortalApps apps)
     public async Task A_user_adds_renames_identifies_and_removes_passkeys_and_cannot_remove_the_last()
     {
         var email = $"keys.{Guid.NewGuid():N}"[..18] + "@fabrikam.example";
-        await using (var scope = apps.CoreServices())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "distributor@fabrikam.example");
-            var fabrikam = await db.Organizations.Where(o => o.Slug == "fabrikam").Select(o => o.Id).SingleAsync();
-            await scope.ServiceProvider.GetRequiredService<InvitationService>()
-                .InviteAsync(AuditActor.ForUser(owner, "127.0.0.1"), fabrikam, email, MemberRoles.Auditor, apps.IdP);
-        }
+        await apps.InviteAsync("distributor@fabrikam.example", "fabrikam", email, MemberRoles.Auditor);
 
         await using var journey = await apps.StartJourneyAsync(nameof(A_user_adds_renames_identifies_and_removes_passkeys_and_cannot_remove_the_last));
         var page = journey.Page;

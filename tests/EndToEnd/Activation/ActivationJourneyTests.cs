@@ -167,14 +167,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
     public async Task Three_wrong_codes_lock_the_link_with_the_time_left()
     {
         var email = $"locked.{Guid.NewGuid():N}"[..20] + "@fabrikam.example";
-        await using (var scope = apps.CoreServices())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "distributor@fabrikam.example");
-            var fabrikam = await db.Organizations.Where(o => o.Slug == "fabrikam").Select(o => o.Id).SingleAsync();
-            await scope.ServiceProvider.GetRequiredService<InvitationService>()
-                .InviteAsync(AuditActor.ForUser(owner, "127.0.0.1"), fabrikam, email, MemberRoles.Auditor, apps.IdP);
-        }
+        await apps.InviteAsync("distributor@fabrikam.example", "fabrikam", email, MemberRoles.Auditor);
 
         await using var journey = await apps.StartJourneyAsync(nameof(Three_wrong_codes_lock_the_link_with_the_time_left));
         var page = journey.Page;

@@ -1,6 +1,11 @@
 using System.Net.Sockets;
+using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Persistence;
 using KeyPortal.TestSupport;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -116,6 +121,17 @@ public sealed class KeyPortalApps : IAsyncLifetime
     {
         _core ??= BuildCoreServices();
         return _core.CreateAsyncScope();
+    }
+
+    /// <summary>An Owner invites <paramref name="email"/> to their organization, as the Portal's Create user does.</summary>
+    public async Task InviteAsync(string ownerEmail, string organizationSlug, string email, MemberRoles roles)
+    {
+        await using var scope = CoreServices();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == ownerEmail);
+        var organizationId = await db.Organizations.Where(o => o.Slug == organizationSlug).Select(o => o.Id).SingleAsync();
+        await scope.ServiceProvider.GetRequiredService<InvitationService>()
+            .InviteAsync(AuditActor.ForUser(owner, "127.0.0.1"), organizationId, email, roles, IdP);
     }
 
     /// <summary>The log of one app so far ("IdP", "Portal", "Admin"), for assertion messages.</summary>

@@ -253,13 +253,9 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
     /// <summary>A new Contoso member who activated with a YubiKey-like software key and is signed in with it.</summary>
     private async Task<(LinkBrowser Browser, SoftwareAuthenticator Key, Guid UserId)> ActivatedAsync()
     {
-        var email = ActivationPageTests.NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        await factory.ConfirmCodeAsync(browser, email, link);
         var key = new SoftwareAuthenticator(SoftwareAuthenticator.YubiKey5NfcAaguid);
         await ActivationPageTests.RegisterPasskeyAsync(browser, link, key);
         return (browser, key, invited.UserId);

@@ -12,13 +12,9 @@ public sealed class RecentAuthenticationTests(ShortWindowFactory factory) : ICla
     [Fact]
     public async Task An_old_sign_in_must_confirm_with_a_passkey_before_a_change()
     {
-        var email = ActivationPageTests.NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        await factory.ConfirmCodeAsync(browser, email, link);
         using var key = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
         await ActivationPageTests.RegisterPasskeyAsync(browser, link, key);
         Guid passkeyId;

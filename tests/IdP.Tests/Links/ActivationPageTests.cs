@@ -19,9 +19,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task An_invited_person_confirms_the_emailed_code_registers_a_passkey_and_is_signed_in()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate your access to Contoso")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
 
         var opened = await browser.OpenAsync(link);
@@ -74,13 +72,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task Three_wrong_codes_lock_the_link_for_every_browser_and_the_right_code_is_refused_too()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        var code = (await factory.Mailbox.NextAsync(email, "code")).Code();
+        var code = await factory.RequestCodeAsync(browser, email, link);
         var wrong = code == "000000" ? "111111" : "000000";
 
         var first = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = wrong });
@@ -146,13 +140,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_resent_invitation_replaces_the_old_link_and_starts_unlocked()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var oldLink = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, oldLink) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(oldLink);
-        await browser.SubmitAsync("SendCode");
-        await factory.Mailbox.NextAsync(email, "code");
+        await factory.RequestCodeAsync(browser, email, oldLink);
         for (var i = 0; i < 3; i++)
         {
             await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = "99999" + i });
@@ -173,9 +163,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task An_expired_link_says_so_and_offers_nothing()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         await using (var db = factory.Database.CreateContext())
         {
             await db.Invitations.Where(i => i.Id == invited.InvitationId)
@@ -196,9 +184,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task Someone_elses_session_following_the_link_is_refused_changes_nothing_and_is_audited()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
         using (await browser.Oidc.SignInWithPasswordAsync("auditor@contoso.example", DemoSeeder.DemoPassword))
         {
@@ -226,9 +212,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task The_passkey_step_and_the_password_step_are_refused_before_the_code_is_confirmed()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
         await browser.OpenAsync(link);
 
@@ -248,13 +232,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_replayed_code_form_and_a_form_without_anti_forgery_token_change_nothing()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        var code = (await factory.Mailbox.NextAsync(email, "code")).Code();
+        var code = await factory.RequestCodeAsync(browser, email, link);
 
         var forged = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = "000001" }, antiforgery: false);
         Assert.Equal(HttpStatusCode.BadRequest, forged.Status);
@@ -275,9 +255,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_link_asks_for_at_most_five_codes_an_hour()
     {
-        var email = NewAddress();
-        await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, _, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
         await browser.OpenAsync(link);
         for (var i = 0; i < 5; i++)
@@ -295,13 +273,11 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task The_first_owner_of_a_new_organization_may_activate_with_a_password_into_demo_mode()
     {
-        var email = NewAddress();
+        var email = $"founder-{Guid.NewGuid():N}@contoso.example";
         var onboarded = await factory.OnboardAsync($"onb-{Guid.NewGuid():N}"[..20], email);
         var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = await factory.RequestCodeAsync(browser, email, link) });
         Assert.True(confirmed.Shows("activate-passkey"));
         Assert.True(confirmed.Shows("onboarding-password"));
 
@@ -327,9 +303,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task An_ordinary_invitation_offers_no_password_and_refuses_one()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
         await browser.OpenAsync(link);
         await browser.SubmitAsync("SendCode");
@@ -349,13 +323,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_refused_passkey_says_why_and_leaves_the_link_usable()
     {
-        var email = NewAddress();
-        var invited = await factory.InviteToContosoAsync(email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
         using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        await factory.ConfirmCodeAsync(browser, email, link);
 
         using var synced = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid) { BackupEligible = true, BackedUp = true };
         var start = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
@@ -386,8 +356,6 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         return body.GetProperty("redirect").GetString()!;
     }
-
-    internal static string NewAddress() => $"new-{Guid.NewGuid():N}@contoso.example";
 
     private static async Task<string?> CacheControlAsync(LinkBrowser browser, Uri link)
     {

@@ -12,6 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.IdP.Tests.Links;
 
+/// <summary>An invited person: their address, the invitation and the link from their email.</summary>
+public sealed record Invitee(string Email, InvitationResult Invited, Uri Link);
+
 /// <summary>The identity provider delivering its email over SMTP to a real server the tests read.</summary>
 public class LinkFactory : IdpFactory
 {
@@ -27,6 +30,30 @@ public class LinkFactory : IdpFactory
             return await services.GetRequiredService<InvitationService>()
                 .InviteAsync(owner, contoso, email, roles ?? MemberRoles.Auditor, LinkBase);
         });
+
+    /// <summary>A new person invited to Contoso, and the activation link from their email.</summary>
+    public async Task<Invitee> InviteNewPersonAsync()
+    {
+        var email = $"new-{Guid.NewGuid():N}@contoso.example";
+        var invited = await InviteToContosoAsync(email);
+        return new Invitee(email, invited, (await Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/"));
+    }
+
+    /// <summary>Opens <paramref name="link"/>, asks for a code and returns the emailed code.</summary>
+    public async Task<string> RequestCodeAsync(LinkBrowser browser, string email, Uri link)
+    {
+        ArgumentNullException.ThrowIfNull(browser);
+        await browser.OpenAsync(link);
+        await browser.SubmitAsync("SendCode");
+        return (await Mailbox.NextAsync(email, "code")).Code();
+    }
+
+    /// <summary>Opens <paramref name="link"/> and confirms the emailed code: the browser is on the passkey step.</summary>
+    public async Task ConfirmCodeAsync(LinkBrowser browser, string email, Uri link)
+    {
+        var code = await RequestCodeAsync(browser, email, link);
+        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = code });
+    }
 
     public Task<InvitationResult> ResendAsync(Guid userId) =>
         WithScopeAsync(async services =>

@@ -49,9 +49,14 @@ public sealed class ResetPageTests(LinkFactory factory) : IClassFixture<LinkFact
     [Fact]
     public async Task A_reset_link_opened_on_the_activation_page_is_not_valid_there()
     {
-        const string email = "reset-wrong-page@contoso.example";
-        var userId = await factory.InviteToContosoAsync(email);
-        await ActivateWithPasskeyAsync(email);
+        var (email, userId, link) = await factory.InviteNewPersonAsync();
+        using (var activating = new LinkBrowser(factory))
+        using (var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid))
+        {
+            await factory.ConfirmCodeAsync(activating, email, link);
+            await ActivationPageTests.RegisterPasskeyAsync(activating, link, authenticator);
+        }
+
         await factory.ResetUserAsync(email);
         var resetLink = (await factory.Mailbox.NextAsync(email, "account was reset")).Link("http://localhost/reset/");
         using var browser = new LinkBrowser(factory);
@@ -104,16 +109,5 @@ public sealed class ResetPageTests(LinkFactory factory) : IClassFixture<LinkFact
         Assert.Equal(HttpStatusCode.OK, old.StatusCode);
         using var fresh = await browser.Oidc.SignInWithPasswordAsync(email, newPassword);
         Assert.Equal(HttpStatusCode.Redirect, fresh.StatusCode);
-    }
-
-    private async Task ActivateWithPasskeyAsync(string email)
-    {
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
-        using var browser = new LinkBrowser(factory);
-        await browser.OpenAsync(link);
-        await browser.SubmitAsync("SendCode");
-        await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
-        using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
-        await ActivationPageTests.RegisterPasskeyAsync(browser, link, authenticator);
     }
 }
