@@ -93,8 +93,11 @@ public sealed class MemberDirectory(PortalDbContext db, ILookupNormalizer normal
         var ordered = query.Sort switch
         {
             MemberSort.EmailDescending => members.OrderByDescending(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
-            MemberSort.LastLogin => members.OrderBy(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt)),
-            MemberSort.LastLoginDescending => members.OrderByDescending(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt)),
+            // Many members share "never": the email breaks ties so pages neither repeat nor skip anyone.
+            MemberSort.LastLogin => members.OrderBy(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt))
+                .ThenBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
+            MemberSort.LastLoginDescending => members.OrderByDescending(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt))
+                .ThenBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
             _ => members.OrderBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
         };
         var rows = await ordered

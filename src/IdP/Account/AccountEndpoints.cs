@@ -146,10 +146,14 @@ internal static class AccountRules
             return Results.Json(new { error = "Your organization's identity provider manages how you sign in." }, statusCode: StatusCodes.Status403Forbidden);
         }
 
-        // Users with a passkey confirm with it; a password-only user is migrating and has just signed in.
-        if (await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, cancellationToken) && !recent.IsRecent(principal))
+        // A stale session must not register a key: people with a passkey confirm with it, a
+        // password-only person signs in again (registering would delete their password).
+        if (!recent.IsRecent(principal))
         {
-            return Results.Json(new { error = "Confirm it's you first.", reverify = true }, statusCode: StatusCodes.Status403Forbidden);
+            var hasPasskey = await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, cancellationToken);
+            return Results.Json(
+                new { error = hasPasskey ? "Confirm it's you first." : "Your sign-in is too old for this. Sign in again with your password, then create the passkey.", reverify = hasPasskey },
+                statusCode: StatusCodes.Status403Forbidden);
         }
 
         return null;

@@ -7,6 +7,7 @@ using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
+using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -97,17 +98,27 @@ internal static class PasskeyEndpoints
         }
     }
 
-    private static async Task<IResult> BeginRegistrationAsync(PortalDbContext db, PasskeyService passkeys, HttpContext http)
+    private static async Task<IResult> BeginRegistrationAsync(PortalDbContext db, PasskeyService passkeys, RecentAuthentication recent, HttpContext http)
     {
         var user = await CurrentUserAsync(db, http);
+        if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
+        {
+            return refusal;
+        }
+
         var start = await passkeys.BeginRegistrationAsync(user, http.RequestAborted);
         return Results.Ok(new CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
     }
 
     private static async Task<IResult> CompleteRegistrationAsync(
-        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, HttpContext http)
+        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http)
     {
         var user = await CurrentUserAsync(db, http);
+        if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
+        {
+            return refusal;
+        }
+
         try
         {
             var credential = await passkeys.CompleteRegistrationAsync(

@@ -53,7 +53,8 @@ internal static class OrganizationSetup
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "You are not a member of that organization.");
         }
 
-        var from = organizations.Current;
+        var returnUrl = form["returnUrl"].ToString();
+        returnUrl = IsLocal(returnUrl) ? returnUrl : "/";
         var result = await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         if (result.Principal?.Identity is not ClaimsIdentity identity || result.Properties is null)
         {
@@ -69,14 +70,13 @@ internal static class OrganizationSetup
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, result.Principal, result.Properties);
 
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == organizations.UserId, context.RequestAborted);
-        audit.Record(AuditActor.ForUser(user, context.Connection.RemoteIpAddress?.ToString()), AuditActions.OrganizationSwitched, target.Id, user.Id,
-            new { from = from?.Id, to = target.Id });
+        // Recorded in the organization switched to; which one was left is no business of its trail.
+        audit.Record(AuditActor.ForUser(user, context.Connection.RemoteIpAddress?.ToString()), AuditActions.OrganizationSwitched, target.Id, user.Id);
         await db.SaveChangesAsync(context.RequestAborted);
-
-        var returnUrl = form["returnUrl"].ToString();
-        return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl : "/");
+        return Results.LocalRedirect(returnUrl);
     }
 
     private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+        && !url.Any(char.IsControl) && Uri.IsWellFormedUriString(url, UriKind.Relative);
 }

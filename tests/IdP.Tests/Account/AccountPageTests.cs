@@ -195,6 +195,14 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         });
         Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
         Assert.Contains("current password is not correct", wrong.Html, StringComparison.Ordinal);
+        await using (var db = factory.Database.CreateContext())
+        {
+            // Counted toward the lockout like a failed sign-in, and audited.
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
+            Assert.Equal(1, user.AccessFailedCount);
+            Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == user.Id && a.Action == "signin.failed" && a.Details.Contains("account")));
+        }
+
         var changed = await browser.SubmitAsync("ChangePassword", new Dictionary<string, string>
         {
             ["CurrentPassword"] = DemoSeeder.DemoPassword, ["NewPassword"] = newPassword, ["ConfirmPassword"] = newPassword,
@@ -318,6 +326,10 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         {
             Assert.Contains("name=\"Code\"", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // A live key is not replaced behind the app's back.
+        var replace = await browser.SubmitAsync("StartTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
+        Assert.Equal(HttpStatusCode.Conflict, replace.Status);
 
         var off = await browser.SubmitAsync("DisableTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
         Assert.Equal(HttpStatusCode.OK, off.Status);

@@ -44,4 +44,28 @@ public sealed class RecentAuthenticationTests(ShortWindowFactory factory) : ICla
         Assert.Equal(HttpStatusCode.OK, renamed.Status);
         Assert.Contains("Office key", renamed.Html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_stale_password_session_cannot_register_a_key_that_would_replace_the_password()
+    {
+        using var browser = new LinkBrowser(factory);
+        using (await browser.Oidc.SignInWithPasswordAsync("auditor@contoso.example", Core.Seeding.DemoSeeder.DemoPassword))
+        {
+        }
+
+        await Task.Delay(ShortWindowFactory.Window + TimeSpan.FromSeconds(1.5));
+        var page = await browser.OpenAsync("/account");
+        Assert.True(page.Shows("sign-in-again"));
+        foreach (var path in new[] { "/signin/passkey/register/options", "/account/passkeys/options" })
+        {
+            var (status, body) = await browser.PostJsonAsync(path, new { });
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+            Assert.False(body.GetProperty("reverify").GetBoolean());
+        }
+
+        await using var db = factory.Database.CreateContext();
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "auditor@contoso.example");
+        Assert.NotNull(user.PasswordHash);
+        Assert.False(await db.WebAuthnCeremonies.AnyAsync(c => c.UserId == user.Id));
+    }
 }

@@ -70,6 +70,13 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
         Assert.Equal("/", switched.Headers.Location!.OriginalString);
         Assert.Contains($"data-testid=\"current-organization\">{other.Name}<", await browser.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
         Assert.True(await fixture.WithDbAsync(db => db.AuditEntries.AnyAsync(a => a.Action == "organization.switched" && a.OrganizationId == other.Id && a.ActorUserId == person.Id)));
+        Assert.False(await fixture.WithDbAsync(db => db.AuditEntries.AnyAsync(a => a.OrganizationId == other.Id && a.Details.Contains(current.Id.ToString()))));
+
+        // A return address with a control character is no local address: home instead, no error.
+        using var odd = await UsersFixture.PostAsync(browser, "/organization/switch",
+            new Dictionary<string, string> { ["organizationId"] = current.Id.ToString(), ["returnUrl"] = "/\tusers" });
+        Assert.Equal(HttpStatusCode.Redirect, odd.StatusCode);
+        Assert.Equal("/", odd.Headers.Location!.OriginalString);
     }
 
     [Fact]
@@ -162,6 +169,12 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
         }
 
         Assert.Equal(Enumerable.Range(0, 120).Select(i => $"test.page{i:D3}"), seen);
+
+        // Dates at the ends of the calendar are filters like any other, not errors.
+        using var edge = await browser.GetAsync(new Uri("/audit?from=0001-01-01&to=9999-12-31", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, edge.StatusCode);
+        using var export = await browser.GetAsync(new Uri("/audit?handler=Export&to=9999-12-31", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
     }
 
     private static int CountRows(string html) => System.Text.RegularExpressions.Regex.Count(html, "data-testid=\"user-row\"");

@@ -83,6 +83,7 @@ public sealed class IndexModel(
                 throw new DomainException(AccountErrors.PasswordsDiffer);
             }
 
+            await VerifyCurrentPasswordAsync(actor, ct);
             var sessionId = Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
             var stamp = await db.InTransactionAsync(async inner =>
             {
@@ -108,14 +109,10 @@ public sealed class IndexModel(
     public Task<IActionResult> OnPostDisableTotpAsync(CancellationToken cancellationToken) =>
         ChangeAsync("totp-disabled", async (actor, ct) =>
         {
+            await VerifyCurrentPasswordAsync(actor, ct);
             var stamp = await db.InTransactionAsync(async inner =>
             {
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                if (!await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
-                {
-                    throw new DomainException(AccountErrors.CurrentPasswordWrong);
-                }
-
                 await users.SetTwoFactorEnabledAsync(user, false);
                 await users.RemoveAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key);
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
@@ -130,14 +127,16 @@ public sealed class IndexModel(
     /// </summary>
     public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken cancellationToken)
     {
-        var result = await ChangeAsync("", async (_, _) =>
+        var result = await ChangeAsync("", async (actor, ct) =>
         {
-            var user = await db.Users.SingleAsync(u => u.Id == Account.Id, cancellationToken);
-            if (!await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
+            if (Account.TwoFactorEnabled)
             {
-                throw new DomainException(AccountErrors.CurrentPasswordWrong);
+                // A live key is replaced only after turning codes off (which needs the password).
+                throw new DomainException(AccountErrors.TotpAlreadyOn);
             }
 
+            await VerifyCurrentPasswordAsync(actor, ct);
+            var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
             TotpSetupKey = users.GenerateNewAuthenticatorKey();
             await users.SetAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key, TotpSetupKey);
         }, cancellationToken, passwordOnly: true);
@@ -168,6 +167,25 @@ public sealed class IndexModel(
     /// <summary>An otpauth URI for the setup key (the text of a QR code).</summary>
     public string TotpUri => $"otpauth://totp/{Uri.EscapeDataString("Key Portal:" + Account.Email)}?secret={TotpSetupKey}&issuer=Key%20Portal&digits=6";
 
+    /// <summary>
+    /// Checks the current password; a wrong one counts toward the account's lockout like a failed
+    /// sign-in and is audited, and a locked-out account is refused whatever it types.
+    /// </summary>
+    private async Task VerifyCurrentPasswordAsync(AuditActor actor, CancellationToken ct)
+    {
+        var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
+        if (await users.IsLockedOutAsync(user) || !await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
+        {
+            await users.AccessFailedAsync(user);
+            audit.Record(actor, AuditActions.SignInFailed, null, user.Id, new { method = "password", purpose = "account", reason = "current password wrong or locked out" });
+            await db.SaveChangesAsync(ct);
+            throw new DomainException(AccountErrors.CurrentPasswordWrong);
+        }
+
+        await users.ResetAccessFailedCountAsync(user);
+        db.Entry(user).State = EntityState.Detached;
+    }
+
     private async Task<IActionResult> ChangeAsync(
         string done, Func<AuditActor, CancellationToken, Task> change, CancellationToken cancellationToken, bool passwordOnly = false)
     {
@@ -183,7 +201,9 @@ public sealed class IndexModel(
         if (!passwordOnly && !Recent)
         {
             NeedsReverify = true;
-            Error = "For your security, confirm it's you with one of your passkeys first.";
+            Error = Passkeys.Count > 0
+                ? "For your security, confirm it's you with one of your passkeys first."
+                : "For your security, sign in again before changing your credentials.";
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }
@@ -210,7 +230,7 @@ public sealed class IndexModel(
         Account = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
         Passkeys = await passkeys.ListAsync(userId, cancellationToken);
         ManagedBySso = await AccountRules.IsManagedBySsoAsync(db, userId, cancellationToken);
-        Recent = recent.IsRecent(User) || Passkeys.Count == 0;
+        Recent = recent.IsRecent(User);
         if (Guid.TryParse(User.FindFirstValue(SessionClaims.SessionId), out var sessionId))
         {
             SessionPasskeyId = await db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.PasskeyCredentialId).SingleOrDefaultAsync(cancellationToken);
@@ -227,6 +247,8 @@ internal static class TotpTokens
 
 internal static class AccountErrors
 {
+    public static readonly DomainError TotpAlreadyOn = new("totp.already_on", "Authenticator-app codes are already on. Turn them off first to set up a new app.", DomainErrorKind.Conflict);
+
     public static readonly DomainError TotpCodeWrong = new("totp.code_wrong", "That code does not match. Check the time on your phone and enter the current code.");
 
     public static readonly DomainError PasswordsDiffer = new("password.mismatch", "The two new passwords are not the same.");

@@ -140,7 +140,7 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
             query = query.Where(a => a.OccurredAt >= start);
         }
 
-        if (To is { } to)
+        if (To is { } to && to < DateOnly.MaxValue)
         {
             var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             query = query.Where(a => a.OccurredAt < end);

@@ -148,10 +148,11 @@ public sealed class DetailsModel(
 
         Member = new MemberView(row.UserId, row.Email ?? "", row.State, new MemberRoles(row.OrganizationRole, row.ChannelRoles),
             row.LastLoginAt, row.CreatedAt, row.HasPassword, row.TwoFactorEnabled, row.Passkeys);
-        // This organization's entries about the member, and entries about the account itself
-        // (state, credentials, sign-ins); never another organization's.
+        // This organization's entries about the member, and what the member or the system did to
+        // the account itself (sign-ins, credentials); never what another organization did.
         RecentAudit = await db.AuditEntries.AsNoTracking()
-            .Where(a => a.TargetUserId == Id && (a.OrganizationId == organizationId || a.OrganizationId == null))
+            .Where(a => a.TargetUserId == Id
+                && (a.OrganizationId == organizationId || (a.OrganizationId == null && (a.ActorUserId == Id || a.ActorUserId == null))))
             .OrderByDescending(a => a.Id)
             .Take(20)
             .ToListAsync(cancellationToken);
