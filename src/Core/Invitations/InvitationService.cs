@@ -259,6 +259,34 @@ public sealed class InvitationService(
             return user.Id;
         }, cancellationToken);
 
+    /// <summary>
+    /// The activation step in one transaction under the link's row lock: checks the link is live,
+    /// its code confirmed and its account still waiting, runs <paramref name="register"/> (the
+    /// passkey ceremony's completion, which makes the account Active), and uses the link up. Two
+    /// concurrent completions, or a resend racing one, leave either a used link and one new passkey
+    /// or nothing at all.
+    /// </summary>
+    public Task<T> ActivateAsync<T>(
+        string token, string? clientAddress, Func<ActivationTicket, CancellationToken, Task<T>> register, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        return db.InTransactionAsync(async ct =>
+        {
+            var (invitation, user) = await _records.LockLiveAsync(token, ct);
+            InvitationRecords.EnsureUserFits(invitation, user);
+            EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+            var result = await register(new ActivationTicket(invitation.Id, user.Id, user.Email ?? "", invitation.Purpose, invitation.IsOnboarding), ct);
+            await db.Entry(user).ReloadAsync(ct);
+            if (user.State != UserState.Active || !await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, ct))
+            {
+                throw new DomainException(DomainErrors.InvitationWrongStep);
+            }
+
+            _records.MarkUsed(InvitationRecords.PersonOf(user, clientAddress), invitation);
+            return result;
+        }, cancellationToken);
+    }
+
     /// <summary>Uses a link up without further checks than that it is live (single use).</summary>
     public Task MarkUsedAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default) =>
         db.InTransactionAsync(async ct =>

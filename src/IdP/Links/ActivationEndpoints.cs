@@ -58,9 +58,10 @@ internal static class ActivationEndpoints
         var actor = new AuditActor(ticket.UserId, ticket.Email, address);
         try
         {
-            // Registering makes the account Active (and removes any password); the link is used up next.
-            var credential = await passkeys.CompleteRegistrationAsync(actor, body.CeremonyId, ticket.UserId, body.Credential.ToJsonString(), http.RequestAborted);
-            await invitations.CompleteActivationAsync(token, address, http.RequestAborted);
+            // Registering makes the account Active (and removes any password) and uses the link up,
+            // in one transaction under the link's lock.
+            var credential = await invitations.ActivateAsync(token, address, (locked, ct) =>
+                passkeys.CompleteRegistrationAsync(actor, body.CeremonyId, locked.UserId, body.Credential.ToJsonString(), ct), http.RequestAborted);
             var user = await db.Users.FindAsync([ticket.UserId], http.RequestAborted)
                 ?? throw new InvalidOperationException("The activated account is gone.");
             await sessions.StartAsync(http, user, ["hwk", "mfa"], credential.Id);

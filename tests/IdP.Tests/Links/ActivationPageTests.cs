@@ -346,6 +346,35 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.Equal("http://localhost:5001/", await RegisterPasskeyAsync(browser, link, deviceBound));
     }
 
+    [Fact]
+    public async Task Two_passkey_completions_racing_on_one_link_register_one_key()
+    {
+        var (email, invited, link) = await factory.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(factory);
+        await factory.ConfirmCodeAsync(browser, email, link);
+        using var first = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        using var second = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        var one = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
+        var two = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
+
+        var results = await Task.WhenAll(
+            browser.PostJsonAsync($"{link.AbsolutePath}/passkey/complete", new
+            {
+                ceremonyId = one.Body.GetProperty("ceremonyId").GetGuid(),
+                credential = JsonNode.Parse(first.CreateAttestationJson(one.Body.GetProperty("options").GetRawText(), Origin)),
+            }),
+            browser.PostJsonAsync($"{link.AbsolutePath}/passkey/complete", new
+            {
+                ceremonyId = two.Body.GetProperty("ceremonyId").GetGuid(),
+                credential = JsonNode.Parse(second.CreateAttestationJson(two.Body.GetProperty("options").GetRawText(), Origin)),
+            }));
+
+        Assert.Single(results, r => r.Status == HttpStatusCode.OK);
+        await using var db = factory.Database.CreateContext();
+        Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == invited.UserId));
+        Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.TargetUserId == invited.UserId && a.Action == "invitation.used"));
+    }
+
     internal static async Task<string> RegisterPasskeyAsync(LinkBrowser browser, Uri link, SoftwareAuthenticator authenticator)
     {
         var start = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
