@@ -136,12 +136,24 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
     public async Task The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode()
     {
         var email = $"founder.{Guid.NewGuid():N}"[..20] + "@tailspin.example";
-        await using (var scope = apps.CoreServices())
+
+        // An operator onboards the organization in the console.
+        await using (var console = await apps.StartJourneyAsync(nameof(The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode) + "-operator"))
         {
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var op = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "operator@keyportal.example");
-            await scope.ServiceProvider.GetRequiredService<OrganizationOnboarding>().CreateWithFirstOwnerAsync(
-                AuditActor.ForUser(op, "127.0.0.1"), "Tailspin Toys", $"tailspin-{Guid.NewGuid():N}"[..20], OrganizationKind.Customer, email, apps.IdP);
+            var admin = console.Page;
+            await admin.GotoAsync(apps.Admin.AbsoluteUri);
+            await admin.Locator("#password-signin").ClickAsync();
+            await SignInWithPasswordAsync(admin, "operator@keyportal.example");
+            await admin.Locator("#not-now").ClickAsync();
+            await admin.WaitForURLAsync(apps.Admin.AbsoluteUri);
+            await admin.GetByTestId("home-onboard").ClickAsync();
+            await admin.Locator("#Name").FillAsync("Tailspin Toys");
+            await admin.Locator("#Slug").FillAsync($"tailspin-{Guid.NewGuid():N}"[..20]);
+            await admin.Locator("#OwnerEmail").FillAsync(email);
+            await console.ScreenshotAsync("onboard-organization");
+            await admin.Locator("#onboard-submit").ClickAsync();
+            await Assertions.Expect(admin.Locator("#onboard-result")).ToContainTextAsync("Tailspin Toys was created");
+            await console.ScreenshotAsync("organization-onboarded");
         }
 
         await using var journey = await apps.StartJourneyAsync(nameof(The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode));

@@ -1,0 +1,67 @@
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Invitations;
+using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Sessions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Admin.Pages.Organizations;
+
+/// <summary>
+/// SPEC Onboarding: an operator creates an organization with its first user, who becomes Owner and
+/// is invited with the onboarding link (the only one that allows a password, into demo mode).
+/// Organization, Owner membership and invitation are one transaction. Operators only.
+/// </summary>
+public sealed class NewModel(PortalDbContext db, OrganizationOnboarding onboarding, IOptions<PublicUrlOptions> urls) : PageModel
+{
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public string? Slug { get; set; }
+
+    [BindProperty]
+    public List<OrganizationKind> Kinds { get; set; } = [OrganizationKind.Customer];
+
+    [BindProperty]
+    public string? OwnerEmail { get; set; }
+
+    public string? Error { get; private set; }
+
+    public OrganizationOnboarded? Result { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        var kind = Kinds.Aggregate(OrganizationKind.None, (all, one) => all | one);
+        if (string.IsNullOrWhiteSpace(OwnerEmail))
+        {
+            Error = "Enter the email address of the organization's first Owner.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        try
+        {
+            var userId = Guid.Parse(User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
+            var operatorAccount = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
+            Result = await onboarding.CreateWithFirstOwnerAsync(
+                AuditActor.ForUser(operatorAccount, HttpContext.Connection.RemoteIpAddress?.ToString()),
+                Name ?? "", Slug ?? "", kind, OwnerEmail, urls.Value.IdP, cancellationToken);
+        }
+        catch (DomainException error)
+        {
+            Error = error.Error.Message;
+            Response.StatusCode = DomainExceptionHandler.StatusCodeOf(error.Error);
+            return Page();
+        }
+
+        return Page();
+    }
+}
