@@ -69,6 +69,10 @@ $(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|f
 
   API client (client_credentials): demo-client / demo-secret, token endpoint http://localhost:5000/connect/token
 
+  Try: owner@contoso.example at the portal -> Users (create, edit roles, reset, remove; the
+  invitee's activation link and code arrive as emails below); operator@keyportal.example at the
+  console -> Onboard organization; "Manage credentials" in either header for passkeys.
+
   Emails are written to $ROOT/data/mail/ (one .eml file each; their links are also logged).
   Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/
 
