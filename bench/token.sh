@@ -4,6 +4,8 @@
 #  - the IdP in Release on SQLite, client_credentials from a second process (bench/TokenLoad) at 8
 #    and 32 connections, RS256 then ES256: tokens/s, p50/p99, errors, peak RSS, CPU per token;
 #    also with the IdP pinned to core 0 and the load generator to core 1 (32 connections);
+#  - the same IdP on PostgreSQL (tests/postgres.sh's throwaway cluster), unpinned, to show what
+#    the one-writer SQLite file costs (PostgreSQL's own CPU is not in the IdP's CPU per token);
 #  - the peer, npm oidc-provider 9 (bench/peers, installed here), client_credentials with ES256
 #    JWT access tokens, loaded by the same client: one process, and one worker per core;
 #  - the ratios the issue sets targets for: RS256 tokens/s over the all-core RS256 signing rate
@@ -75,6 +77,28 @@ for alg in RS256 ES256; do
   done
 done
 
+# --- ours on PostgreSQL (the stored token entry per access token is a row insert there too)
+PG_CONNECTION="$("$ROOT/tests/postgres.sh" start)"
+PG_DB="keyportal_token_bench"
+PG_PORT="$(echo "$PG_CONNECTION" | sed -E 's/.*Port=([0-9]+).*/\1/')"
+psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null
+PG_BENCH="$(echo "$PG_CONNECTION" | sed -E "s/Database=[^;]*/Database=$PG_DB/")"   # created by the migration
+(
+  export Database__Provider=Postgres Database__ConnectionString="$PG_BENCH"
+  cd "$ROOT/src/Admin" && dotnet bin/Release/net10.0/KeyPortal.Admin.dll migrate >/dev/null
+)
+for alg in RS256 ES256; do
+  (export Database__Provider=Postgres Database__ConnectionString="$PG_BENCH" IdentityProvider__Signing__Algorithm="$alg"
+   cd "$ROOT/src/IdP" && exec dotnet bin/Release/net10.0/KeyPortal.IdP.dll --urls "http://127.0.0.1:$PORT") >"$WORK/idp-pg-$alg.log" 2>&1 &
+  SERVER=$!
+  wait_ready "http://127.0.0.1:$PORT/health/ready"
+  dotnet "$LOAD" "http://127.0.0.1:$PORT/connect/token" 8 "$WARMUP_SECONDS" demo-client demo-secret >/dev/null
+  for c in 8 32; do
+    record keyportal-postgres "$alg" false 1 "$(load "http://127.0.0.1:$PORT/connect/token" "$c" "$SERVER")" "$SERVER"
+  done
+  kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""
+done
+
 # --- peer: npm oidc-provider, ES256 JWT access tokens
 NODE_VERSION="$(node --version)"
 PEER_VERSION="$(node -p "require('$ROOT/bench/peers/node_modules/oidc-provider/package.json').version")"
@@ -102,9 +126,11 @@ SUMMARY="$(RUNS="$RUNS_JSON" RSA_ALL="$RSA_ALL" RSA_ONE="$RSA_ONE" node --input-
   const shared = (server, alg) => (r) => r.server === server && r.algorithm === alg && !r.pinned;
   const rs = best(shared("keyportal", "RS256")), es = best(shared("keyportal", "ES256")), peer = best(shared("oidc-provider", "ES256"));
   const rsPinned = best((r) => r.server === "keyportal" && r.algorithm === "RS256" && r.pinned);
+  const rsPostgres = best(shared("keyportal-postgres", "RS256")), esPostgres = best(shared("keyportal-postgres", "ES256"));
   const round = (x) => Math.round(x * 1000) / 1000;
   process.stdout.write(JSON.stringify({
     bestRs256TokensPerSecond: rs, bestEs256TokensPerSecond: es, bestOidcProviderEs256TokensPerSecond: peer,
+    bestRs256TokensPerSecondOnPostgres: rsPostgres, bestEs256TokensPerSecondOnPostgres: esPostgres,
     rs256OverSigningLimit: round(rs / Number(process.env.RSA_ALL)), rs256Target: 0.75,
     pinnedRs256OverOneCoreSigningLimit: round(rsPinned / Number(process.env.RSA_ONE)),
     es256OverOidcProvider: round(es / peer), es256Target: 2,
@@ -115,7 +141,7 @@ mkdir -p "$ROOT/bench/results"
 {
   echo "{"
   echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"cores\": $(nproc), \"cpu\": \"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)\","
-  echo "  \"dotnet\": \"$(dotnet --version)\", \"node\": \"$NODE_VERSION\", \"oidcProvider\": \"$PEER_VERSION\", \"database\": \"SQLite\", \"secondsPerRun\": $SECONDS_PER_RUN,"
+  echo "  \"dotnet\": \"$(dotnet --version)\", \"node\": \"$NODE_VERSION\", \"oidcProvider\": \"$PEER_VERSION\", \"database\": \"SQLite (keyportal), PostgreSQL (keyportal-postgres)\", \"secondsPerRun\": $SECONDS_PER_RUN,"
   echo "  \"opensslSignaturesPerSecond\": { \"rsa2048\": $RSA_ALL, \"ecdsaP256\": $EC_ALL, \"rsa2048OneCore\": $RSA_ONE, \"ecdsaP256OneCore\": $EC_ONE },"
   echo "  \"summary\": $SUMMARY,"
   echo "  \"runs\": ["
