@@ -22,6 +22,17 @@ public static class EmailTemplates
             ],
             ("Open the portal", signInLink));
 
+    /// <summary>SPEC Suspended: every Owner of the suspended user's organizations is told, and whom to ask.</summary>
+    public static EmailMessage MemberSuspended(string to, string memberEmail, string organizationName) =>
+        Build(
+            to,
+            $"{memberEmail} was suspended in {organizationName}",
+            [
+                $"The {ProductName} account of {memberEmail}, a member of {organizationName}, was suspended by the vendor's operators. They cannot sign in, and their sessions and tokens were ended.",
+                "Their membership and roles are kept. Only the vendor's support can lift the suspension: contact them if you need it lifted.",
+            ],
+            null);
+
     /// <summary>A new person was invited: the single-use activation link.</summary>
     public static EmailMessage ActivationInvitation(string to, string organizationName, DateTimeOffset expiresAt, Uri activationLink) =>
         Build(

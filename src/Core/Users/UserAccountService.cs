@@ -1,11 +1,29 @@
+using KeyPortal.Core.Mail;
+
 namespace KeyPortal.Core.Users;
 
 /// <summary>State changes of whole accounts that are not membership changes.</summary>
-public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, TimeProvider clock, IEmailSender email)
 {
-    /// <summary>Operators only: the caller checks that <paramref name="actor"/> is one.</summary>
-    public Task SuspendAsync(AuditActor actor, Guid userId, string reason, CancellationToken cancellationToken = default) =>
-        ChangeStateAsync(actor, userId, _ => UserState.Suspended, reason, cancellationToken);
+    /// <summary>
+    /// Operators only: the caller checks that <paramref name="actor"/> is one. Sessions and tokens
+    /// end in the same transaction; afterwards every Owner of each of the user's organizations is
+    /// emailed (SPEC Suspended), the suspended user excepted.
+    /// </summary>
+    public async Task SuspendAsync(AuditActor actor, Guid userId, string reason, CancellationToken cancellationToken = default)
+    {
+        await ChangeStateAsync(actor, userId, _ => UserState.Suspended, reason, cancellationToken);
+        var memberEmail = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync(cancellationToken) ?? "";
+        var organizations = db.Memberships.Where(m => m.UserId == userId).Select(m => m.OrganizationId);
+        var owners = await db.Memberships.AsNoTracking()
+            .Where(m => organizations.Contains(m.OrganizationId) && m.OrganizationRole == OrganizationRole.Owner && m.UserId != userId)
+            .Select(m => new { m.User.Email, m.Organization.Name })
+            .ToListAsync(cancellationToken);
+        foreach (var owner in owners.Where(o => !string.IsNullOrEmpty(o.Email)))
+        {
+            await email.SendAsync(EmailTemplates.MemberSuspended(owner.Email!, memberEmail, owner.Name), cancellationToken);
+        }
+    }
 
     /// <summary>Operators only: restores the state the user had before the suspension.</summary>
     public Task LiftSuspensionAsync(AuditActor actor, Guid userId, CancellationToken cancellationToken = default) =>

@@ -25,7 +25,10 @@ public sealed class CoreScope : IAsyncDisposable
 
     public OrganizationService Organizations => new(Db, Audit, _clock);
 
-    public UserAccountService Accounts => new(Db, Audit, _clock);
+    public UserAccountService Accounts => new(Db, Audit, _clock, Mail);
+
+    /// <summary>What the services of this scope emailed.</summary>
+    public KeyPortal.Core.Tests.Invitations.RecordingEmailSender Mail { get; } = new();
 
     public ValueTask DisposeAsync() => Db.DisposeAsync();
 }

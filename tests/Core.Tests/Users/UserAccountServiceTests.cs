@@ -2,6 +2,30 @@ namespace KeyPortal.Core.Tests.Users;
 
 public abstract class UserAccountServiceTests(DatabaseFixture fixture) : DatabaseTests(fixture)
 {
+    [Fact]
+    public async Task Suspending_emails_every_owner_of_each_of_the_users_organizations_but_not_the_user()
+    {
+        var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
+        var secondOwner = await GivenMemberAsync(first.Id, MemberRoles.Owner);
+        var (other, otherOwner) = await GivenOrganizationWithOwnerAsync();
+        var member = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        await using (var add = OpenScope())
+        {
+            await add.Memberships.AddMemberAsync(Actors.Operator, other.Id, member.Email!, MemberRoles.Owner);
+        }
+
+        await using var scope = OpenScope();
+        await scope.Accounts.SuspendAsync(Actors.Operator, member.Id, "fraud");
+
+        var sent = scope.Mail.Sent;
+        Assert.Equal(
+            new[] { firstOwner.Email, secondOwner.Email, otherOwner.Email }.Order(StringComparer.Ordinal),
+            sent.Select(m => m.To).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(sent, m => m.To == member.Email);
+        Assert.All(sent, m => Assert.Contains(member.Email!, m.Subject, StringComparison.Ordinal));
+        Assert.Contains(sent, m => m.To == otherOwner.Email && m.Subject.EndsWith(other.Name, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(UserState.Pending)]
     [InlineData(UserState.ActiveDemo)]

@@ -290,7 +290,9 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         await using (var db = factory.Database.CreateContext())
         {
             var user = await db.Users.SingleAsync(u => u.Email == "reseller@northwind.example");
-            var accounts = new Core.Users.UserAccountService(db, new Core.Auditing.AuditTrail(db, TimeProvider.System), TimeProvider.System);
+            var accounts = new Core.Users.UserAccountService(db, new Core.Auditing.AuditTrail(db, TimeProvider.System), TimeProvider.System, new Core.Mail.FileEmailSender(
+                Microsoft.Extensions.Options.Options.Create(new Core.Mail.MailOptions { Directory = factory.MailDirectory }), TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Mail.FileEmailSender>.Instance));
             await accounts.SuspendAsync(Core.Auditing.AuditActor.System, user.Id, "test");
         }
 
