@@ -88,24 +88,8 @@ internal sealed class InvitationRecords(PortalDbContext db, AuditTrail audit, Ti
         }
 
         EnsureLive(invitation);
-        var user = await LockUserAsync(invitation.UserId, ct);
+        var user = await db.LockUserAsync(invitation.UserId, ct);
         return (invitation, user);
-    }
-
-    /// <summary>The user's row lock: issuing, resets and activation of one user run one after another.</summary>
-    public async Task<User> LockUserAsync(Guid userId, CancellationToken ct)
-    {
-        var stamp = Guid.NewGuid().ToString();
-        var locked = await db.Users.Where(u => u.Id == userId)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct);
-        if (locked == 0)
-        {
-            throw new DomainException(DomainErrors.UserNotFound);
-        }
-
-        var user = await db.Users.SingleAsync(u => u.Id == userId, ct);
-        await db.Entry(user).ReloadAsync(ct);
-        return user;
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public sealed class InvitationService(
 
         var issued = await db.InTransactionAsync(async ct =>
         {
-            var user = await _records.LockUserAsync(added.User.Id, ct);
+            var user = await db.LockUserAsync(added.User.Id, ct);
             return await _records.IssueAsync(actor, organizationId, user, roles, InvitationPurpose.Activation, isOnboarding: false, ct);
         }, cancellationToken);
         await SendActivationAsync(issued, organization.Name, activationBaseUri, cancellationToken);
@@ -86,7 +86,7 @@ public sealed class InvitationService(
         ArgumentNullException.ThrowIfNull(activationBaseUri);
         var (issued, organizationName) = await db.InTransactionAsync(async ct =>
         {
-            var user = await _records.LockUserAsync(userId, ct);
+            var user = await db.LockUserAsync(userId, ct);
             var membership = await db.Memberships.Include(m => m.Organization).AsNoTracking()
                 .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, ct)
                 ?? throw new DomainException(DomainErrors.MembershipNotFound);

@@ -43,7 +43,7 @@ public sealed class OrganizationOnboarding(
             IssuedInvitation? issued = null;
             if (added.NeedsActivation)
             {
-                var user = await _records.LockUserAsync(added.User.Id, ct);
+                var user = await db.LockUserAsync(added.User.Id, ct);
                 issued = await _records.IssueAsync(actor, organization.Id, user, MemberRoles.Owner, InvitationPurpose.Activation, isOnboarding: true, ct);
             }
 

@@ -39,7 +39,7 @@ public sealed class PasskeyManagement(PortalDbContext db, AuditTrail audit, Time
 
         return db.InTransactionAsync(async ct =>
         {
-            await LockUserAsync(userId, ct);
+            await db.LockUserAsync(userId, ct);
             var passkey = await FindAsync(userId, passkeyId, ct);
             var others = await db.PasskeyCredentials.Where(p => p.UserId == userId && p.Id != passkeyId).Select(p => p.Name).ToListAsync(ct);
             if (others.Contains(trimmed, StringComparer.OrdinalIgnoreCase))
@@ -63,7 +63,7 @@ public sealed class PasskeyManagement(PortalDbContext db, AuditTrail audit, Time
         ArgumentNullException.ThrowIfNull(actor);
         return db.InTransactionAsync(async ct =>
         {
-            var user = await LockUserAsync(userId, ct);
+            var user = await db.LockUserAsync(userId, ct);
             var passkey = await FindAsync(userId, passkeyId, ct);
             var count = await db.PasskeyCredentials.CountAsync(p => p.UserId == userId, ct);
             if (count <= 1 && !user.HasPassword)
@@ -85,16 +85,4 @@ public sealed class PasskeyManagement(PortalDbContext db, AuditTrail audit, Time
         await db.PasskeyCredentials.SingleOrDefaultAsync(p => p.Id == passkeyId && p.UserId == userId, ct)
             ?? throw new DomainException(DomainErrors.PasskeyNotFound);
 
-    private async Task<User> LockUserAsync(Guid userId, CancellationToken ct)
-    {
-        var stamp = Guid.NewGuid().ToString();
-        if (await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct) == 0)
-        {
-            throw new DomainException(DomainErrors.UserNotFound);
-        }
-
-        var user = await db.Users.SingleAsync(u => u.Id == userId, ct);
-        await db.Entry(user).ReloadAsync(ct);
-        return user;
-    }
 }

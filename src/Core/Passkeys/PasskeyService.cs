@@ -255,7 +255,7 @@ public sealed partial class PasskeyService(
 
     private async Task<PasskeyCredential> StoreAsync(AuditActor actor, Guid userId, RegisteredPublicKeyCredential registered, CancellationToken ct)
     {
-        var user = await LockUserAsync(userId, ct);
+        var user = await db.LockUserAsync(userId, ct);
         EnsureMayRegister(user);
         var now = clock.GetUtcNow();
         var names = await db.PasskeyCredentials.Where(p => p.UserId == userId).Select(p => p.Name).ToListAsync(ct);
@@ -313,27 +313,6 @@ public sealed partial class PasskeyService(
         // Sessions and cookies issued on the strength of the password end with the old stamp.
         user.RotateSecurityStamp();
         audit.Record(actor, AuditActions.PasswordRemoved, null, user.Id, new { reason = "passkey registered", totpRemoved = hadTotp });
-    }
-
-    /// <summary>
-    /// Takes the user's row lock for the rest of the transaction (PostgreSQL; SQLite write
-    /// transactions are exclusive anyway), so two registrations of one user run one after
-    /// the other and the second sees the first's password removal and state change.
-    /// </summary>
-    private async Task<User> LockUserAsync(Guid userId, CancellationToken ct)
-    {
-        var stamp = Guid.NewGuid().ToString();
-        var locked = await db.Users.Where(u => u.Id == userId)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct);
-        if (locked == 0)
-        {
-            throw new DomainException(DomainErrors.UserNotFound);
-        }
-
-        // The caller's unit of work may track the user already, with values from before the lock.
-        var user = await db.Users.SingleAsync(u => u.Id == userId, ct);
-        await db.Entry(user).ReloadAsync(ct);
-        return user;
     }
 
     private async Task<CeremonyStart> StartCeremonyAsync(WebAuthnCeremonyKind kind, Guid? userId, string optionsJson, CancellationToken ct)

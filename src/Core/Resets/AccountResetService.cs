@@ -36,7 +36,7 @@ public sealed class AccountResetService(
         ArgumentNullException.ThrowIfNull(linkBase);
         var issued = await db.InTransactionAsync(async ct =>
         {
-            var user = await _records.LockUserAsync(userId, ct);
+            var user = await db.LockUserAsync(userId, ct);
             await EnsureMemberAsync(organizationId, userId, ct);
             var now = clock.GetUtcNow();
             var from = user.State;
@@ -99,7 +99,7 @@ public sealed class AccountResetService(
         ArgumentNullException.ThrowIfNull(linkBase);
         var issued = await db.InTransactionAsync(async ct =>
         {
-            var user = await _records.LockUserAsync(userId, ct);
+            var user = await db.LockUserAsync(userId, ct);
             await EnsureMemberAsync(organizationId, userId, ct);
             if (!user.HasPassword)
             {
