@@ -151,15 +151,7 @@ public sealed class InvitationService(
     {
         var (address, code, expiresAt) = await db.InTransactionAsync(async ct =>
         {
-            var (invitation, user) = await _records.LockLiveAsync(token, ct);
-            InvitationRecords.EnsureUserFits(invitation, user);
-            EnsureAwaitingCode(invitation);
-            var now = clock.GetUtcNow();
-            invitation.ReleaseExpiredLock(now);
-            if (invitation.IsLockedAt(now))
-            {
-                throw new DomainException(DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
-            }
+            var (invitation, user, now) = await LockForCodeAsync(token, ct);
 
             var code = invitation.IssueCode(now, options.Value.CodeLifetime);
             audit.Record(InvitationRecords.PersonOf(user, clientAddress), AuditActions.InvitationCodeSent, invitation.OrganizationId, user.Id,
@@ -184,15 +176,7 @@ public sealed class InvitationService(
         // the refusal and it is thrown after the commit.
         var (purpose, refusal) = await db.InTransactionAsync(async ct =>
         {
-            var (invitation, user) = await _records.LockLiveAsync(token, ct);
-            InvitationRecords.EnsureUserFits(invitation, user);
-            EnsureAwaitingCode(invitation);
-            var now = clock.GetUtcNow();
-            invitation.ReleaseExpiredLock(now);
-            if (invitation.IsLockedAt(now))
-            {
-                throw new DomainException(DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
-            }
+            var (invitation, user, now) = await LockForCodeAsync(token, ct);
 
             if (invitation.CodeHash is null)
             {
@@ -229,9 +213,8 @@ public sealed class InvitationService(
     /// <summary>
     /// Before the passkey ceremony: whether this link, with its code confirmed, lets its holder
     /// register a passkey, and for which account. Changes nothing; the IdP then runs
-    /// <c>PasskeyService.BeginRegistrationAsync</c>/<c>CompleteRegistrationAsync</c> for
-    /// <see cref="ActivationTicket.UserId"/> (which makes the account Active) and finally
-    /// <see cref="CompleteActivationAsync"/>.
+    /// <c>PasskeyService.BeginRegistrationAsync</c> for <see cref="ActivationTicket.UserId"/> and
+    /// completes the ceremony inside <see cref="ActivateAsync"/>.
     /// </summary>
     public async Task<ActivationTicket> AuthorizeActivationAsync(string token, CancellationToken cancellationToken = default)
     {
@@ -240,24 +223,6 @@ public sealed class InvitationService(
         EnsureCodeVerified(invitation, InvitationPurpose.Activation);
         return new ActivationTicket(invitation.Id, user.Id, user.Email ?? "", invitation.Purpose, invitation.IsOnboarding);
     }
-
-    /// <summary>
-    /// After the passkey was registered (the account is Active now): uses the link up, so it
-    /// cannot activate anything again. Refused if no passkey made the account Active.
-    /// </summary>
-    public Task<Guid> CompleteActivationAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default) =>
-        db.InTransactionAsync(async ct =>
-        {
-            var (invitation, user) = await _records.LockLiveAsync(token, ct);
-            EnsureCodeVerified(invitation, InvitationPurpose.Activation);
-            if (user.State != UserState.Active || !await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, ct))
-            {
-                throw new DomainException(DomainErrors.InvitationWrongStep);
-            }
-
-            _records.MarkUsed(InvitationRecords.PersonOf(user, clientAddress), invitation);
-            return user.Id;
-        }, cancellationToken);
 
     /// <summary>
     /// The activation step in one transaction under the link's row lock: checks the link is live,
@@ -286,15 +251,6 @@ public sealed class InvitationService(
             return result;
         }, cancellationToken);
     }
-
-    /// <summary>Uses a link up without further checks than that it is live (single use).</summary>
-    public Task MarkUsedAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default) =>
-        db.InTransactionAsync(async ct =>
-        {
-            var (invitation, user) = await _records.LockLiveAsync(token, ct);
-            _records.MarkUsed(InvitationRecords.PersonOf(user, clientAddress), invitation);
-            return true;
-        }, cancellationToken);
 
     /// <summary>
     /// SPEC Onboarding: the first Owner of a new organization may activate with a password
@@ -350,6 +306,25 @@ public sealed class InvitationService(
                 tokenHash = invitation is null && hash is not null ? Convert.ToHexString(hash, 0, 8) : null,
             });
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The start of both code steps: the link's row lock, a live link of an account still waiting
+    /// for it, no code confirmed yet, and no lock in force (an expired one is released).
+    /// </summary>
+    private async Task<(Invitation Invitation, User User, DateTimeOffset Now)> LockForCodeAsync(string token, CancellationToken ct)
+    {
+        var (invitation, user) = await _records.LockLiveAsync(token, ct);
+        InvitationRecords.EnsureUserFits(invitation, user);
+        EnsureAwaitingCode(invitation);
+        var now = clock.GetUtcNow();
+        invitation.ReleaseExpiredLock(now);
+        if (invitation.IsLockedAt(now))
+        {
+            throw new DomainException(DomainErrors.InvitationLocked(invitation.LockMinutesLeftAt(now)));
+        }
+
+        return (invitation, user, now);
     }
 
     internal static void EnsureAwaitingCode(Invitation invitation)

@@ -140,14 +140,13 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
         await RefusedUnchangedAsync("code.required", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(token)));
         await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
         await RefusedUnchangedAsync("code.already_verified", () => WithInvitationsAsync(s => s.VerifyCodeAsync(token, code)));
-        await RefusedUnchangedAsync("invitation.wrong_step", () => WithInvitationsAsync(s => s.CompleteActivationAsync(token)));
+        await RefusedUnchangedAsync("invitation.wrong_step", () => ActivateWithoutPasskeyAsync(token));
 
-        await GivenPasskeyRegisteredAsync(invited.UserId);
-        Assert.Equal(invited.UserId, await WithInvitationsAsync(s => s.CompleteActivationAsync(token)));
+        Assert.Equal(invited.UserId, await ActivateWithPasskeyAsync(token));
 
         Assert.NotNull(Assert.Single(await InvitationsOfAsync(invited.UserId)).UsedAt);
         await RefusedUnchangedAsync("invitation.used", () => WithInvitationsAsync(s => s.OpenAsync(token)));
-        await RefusedUnchangedAsync("invitation.used", () => WithInvitationsAsync(s => s.CompleteActivationAsync(token)));
+        await RefusedUnchangedAsync("invitation.used", () => ActivateWithPasskeyAsync(token));
         await RefusedUnchangedAsync("invitation.used", () => WithInvitationsAsync(s => s.SendCodeAsync(token)));
     }
 

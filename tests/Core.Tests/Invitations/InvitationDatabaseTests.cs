@@ -161,16 +161,27 @@ public abstract class InvitationDatabaseTests(DatabaseFixture fixture) : Databas
             NullLogger<UserManager<User>>.Instance);
     }
 
-    /// <summary>What PasskeyService.CompleteRegistrationAsync leaves behind: a passkey, no password, Active.</summary>
-    protected async Task GivenPasskeyRegisteredAsync(Guid userId)
+    /// <summary>
+    /// The activation step as the IdP runs it (<see cref="InvitationService.ActivateAsync"/>), with
+    /// the passkey stored the way PasskeyService stores one; returns the activated account.
+    /// </summary>
+    protected async Task<Guid> ActivateWithPasskeyAsync(string token)
     {
-        await using var db = Database.CreateContext();
-        var user = await db.Users.SingleAsync(u => u.Id == userId);
-        db.PasskeyCredentials.Add(NewPasskey(userId));
-        user.PasswordHash = null;
-        user.TransitionTo(UserState.Active, Clock.GetUtcNow());
-        await db.SaveChangesAsync();
+        await using var scope = OpenScope();
+        return await Invitations(scope).ActivateAsync(token, null, async (ticket, ct) =>
+        {
+            var user = await scope.Db.Users.SingleAsync(u => u.Id == ticket.UserId, ct);
+            scope.Db.PasskeyCredentials.Add(NewPasskey(ticket.UserId));
+            user.PasswordHash = null;
+            user.TransitionTo(UserState.Active, Clock.GetUtcNow());
+            await scope.Db.SaveChangesAsync(ct);
+            return ticket.UserId;
+        });
     }
+
+    /// <summary>The activation step with a ceremony that stored nothing.</summary>
+    protected Task ActivateWithoutPasskeyAsync(string token) =>
+        WithInvitationsAsync(s => s.ActivateAsync(token, null, (ticket, _) => Task.FromResult(ticket.UserId)));
 
     protected PasskeyCredential NewPasskey(Guid userId) => new()
     {

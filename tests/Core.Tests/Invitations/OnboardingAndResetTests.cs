@@ -89,8 +89,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
         var activationToken = Mail.LastToken(user.Email!, InvitationLinks.ActivationPath);
         Assert.Equal(user.Id, (await WithInvitationsAsync(s => s.AuthorizeActivationAsync(activationToken))).UserId);
         await RefusedUnchangedAsync("invitation.used", () => WithResetsAsync(s => s.SendResetActivationAsync(resetToken, IdP)));
-        await GivenPasskeyRegisteredAsync(user.Id);
-        await WithInvitationsAsync(s => s.CompleteActivationAsync(activationToken));
+        await ActivateWithPasskeyAsync(activationToken);
         Assert.Equal(UserState.Active, (await LoadUserAsync(user.Id)).State);
     }
 
