@@ -54,7 +54,7 @@ internal static class OrganizationSetup
         }
 
         var returnUrl = form["returnUrl"].ToString();
-        returnUrl = IsLocal(returnUrl) ? returnUrl : "/";
+        returnUrl = RelyingPartyAuthentication.IsLocalPath(returnUrl) ? returnUrl : "/";
         var result = await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         if (result.Principal?.Identity is not ClaimsIdentity identity || result.Properties is null)
         {
@@ -75,8 +75,4 @@ internal static class OrganizationSetup
         await db.SaveChangesAsync(context.RequestAborted);
         return Results.LocalRedirect(returnUrl);
     }
-
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
-        && !url.Any(char.IsControl) && Uri.IsWellFormedUriString(url, UriKind.Relative);
 }
