@@ -138,6 +138,9 @@ public static class DomainErrors
     public static readonly DomainError ResetNotAllowedPasswordless =
         new("reset.not_allowed_passwordless", "This user signs in with a passkey only and has no password to reset. Reset the account instead.", DomainErrorKind.Conflict);
 
+    public static readonly DomainError PasswordsDiffer =
+        new("password.mismatch", "The two passwords are not the same.");
+
     public static DomainError PasswordInvalid(IEnumerable<string> reasons) =>
         new("password.invalid", string.Join(" ", reasons));
 }

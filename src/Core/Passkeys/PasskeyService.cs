@@ -40,13 +40,6 @@ public sealed partial class PasskeyService(
     IOptions<PasskeyOptions> options,
     ILogger<PasskeyService>? logger = null)
 {
-    /// <summary>ASP.NET Core Identity's own login provider for the tokens it stores (TOTP key, recovery codes).</summary>
-    internal const string IdentityTokenProvider = "[AspNetUserStore]";
-
-    internal const string AuthenticatorKeyToken = "AuthenticatorKey";
-
-    internal const string RecoveryCodesToken = "RecoveryCodes";
-
     private const int MaxNameLength = 64;
 
     private static readonly (AuthenticatorTransport Transport, string Name)[] TransportNames =
@@ -306,8 +299,8 @@ public sealed partial class PasskeyService(
         user.PasswordHash = null;
         user.TwoFactorEnabled = false;
         var tokens = await db.Set<IdentityUserToken<Guid>>()
-            .Where(t => t.UserId == user.Id && t.LoginProvider == IdentityTokenProvider
-                && (t.Name == AuthenticatorKeyToken || t.Name == RecoveryCodesToken))
+            .Where(t => t.UserId == user.Id && t.LoginProvider == IdentityTokenNames.Provider
+                && (t.Name == IdentityTokenNames.AuthenticatorKey || t.Name == IdentityTokenNames.RecoveryCodes))
             .ToListAsync(ct);
         db.RemoveRange(tokens);
         // Sessions and cookies issued on the strength of the password end with the old stamp.

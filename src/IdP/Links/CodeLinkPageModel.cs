@@ -107,7 +107,4 @@ internal static class LinkErrors
 {
     public static readonly DomainError TooManyCodes =
         new("code.too_many_requests", "Too many codes were requested for this link. Wait a while, then request a new one.", DomainErrorKind.Conflict);
-
-    public static readonly DomainError PasswordsDiffer =
-        new("password.mismatch", "The two passwords are not the same.");
 }

@@ -80,7 +80,7 @@ public sealed class IndexModel(
         {
             if (!string.Equals(NewPassword, ConfirmPassword, StringComparison.Ordinal))
             {
-                throw new DomainException(AccountErrors.PasswordsDiffer);
+                throw new DomainException(DomainErrors.PasswordsDiffer);
             }
 
             await VerifyCurrentPasswordAsync(actor, ct);
@@ -114,7 +114,7 @@ public sealed class IndexModel(
             {
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
                 await users.SetTwoFactorEnabledAsync(user, false);
-                await users.RemoveAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key);
+                await users.RemoveAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey);
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
@@ -138,7 +138,7 @@ public sealed class IndexModel(
             await VerifyCurrentPasswordAsync(actor, ct);
             var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
             TotpSetupKey = users.GenerateNewAuthenticatorKey();
-            await users.SetAuthenticationTokenAsync(user, TotpTokens.Provider, TotpTokens.Key, TotpSetupKey);
+            await users.SetAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey, TotpSetupKey);
         }, cancellationToken, passwordOnly: true);
         return TotpSetupKey is null ? result : Page();
     }
@@ -238,20 +238,11 @@ public sealed class IndexModel(
     }
 }
 
-internal static class TotpTokens
-{
-    public const string Provider = "[AspNetUserStore]";
-
-    public const string Key = "AuthenticatorKey";
-}
-
 internal static class AccountErrors
 {
     public static readonly DomainError TotpAlreadyOn = new("totp.already_on", "Authenticator-app codes are already on. Turn them off first to set up a new app.", DomainErrorKind.Conflict);
 
     public static readonly DomainError TotpCodeWrong = new("totp.code_wrong", "That code does not match. Check the time on your phone and enter the current code.");
-
-    public static readonly DomainError PasswordsDiffer = new("password.mismatch", "The two new passwords are not the same.");
 
     public static readonly DomainError CurrentPasswordWrong = new("password.current_wrong", "Your current password is not correct.");
 }

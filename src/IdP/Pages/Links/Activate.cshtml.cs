@@ -46,7 +46,7 @@ public sealed class ActivateModel(
 
         if (!string.Equals(Password, ConfirmPassword, StringComparison.Ordinal))
         {
-            Error = LinkErrors.PasswordsDiffer.Message;
+            Error = DomainErrors.PasswordsDiffer.Message;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }

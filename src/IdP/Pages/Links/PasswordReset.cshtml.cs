@@ -42,7 +42,7 @@ public sealed class PasswordResetModel(InvitationService invitations, AccountRes
 
         if (!string.Equals(Password, ConfirmPassword, StringComparison.Ordinal))
         {
-            Error = LinkErrors.PasswordsDiffer.Message;
+            Error = DomainErrors.PasswordsDiffer.Message;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
