@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.SignIn;
@@ -7,22 +6,8 @@ namespace KeyPortal.IdP.SignIn;
 /// Per-account limit on sign-in attempts (the per-address limit is the "signin" rate-limiter
 /// policy). Keyed by the normalized email whether or not an account exists, so it reveals nothing.
 /// </summary>
-public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
+public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options)
+    : KeyedThrottle(options.Value.SignInAttemptsPerAccountPer5Minutes, TimeSpan.FromMinutes(5), segments: 5)
 {
-    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(
-        account => RateLimitPartition.GetSlidingWindowLimiter(account, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = options.Value.SignInAttemptsPerAccountPer5Minutes,
-            Window = TimeSpan.FromMinutes(5),
-            SegmentsPerWindow = 5,
-            QueueLimit = 0,
-        }));
-
-    public bool TryAcquire(string normalizedEmail)
-    {
-        using var lease = _limiter.AttemptAcquire(normalizedEmail);
-        return lease.IsAcquired;
-    }
-
-    public void Dispose() => _limiter.Dispose();
+    public bool TryAcquire(string normalizedEmail) => TryAcquireKey(normalizedEmail);
 }
