@@ -22,7 +22,7 @@ internal static class AccountEndpoints
     {
         var group = endpoints.MapGroup("/account").WithTags("Account").RequireAuthorization()
             .AddEndpointFilter(PasskeyEndpoints.ValidateAntiforgeryAsync);
-        group.MapPost("/passkeys/options", BeginAddAsync);
+        group.MapPost("/passkeys/options", PasskeyEndpoints.BeginRegistrationAsync);
         group.MapPost("/passkeys/complete", CompleteAddAsync);
         group.MapPost("/identify/options", BeginAssertionAsync);
         group.MapPost("/identify/complete", IdentifyAsync);
@@ -31,45 +31,12 @@ internal static class AccountEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> BeginAddAsync(PortalDbContext db, PasskeyService passkeys, RecentAuthentication recent, HttpContext http)
-    {
-        var user = await CurrentUserAsync(db, http);
-        if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
-        {
-            return refusal;
-        }
-
-        var start = await passkeys.BeginRegistrationAsync(user, http.RequestAborted);
-        return Results.Ok(new PasskeyEndpoints.CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
-    }
-
-    private static async Task<IResult> CompleteAddAsync(
-        PasskeyEndpoints.CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http)
-    {
-        var user = await CurrentUserAsync(db, http);
-        if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
-        {
-            return refusal;
-        }
-
-        try
-        {
-            var credential = await passkeys.CompleteRegistrationAsync(
-                AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), http.RequestAborted);
-            if (user.HasPassword)
-            {
-                // The password is gone and with it this session: prove the new key by signing in.
-                await sessions.EndAsync(http, "passkey created");
-                return Results.Ok(new { redirect = $"/signin/passkey-created?name={Uri.EscapeDataString(credential.Name)}&ReturnUrl=%2Faccount" });
-            }
-
-            return Results.Ok(new { redirect = $"/account?done=added&highlight={credential.Id}" });
-        }
-        catch (DomainException refused)
-        {
-            return Results.Json(new { error = refused.Error.Message }, statusCode: StatusCodes.Status400BadRequest);
-        }
-    }
+    /// <summary>A passkey user keeps this session; a password user loses the password with it and proves the new key.</summary>
+    private static Task<IResult> CompleteAddAsync(
+        PasskeyEndpoints.CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http) =>
+        PasskeyEndpoints.RegisterAsync(body, db, passkeys, recent, http, (user, credential) => user.HasPassword
+            ? PasskeyEndpoints.ProveNewKeyAsync(sessions, http, credential, "/account")
+            : Task.FromResult(Results.Ok(new { redirect = $"/account?done=added&highlight={credential.Id}" })));
 
     private static async Task<IResult> BeginAssertionAsync(PortalDbContext db, PasskeyService passkeys, HttpContext http)
     {

@@ -98,7 +98,8 @@ internal static class PasskeyEndpoints
         }
     }
 
-    private static async Task<IResult> BeginRegistrationAsync(PortalDbContext db, PasskeyService passkeys, RecentAuthentication recent, HttpContext http)
+    /// <summary>Options to register a passkey for the signed-in user (recent sign-in, no SSO organization).</summary>
+    internal static async Task<IResult> BeginRegistrationAsync(PortalDbContext db, PasskeyService passkeys, RecentAuthentication recent, HttpContext http)
     {
         var user = await CurrentUserAsync(db, http);
         if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
@@ -110,8 +111,18 @@ internal static class PasskeyEndpoints
         return Results.Ok(new CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
     }
 
-    private static async Task<IResult> CompleteRegistrationAsync(
-        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http)
+    private static Task<IResult> CompleteRegistrationAsync(
+        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http) =>
+        RegisterAsync(body, db, passkeys, recent, http, (_, credential) => ProveNewKeyAsync(sessions, http, credential, body.ReturnUrl));
+
+    /// <summary>
+    /// Completes the signed-in user's registration ceremony under the same rules as its start, then
+    /// answers with <paramref name="next"/>. Policy refusals say why (synced passkey, not a YubiKey,
+    /// firmware too old).
+    /// </summary>
+    internal static async Task<IResult> RegisterAsync(
+        CompleteRequest body, PortalDbContext db, PasskeyService passkeys, RecentAuthentication recent, HttpContext http,
+        Func<User, PasskeyCredential, Task<IResult>> next)
     {
         var user = await CurrentUserAsync(db, http);
         if (await AccountRules.RefusalAsync(db, user, http.User, recent, http.RequestAborted) is { } refusal)
@@ -123,21 +134,24 @@ internal static class PasskeyEndpoints
         {
             var credential = await passkeys.CompleteRegistrationAsync(
                 AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), http.RequestAborted);
-
-            // The user proves the new key works by signing in with it before relying on it.
-            await sessions.EndAsync(http, "passkey created");
-            var next = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/signin/passkey-created", new Dictionary<string, string?>
-            {
-                ["name"] = credential.Name,
-                ["ReturnUrl"] = ReturnUrls.Safe(body.ReturnUrl),
-            });
-            return Results.Ok(new { redirect = next });
+            return await next(user, credential);
         }
         catch (DomainException refused)
         {
-            // Policy refusals say why (synced passkey, not a YubiKey, firmware too old).
             return Failure(refused.Error.Message);
         }
+    }
+
+    /// <summary>The user proves the new key works by signing in with it before relying on it: this session ends.</summary>
+    internal static async Task<IResult> ProveNewKeyAsync(SessionService sessions, HttpContext http, PasskeyCredential credential, string? returnUrl)
+    {
+        await sessions.EndAsync(http, "passkey created");
+        var next = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/signin/passkey-created", new Dictionary<string, string?>
+        {
+            ["name"] = credential.Name,
+            ["ReturnUrl"] = ReturnUrls.Safe(returnUrl),
+        });
+        return Results.Ok(new { redirect = next });
     }
 
     private static async Task<User> CurrentUserAsync(PortalDbContext db, HttpContext http)
