@@ -229,6 +229,19 @@ public static partial class RelyingPartyAuthentication
         return endpoints;
     }
 
+    /// <summary>
+    /// The signed-in user as the actor of an audited change, with the request's client address.
+    /// The session check has already admitted this user, so <c>sub</c> names an existing account.
+    /// </summary>
+    public static async Task<AuditActor> SignedInActorAsync(this HttpContext http, PortalDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(db);
+        var userId = Guid.Parse(http.User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
+        return AuditActor.ForUser(user, http.Connection.RemoteIpAddress?.ToString());
+    }
+
     /// <summary>The email of the signed-in user, for the header.</summary>
     public static string? SignedInEmail(this ClaimsPrincipal principal) =>
         principal?.Identity?.IsAuthenticated == true ? principal.FindFirst(RelyingPartySessionValidator.EmailClaim)?.Value : null;

@@ -41,13 +41,6 @@ public abstract class OrganizationPageModel(CurrentOrganization organization) : 
         return false;
     }
 
-    protected async Task<AuditActor> ActorAsync(PortalDbContext db, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == organization.UserId, cancellationToken);
-        return AuditActor.ForUser(user, HttpContext.Connection.RemoteIpAddress?.ToString());
-    }
-
     /// <summary>The roles this organization's kind allows, as forms offer them.</summary>
     public IReadOnlyList<string> OfferedRoles
     {

@@ -69,9 +69,8 @@ internal static class OrganizationSetup
         identity.AddClaim(new Claim(CurrentOrganization.Claim, target.Id.ToString()));
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, result.Principal, result.Properties);
 
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == organizations.UserId, context.RequestAborted);
         // Recorded in the organization switched to; which one was left is no business of its trail.
-        audit.Record(AuditActor.ForUser(user, context.Connection.RemoteIpAddress?.ToString()), AuditActions.OrganizationSwitched, target.Id, user.Id);
+        audit.Record(await context.SignedInActorAsync(db), AuditActions.OrganizationSwitched, target.Id, organizations.UserId);
         await db.SaveChangesAsync(context.RequestAborted);
         return Results.LocalRedirect(returnUrl);
     }

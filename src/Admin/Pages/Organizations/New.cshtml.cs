@@ -49,10 +49,8 @@ public sealed class NewModel(PortalDbContext db, OrganizationOnboarding onboardi
 
         try
         {
-            var userId = Guid.Parse(User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
-            var operatorAccount = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
             Result = await onboarding.CreateWithFirstOwnerAsync(
-                AuditActor.ForUser(operatorAccount, HttpContext.Connection.RemoteIpAddress?.ToString()),
+                await HttpContext.SignedInActorAsync(db),
                 Name ?? "", Slug ?? "", kind, OwnerEmail, urls.Value.IdP, cancellationToken);
         }
         catch (DomainException error)

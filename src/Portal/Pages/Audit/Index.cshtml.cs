@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Hosting;
 using KeyPortal.Portal.Organizations;
 using Microsoft.AspNetCore.Mvc;
 
@@ -75,7 +76,7 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
         }
 
         // Who took a copy of the trail, and of what, is itself part of it.
-        audit.Record(await ActorAsync(db, cancellationToken), AuditActions.AuditExported, Current.Id, null,
+        audit.Record(await HttpContext.SignedInActorAsync(db), AuditActions.AuditExported, Current.Id, null,
             new { action = Action, actor = Actor, from = From, to = To });
         await db.SaveChangesAsync(cancellationToken);
 

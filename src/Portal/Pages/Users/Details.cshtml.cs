@@ -114,7 +114,7 @@ public sealed class DetailsModel(
 
         try
         {
-            await change(await ActorAsync(db, cancellationToken));
+            await change(await HttpContext.SignedInActorAsync(db));
         }
         catch (DomainException error)
         {

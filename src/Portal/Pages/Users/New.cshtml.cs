@@ -51,7 +51,7 @@ public sealed class NewModel(
             : new MemberRoles(null, Enum.Parse<ChannelRoles>(Role));
         try
         {
-            Result = await invitations.InviteAsync(await ActorAsync(db, cancellationToken), Current.Id, Email, roles, urls.Value.IdP, cancellationToken);
+            Result = await invitations.InviteAsync(await HttpContext.SignedInActorAsync(db), Current.Id, Email, roles, urls.Value.IdP, cancellationToken);
         }
         catch (DomainException error)
         {
