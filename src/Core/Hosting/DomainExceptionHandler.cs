@@ -25,6 +25,25 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        if (exception is DatabaseBusyException)
+        {
+            // A bounded wait for the database ran out: this request fails, the process goes on.
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = "1";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "The service is busy. Please try again in a moment.",
+                    Type = "urn:keyportal:error:database.busy",
+                    Extensions = { ["code"] = "database.busy" },
+                },
+            });
+        }
+
         if (exception is not DomainException refused)
         {
             return false;

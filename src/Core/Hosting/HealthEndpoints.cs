@@ -43,15 +43,27 @@ public static class HealthEndpoints
     }
 }
 
+/// <summary>
+/// Ready means the database answers, is migrated, and takes writes: a process whose writes
+/// hang must leave the load balancer's pool even though reads still work.
+/// </summary>
 internal sealed class DatabaseHealthCheck(PortalDbContext db) : IHealthCheck
 {
+    /// <summary>How long the write probe may take before the instance counts as not ready.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await DatabaseMigrator.IsReadyAsync(db, cancellationToken)
-                ? HealthCheckResult.Healthy("Database reachable and migrated.")
-                : HealthCheckResult.Unhealthy("Database unreachable or migrations pending.");
+            if (!await DatabaseMigrator.IsReadyAsync(db, cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy("Database unreachable or migrations pending.");
+            }
+
+            return await DatabaseMigrator.CanWriteAsync(db, ProbeTimeout, cancellationToken)
+                ? HealthCheckResult.Healthy("Database reachable, migrated and writable.")
+                : HealthCheckResult.Unhealthy("Database writes do not complete.");
         }
 #pragma warning disable CA1031 // A health check reports every failure as unhealthy instead of throwing.
         catch (Exception exception)

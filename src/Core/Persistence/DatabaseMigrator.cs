@@ -27,4 +27,50 @@ public static class DatabaseMigrator
         var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
         return !pending.Any();
     }
+
+    /// <summary>
+    /// A bounded write probe: this process's SQLite write turn is free within
+    /// <paramref name="timeout"/> and not held longer than the write timeout by anyone, and the
+    /// database grants a write lock (SQLite <c>BEGIN IMMEDIATE</c>; PostgreSQL a transaction id),
+    /// rolled back at once so nothing is written.
+    /// </summary>
+    public static async Task<bool> CanWriteAsync(PortalDbContext db, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            if (db.Database.IsSqlite())
+            {
+                if (SqliteWriteGate.For(db.Database.GetConnectionString()) is not { } gate)
+                {
+                    return true;
+                }
+
+                // A turn held past the write timeout means writes are stuck, whoever holds it.
+                if (gate.HeldFor > gate.Timeout)
+                {
+                    return false;
+                }
+
+                return await gate.RunAsync(async ct =>
+                {
+                    await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                    await transaction.RollbackAsync(ct);
+                    return true;
+                }, bounded.Token).WaitAsync(bounded.Token);
+            }
+
+            await using var probe = await db.Database.BeginTransactionAsync(bounded.Token);
+            // The cancellation above bounds the wait; the statement timeout makes the server give up too.
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL statement_timeout = 5000; SELECT pg_current_xact_id();", bounded.Token);
+            await probe.RollbackAsync(bounded.Token);
+            return true;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or DatabaseBusyException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
 }

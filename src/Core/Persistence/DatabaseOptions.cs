@@ -17,6 +17,14 @@ public sealed class DatabaseOptions
     [Required]
     public string ConnectionString { get; set; } = "Data Source=data/portal.db";
 
+    public static readonly TimeSpan DefaultWriteLockTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// SQLite only: how long a write waits for this process's turn at the database file before
+    /// the request fails with 503 (and readiness reports a turn held longer). Default: 10 s.
+    /// </summary>
+    public TimeSpan WriteLockTimeout { get; set; } = DefaultWriteLockTimeout;
+
     /// <summary>Apply pending migrations when the app starts. Default: false (run.sh migrates once).</summary>
     public bool MigrateOnStartup { get; set; }
 }

@@ -44,7 +44,8 @@ public static class PersistenceServiceCollectionExtensions
                 EnsureSqliteDirectory(database.ConnectionString);
                 options.UseSqlite(database.ConnectionString, sqlite =>
                     sqlite.MigrationsHistoryTable("__migrations"));
-                options.AddInterceptors(new SqliteConnectionPragmas(), new SqliteWriteGate());
+                options.AddInterceptors(new SqliteConnectionPragmas());
+                SqliteWriteGate.For(database.ConnectionString, database.WriteLockTimeout);
                 break;
             case DatabaseProvider.Postgres:
                 options.UseNpgsql(database.ConnectionString, npgsql =>

@@ -92,6 +92,20 @@ public abstract class PortalDbContext(DbContextOptions options)
 /// <summary>The embedded default: one SQLite file under <c>data/</c>.</summary>
 public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext> options) : PortalDbContext(options)
 {
+    /// <summary>
+    /// The turn at the file, for a save that is not inside a transaction of the caller's (those
+    /// already hold SQLite's lock, or will wait for it in SQLite: never for this gate as well).
+    /// </summary>
+    private SqliteWriteGate? Gate => Database.CurrentTransaction is null ? SqliteWriteGate.For(Database.GetConnectionString()) : null;
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) => Gate is { } gate
+        ? gate.Run(() => base.SaveChanges(acceptAllChangesOnSuccess))
+        : base.SaveChanges(acceptAllChangesOnSuccess);
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) => Gate is { } gate
+        ? gate.RunAsync(ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken)
+        : base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
