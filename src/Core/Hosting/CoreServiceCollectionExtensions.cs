@@ -36,6 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<MembershipService>();
         services.AddScoped<MemberDirectory>();
         services.AddScoped<UserAccountService>();
+        services.AddScoped<LegacyCredentials>();
         services.AddScoped<DemoSeeder>();
 
         services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

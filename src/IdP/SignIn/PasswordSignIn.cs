@@ -23,6 +23,7 @@ public sealed class PasswordSignIn(
     UserManager<User> users,
     ILookupNormalizer normalizer,
     AuditTrail audit,
+    LegacyCredentials credentials,
     IOptions<IdentityProviderOptions> options,
     TimeProvider clock)
 {
@@ -44,37 +45,29 @@ public sealed class PasswordSignIn(
             return new PasswordCheck(null, false);
         }
 
-        var lockedOut = await users.IsLockedOutAsync(user);
+        // The hash is checked first (the same cost for every account), then the outcome is
+        // counted under the account's row lock, where a locked-out account is refused anyway.
         var valid = await users.CheckPasswordAsync(user, password);
-        if (lockedOut || !valid || !SessionService.MaySignIn(user.State))
+        var actor = new AuditActor(null, "anonymous", clientAddress);
+        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid, "sign-in", cancellationToken);
+        if (check != CredentialCheck.Valid)
         {
-            if (!valid && !lockedOut)
-            {
-                await users.AccessFailedAsync(user);
-            }
+            return new PasswordCheck(null, false);
+        }
 
-            await FailAsync(user, clientAddress, lockedOut ? "locked out" : !valid ? "wrong password" : $"state {user.State}", cancellationToken);
+        if (!SessionService.MaySignIn(user.State))
+        {
+            await FailAsync(user, clientAddress, $"state {user.State}", cancellationToken);
             return new PasswordCheck(null, false);
         }
 
         return new PasswordCheck(user, user.TwoFactorEnabled);
     }
 
-    public async Task<bool> CheckTotpAsync(User user, string code, string? clientAddress, CancellationToken cancellationToken)
-    {
-        var compact = code.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
-        if (!await users.IsLockedOutAsync(user)
-            && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, compact))
-        {
-            return true;
-        }
-
-        await users.AccessFailedAsync(user);
-        await FailAsync(user, clientAddress, "wrong one-time code", cancellationToken);
-        return false;
-    }
-
-    public async Task SucceededAsync(User user) => await users.ResetAccessFailedCountAsync(user);
+    /// <summary>Checks an authenticator code of a user whose password was right, under the account's lockout.</summary>
+    public async Task<bool> CheckTotpAsync(User user, string code, string? clientAddress, CancellationToken cancellationToken) =>
+        await credentials.CheckAuthenticatorCodeAsync(new AuditActor(null, "anonymous", clientAddress), user.Id, code, cancellationToken)
+            == CredentialCheck.Valid;
 
     private async Task FailAsync(User? user, string? clientAddress, string reason, CancellationToken cancellationToken)
     {

@@ -21,7 +21,8 @@ namespace KeyPortal.IdP.Pages.Account;
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
-    PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, UserManager<User> users, AuditTrail audit, TimeProvider clock)
+    PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, UserManager<User> users, LegacyCredentials credentials,
+    AuditTrail audit, TimeProvider clock)
     : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -174,16 +175,13 @@ public sealed class IndexModel(
     private async Task VerifyCurrentPasswordAsync(AuditActor actor, CancellationToken ct)
     {
         var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
-        if (await users.IsLockedOutAsync(user) || !await users.CheckPasswordAsync(user, CurrentPassword ?? ""))
+        var valid = await users.CheckPasswordAsync(user, CurrentPassword ?? "");
+        db.Entry(user).State = EntityState.Detached;
+        if (await credentials.RecordPasswordAsync(actor, user.Id, valid, "account", ct) != CredentialCheck.Valid)
         {
-            await users.AccessFailedAsync(user);
-            audit.Record(actor, AuditActions.SignInFailed, null, user.Id, new { method = "password", purpose = "account", reason = "current password wrong or locked out" });
-            await db.SaveChangesAsync(ct);
             throw new DomainException(AccountErrors.CurrentPasswordWrong);
         }
 
-        await users.ResetAccessFailedCountAsync(user);
-        db.Entry(user).State = EntityState.Detached;
     }
 
     private async Task<IActionResult> ChangeAsync(

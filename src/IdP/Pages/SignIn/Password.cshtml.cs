@@ -101,6 +101,14 @@ public sealed class PasswordModel(
         }
 
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
+        // The code step shares the account's sign-in limit: a known password gives no extra guesses.
+        if (!throttle.TryAcquire(user.NormalizedEmail!))
+        {
+            Error = SignInMessages.TooManyAttempts;
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
         if (!await passwords.CheckTotpAsync(user, Code!, address, cancellationToken))
         {
             Error = SignInMessages.GenericFailure;
@@ -113,7 +121,6 @@ public sealed class PasswordModel(
 
     private async Task<IActionResult> CompleteAsync(User user, string[] methods)
     {
-        await passwords.SucceededAsync(user);
         var passkeyOnly = passwords.AfterCutoff || CreatingPasskey;
         await sessions.StartAsync(HttpContext, user, methods, passkeyId: null, passkeyRequired: passwords.AfterCutoff);
         // Every password sign-in is offered the passkey; after the cut-off it is the only way on.
