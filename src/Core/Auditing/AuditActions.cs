@@ -15,6 +15,10 @@ public static class AuditActions
     public const string PasskeySignCountRegressed = "passkey.sign_count_regressed";
     public const string PasswordRemoved = "credential.password_removed";
     public const string MemberAdded = "member.added";
+    public const string MemberInvited = "member.invited";
+    public const string MemberInvitationAccepted = "member.invitation_accepted";
+    public const string MemberInvitationDeclined = "member.invitation_declined";
+    public const string MemberInvitationWithdrawn = "member.invitation_withdrawn";
     public const string MemberRemoved = "member.removed";
     public const string MemberRolesChanged = "member.roles_changed";
     public const string SignInSucceeded = "signin.succeeded";

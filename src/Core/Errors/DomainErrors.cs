@@ -24,6 +24,20 @@ public static class DomainErrors
     public static readonly DomainError MembershipNotFound =
         new("membership.not_found", "This person is not a member of the organization.", DomainErrorKind.NotFound);
 
+    /// <summary>Internal: the address has an account, which must be invited rather than added. Never shown.</summary>
+    public static readonly DomainError AccountExists =
+        new("membership.account_exists", "This address already has an account.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError MembershipInvitationNotFound =
+        new("membership.invitation_not_found", "This invitation is no longer open. Ask an Owner of the organization to invite you again.", DomainErrorKind.NotFound);
+
+    /// <summary>SPEC Account resets: an Owner may not wipe credentials another organization relies on.</summary>
+    public static readonly DomainError AccountBeyondOrganization =
+        new("account.beyond_organization", "This person also belongs to an organization you are not an Owner of, so their account affects others too. Contact the vendor's support (a platform operator) to reset it.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError PlatformOperatorProtected =
+        new("account.platform_operator", "This is an account of the vendor's staff. Only a platform operator can reset, suspend or remove it.", DomainErrorKind.Forbidden);
+
     public static readonly DomainError LastOwner =
         new("organization.last_owner", "An organization must keep at least one Owner. Make another member Owner first.", DomainErrorKind.Conflict);
 

@@ -41,6 +41,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddOptions<InvitationOptions>().BindConfiguration(InvitationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<InvitationService>();
+        services.AddScoped<MembershipInvitations>();
         services.AddScoped<OrganizationOnboarding>();
         services.AddScoped<AccountResetService>();
         return services;

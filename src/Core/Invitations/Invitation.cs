@@ -14,6 +14,13 @@ public enum InvitationPurpose
 
     /// <summary>Set a new password (legacy password users only); no code.</summary>
     PasswordReset = 3,
+
+    /// <summary>
+    /// Join an organization: an existing account is invited and accepts while signed in as
+    /// itself. No token is ever used (the link opens the Portal's invitations page); until it is
+    /// accepted the person has no access, and Owners of the organization may withdraw it.
+    /// </summary>
+    Membership = 4,
 }
 
 /// <summary>

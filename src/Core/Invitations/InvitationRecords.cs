@@ -103,9 +103,13 @@ internal sealed class InvitationRecords(PortalDbContext db, AuditTrail audit, Ti
     {
         var now = clock.GetUtcNow();
         var superseded = await db.Invitations
-            .Where(i => i.UserId == user.Id && i.UsedAt == null && i.SupersededAt == null && i.Id != keepOpen)
+            .Where(i => i.UserId == user.Id && i.UsedAt == null && i.SupersededAt == null && i.Id != keepOpen
+                // A link to the account's credentials never kills an invitation to join (and the other way round).
+                && (purpose == InvitationPurpose.Membership
+                    ? i.Purpose == InvitationPurpose.Membership && i.OrganizationId == organizationId
+                    : i.Purpose != InvitationPurpose.Membership))
             .ExecuteUpdateAsync(set => set.SetProperty(i => i.SupersededAt, now), ct);
-        var lifetime = purpose == InvitationPurpose.Activation ? options.ActivationLifetime : options.ResetLifetime;
+        var lifetime = purpose is InvitationPurpose.Activation or InvitationPurpose.Membership ? options.ActivationLifetime : options.ResetLifetime;
         var (invitation, token) = Invitation.Issue(
             organizationId, user.Id, actor.UserId == user.Id ? null : actor.UserId, roles, purpose, isOnboarding, now, lifetime, codeAlreadyVerified);
         db.Invitations.Add(invitation);

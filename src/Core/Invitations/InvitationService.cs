@@ -11,11 +11,14 @@ public enum InvitationOutcome
     /// <summary>A new (or re-added) person: Pending, activation link emailed.</summary>
     ActivationSent = 1,
 
-    /// <summary>An existing account joined the organization and was told so by email.</summary>
+    /// <summary>An existing account joined the organization and was told so by email (operators' onboarding only).</summary>
     AddedExistingAccount = 2,
 
     /// <summary>SSO organization: Active at once, no activation.</summary>
     ActiveThroughSso = 3,
+
+    /// <summary>An existing account was invited to join; it joins when its owner accepts.</summary>
+    JoinInvitationSent = 4,
 }
 
 /// <param name="InvitationId">Set when an activation link was sent.</param>
@@ -38,6 +41,7 @@ public sealed class InvitationService(
     AuditTrail audit,
     TimeProvider clock,
     MembershipService memberships,
+    MembershipInvitations joins,
     IOptions<InvitationOptions> options,
     IOptions<PublicUrlOptions> urls,
     IEmailSender email,
@@ -46,8 +50,11 @@ public sealed class InvitationService(
     private readonly InvitationRecords _records = new(db, audit, clock, options.Value);
 
     /// <summary>
-    /// Adds a person to an organization. A new (or Deactivated) person becomes Pending and gets an
-    /// activation link; an existing account only a notice; in an SSO organization nobody activates.
+    /// Create user. A new (or Deactivated) person becomes Pending and gets an activation link (in
+    /// an SSO organization: Active at once). An existing account is not added: it is invited to
+    /// join and joins only when its owner accepts while signed in (<see cref="MembershipInvitations"/>),
+    /// so an Owner cannot take hold of somebody else's account by typing its address. The page
+    /// answers both the same way.
     /// The membership and the invitation are two commits: if the second never happens, the
     /// member shows as Pending and <see cref="ResendAsync"/> sends the link.
     /// </summary>
@@ -56,7 +63,16 @@ public sealed class InvitationService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(activationBaseUri);
-        var added = await memberships.AddMemberAsync(actor, organizationId, email, roles, cancellationToken);
+        MemberAdded added;
+        try
+        {
+            added = await memberships.AddMemberAsync(actor, organizationId, email, roles, ExistingAccounts.Refuse, cancellationToken);
+        }
+        catch (DomainException refused) when (refused.Error == DomainErrors.AccountExists)
+        {
+            return await joins.InviteAsync(actor, organizationId, email, roles, cancellationToken);
+        }
+
         var organization = added.Membership.Organization;
         var address = added.User.Email ?? "";
         if (!added.NeedsActivation)
@@ -90,6 +106,8 @@ public sealed class InvitationService(
             var membership = await db.Memberships.Include(m => m.Organization).AsNoTracking()
                 .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, ct)
                 ?? throw new DomainException(DomainErrors.MembershipNotFound);
+            // A new link supersedes every credential link of the account, whichever organization sent it.
+            await db.EnsureMayActOnAccountAsync(actor, userId, ct);
             var purpose = user.State switch
             {
                 UserState.Pending => InvitationPurpose.Activation,

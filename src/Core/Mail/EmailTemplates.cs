@@ -18,9 +18,21 @@ public static class EmailTemplates
             $"You were added to {organizationName}",
             [
                 $"You now have access to {organizationName} in the {ProductName} with the role {roles}.",
-                "Sign in with your existing passkey; you do not need to activate anything.",
+                "Sign in through your organization's identity provider; you do not need to activate anything.",
             ],
             ("Open the portal", signInLink));
+
+    /// <summary>An existing account was invited to join an organization: it accepts while signed in.</summary>
+    public static EmailMessage MembershipInvitation(string to, string organizationName, string roles, DateTimeOffset expiresAt, Uri invitationsPage) =>
+        Build(
+            to,
+            $"You are invited to join {organizationName}",
+            [
+                $"You were invited to join {organizationName} in the {ProductName} with the role {roles}.",
+                "Sign in with your existing passkey and accept the invitation. Until you accept, nothing changes for your account.",
+                $"The invitation expires on {Format(expiresAt)}. If you did not expect it, decline it or ignore this email.",
+            ],
+            ("Review the invitation", invitationsPage));
 
     /// <summary>SPEC Suspended: every Owner of the suspended user's organizations is told, and whom to ask.</summary>
     public static EmailMessage MemberSuspended(string to, string memberEmail, string organizationName) =>

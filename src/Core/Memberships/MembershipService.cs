@@ -6,6 +6,19 @@ namespace KeyPortal.Core.Memberships;
 /// <param name="NeedsActivation">True when the person must activate (a new or re-added Pending account).</param>
 public sealed record MemberAdded(User User, Membership Membership, bool IsNewAccount, bool NeedsActivation);
 
+/// <summary>What adding a member does when the address already has a usable account.</summary>
+public enum ExistingAccounts
+{
+    /// <summary>Adds the membership at once: operators and the demo seed.</summary>
+    AddDirectly,
+
+    /// <summary>
+    /// Refuses with <see cref="DomainErrors.AccountExists"/>: an Owner invites the account
+    /// instead, and it joins only when its owner accepts (<c>InvitationService.InviteAsync</c>).
+    /// </summary>
+    Refuse,
+}
+
 /// <summary>
 /// Adds and removes members and changes their roles, enforcing the membership rules: at most one
 /// organization role, channel roles only in organizations of that kind, and every Customer
@@ -13,28 +26,56 @@ public sealed record MemberAdded(User User, Membership Membership, bool IsNewAcc
 /// </summary>
 public sealed class MembershipService(PortalDbContext db, AuditTrail audit, TimeProvider clock, ILookupNormalizer normalizer)
 {
+    public Task<MemberAdded> AddMemberAsync(
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, CancellationToken cancellationToken = default) =>
+        AddMemberAsync(actor, organizationId, email, roles, ExistingAccounts.AddDirectly, cancellationToken);
+
     public async Task<MemberAdded> AddMemberAsync(
-        AuditActor actor, Guid organizationId, string email, MemberRoles roles, CancellationToken cancellationToken = default)
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, ExistingAccounts existing, CancellationToken cancellationToken = default)
     {
         var address = EmailAddress.Parse(email);
         var normalized = normalizer.NormalizeEmail(address);
         try
         {
-            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, cancellationToken);
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, cancellationToken);
         }
         catch (DbUpdateException exception) when (DatabaseErrors.IsUniqueViolation(exception))
         {
             // Another organization created the same new account a moment ago; now it exists,
-            // so the second attempt adds a membership to it.
-            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, cancellationToken);
+            // so the second attempt adds a membership to it (or refuses, as asked).
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The invited account's owner accepted: the membership is created with the invited roles,
+    /// under the organization's lock (the same rules as any other addition). Joins the caller's
+    /// transaction.
+    /// </summary>
+    public Task<Membership> AddAcceptedMemberAsync(
+        AuditActor actor, Guid organizationId, User user, MemberRoles roles, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            ArgumentNullException.ThrowIfNull(user);
+            var organization = await LockOrganizationAsync(organizationId, ct);
+            Membership.EnsureAllowedIn(organization, roles);
+            if (await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == user.Id, ct))
+            {
+                throw new DomainException(DomainErrors.AlreadyMember);
+            }
+
+            var membership = Membership.Create(organization, user, roles, clock.GetUtcNow());
+            db.Memberships.Add(membership);
+            audit.Record(actor, AuditActions.MemberAdded, organizationId, user.Id, new { email = user.Email, roles = roles.ToString(), accepted = true });
+            return membership;
+        }, cancellationToken);
 
     public Task RemoveMemberAsync(AuditActor actor, Guid organizationId, Guid userId, CancellationToken cancellationToken = default) =>
         db.InTransactionAsync(async ct =>
         {
             var organization = await LockOrganizationAsync(organizationId, ct);
             var membership = await FindMembershipAsync(organizationId, userId, ct);
+            await db.EnsureNotPlatformOperatorAsync(actor, userId, ct);
             if (organization.IsCustomer && membership.Roles.IsOwner && await CountOwnersAsync(organizationId, ct) <= 1)
             {
                 throw new DomainException(DomainErrors.LastOwner);
@@ -81,7 +122,8 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
         }, cancellationToken);
 
     private Task<MemberAdded> AddMemberOnceAsync(
-        AuditActor actor, Guid organizationId, string address, string normalized, MemberRoles roles, CancellationToken cancellationToken) =>
+        AuditActor actor, Guid organizationId, string address, string normalized, MemberRoles roles, ExistingAccounts existing,
+        CancellationToken cancellationToken) =>
         db.InTransactionAsync(async ct =>
         {
             var organization = await LockOrganizationAsync(organizationId, ct);
@@ -101,6 +143,10 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             else if (await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == user.Id, ct))
             {
                 throw new DomainException(DomainErrors.AlreadyMember);
+            }
+            else if (existing == ExistingAccounts.Refuse && user.State != UserState.Deactivated)
+            {
+                throw new DomainException(DomainErrors.AccountExists);
             }
             else if (user.State == UserState.Deactivated)
             {

@@ -12,7 +12,8 @@ public sealed record ResetSent(Guid UserId, Guid InvitationId, DateTimeOffset Ex
 /// SPEC Account resets: "reset user" wipes every credential and session and emails a link that,
 /// after a one-time code, sends a second link to register a new passkey; "reset password" emails
 /// a single-use link to set a new password, only to users who still have one. The caller checks
-/// that the actor may do it (an Owner of one of the user's organizations, or an operator).
+/// that the actor holds the permission; <see cref="AccountReach"/> here checks that the account is
+/// theirs to reset (an Owner of every organization of the user, or an operator).
 /// </summary>
 public sealed class AccountResetService(
     PortalDbContext db,
@@ -38,6 +39,7 @@ public sealed class AccountResetService(
         {
             var user = await db.LockUserAsync(userId, ct);
             await EnsureMemberAsync(organizationId, userId, ct);
+            await db.EnsureMayActOnAccountAsync(actor, userId, ct);
             var now = clock.GetUtcNow();
             var from = user.State;
             // Refuses Pending, Suspended, Deactivated and an account already in Reset (resend instead).
@@ -101,6 +103,7 @@ public sealed class AccountResetService(
         {
             var user = await db.LockUserAsync(userId, ct);
             await EnsureMemberAsync(organizationId, userId, ct);
+            await db.EnsureMayActOnAccountAsync(actor, userId, ct);
             if (!user.HasPassword)
             {
                 throw new DomainException(DomainErrors.ResetNotAllowedPasswordless);

@@ -49,11 +49,14 @@ public sealed class CurrentOrganization(PortalDbContext db) : ICurrentOrganizati
         var rows = await db.Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
             .OrderBy(m => m.Organization.Name)
-            .Select(m => new { m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Organization.Kind, m.OrganizationRole, m.ChannelRoles, m.User.State })
+            .Select(m => new { m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Organization.Kind, m.OrganizationRole, m.ChannelRoles, m.User.State, m.CreatedAt, m.Id })
             .ToListAsync(cancellationToken);
         All = [.. rows.Select(r => new OrganizationMembership(r.OrganizationId, r.Name, r.Slug, r.Kind, new MemberRoles(r.OrganizationRole, r.ChannelRoles)))];
         UserState = rows.Count > 0 ? rows[0].State : await db.Users.Where(u => u.Id == userId).Select(u => u.State).SingleOrDefaultAsync(cancellationToken);
         var chosen = Guid.TryParse(principal.FindFirstValue(Claim), out var id) ? id : (Guid?)null;
-        Current = All.FirstOrDefault(o => o.Id == chosen) ?? (All.Count > 0 ? All[0] : null);
+        // Until the person switches, the organization they joined first: joining another one
+        // later (whatever its name) never moves them out of the one they are working in.
+        var first = rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => (Guid?)r.OrganizationId).FirstOrDefault();
+        Current = All.FirstOrDefault(o => o.Id == chosen) ?? All.FirstOrDefault(o => o.Id == first);
     }
 }

@@ -176,7 +176,7 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     }
 
     [Fact]
-    public async Task ExistingAccount_GetsANoticeAndNoActivation()
+    public async Task ExistingAccount_IsInvitedToJoin_AndJoinsOnlyWhenItAccepts()
     {
         var (first, _) = await GivenOrganizationWithOwnerAsync();
         var person = await GivenMemberAsync(first.Id, MemberRoles.Admin);
@@ -184,11 +184,67 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
 
         var result = await WithInvitationsAsync(s => s.InviteAsync(Actors.Of(secondOwner), second.Id, person.Email!, MemberRoles.Auditor, IdP));
 
-        Assert.Equal((InvitationOutcome.AddedExistingAccount, (Guid?)null), (result.Outcome, result.InvitationId));
+        Assert.Equal(InvitationOutcome.JoinInvitationSent, result.Outcome);
         Assert.Equal(UserState.Active, (await LoadUserAsync(person.Id)).State);
-        Assert.Empty(await InvitationsOfAsync(person.Id));
+        Assert.Null(await LoadMembershipAsync(second.Id, person.Id));
+        var invitation = Assert.Single(await InvitationsOfAsync(person.Id));
+        Assert.Equal(InvitationPurpose.Membership, invitation.Purpose);
         var mail = Assert.Single(Mail.To(person.Email!));
-        Assert.StartsWith("You were added to", mail.Subject, StringComparison.Ordinal);
+        Assert.StartsWith("You are invited to join", mail.Subject, StringComparison.Ordinal);
+
+        // Only the invited person accepts it.
+        await using (var scope = OpenScope())
+        {
+            await DomainAssert.RefusedAsync(DomainErrors.MembershipInvitationNotFound.Code,
+                () => Joins(scope).AcceptAsync(Actors.Of(secondOwner), invitation.Id));
+        }
+
+        await using (var scope = OpenScope())
+        {
+            await Joins(scope).AcceptAsync(Actors.Of(person), invitation.Id);
+        }
+
+        Assert.Equal(OrganizationRole.Auditor, (await LoadMembershipAsync(second.Id, person.Id))!.OrganizationRole);
+        await using (var scope = OpenScope())
+        {
+            await DomainAssert.RefusedAsync(DomainErrors.MembershipInvitationNotFound.Code,
+                () => Joins(scope).AcceptAsync(Actors.Of(person), invitation.Id));
+        }
+    }
+
+    [Fact]
+    public async Task ResetUser_ByAnOwnerOfOnlyOneOfTheUsersOrganizations_IsRefusedAndChangesNothing()
+    {
+        var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
+        var person = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        var (second, secondOwner) = await GivenOrganizationWithOwnerAsync();
+        await using (var scope = OpenScope())
+        {
+            await scope.Memberships.AddMemberAsync(Actors.Operator, second.Id, person.Email!, MemberRoles.Auditor);
+        }
+
+        var before = await LoadUserAsync(person.Id);
+        await using (var scope = OpenScope())
+        {
+            await DomainAssert.RefusedAsync(DomainErrors.AccountBeyondOrganization.Code,
+                () => Resets(scope).ResetUserAsync(Actors.Of(secondOwner), person.Id, second.Id, IdP));
+        }
+
+        var after = await LoadUserAsync(person.Id);
+        Assert.Equal((before.State, before.SecurityStamp), (after.State, after.SecurityStamp));
+
+        // An Owner of both organizations may.
+        await using (var scope = OpenScope())
+        {
+            await scope.Memberships.AddMemberAsync(Actors.Operator, second.Id, firstOwner.Email!, MemberRoles.Owner);
+        }
+
+        await using (var scope = OpenScope())
+        {
+            await Resets(scope).ResetUserAsync(Actors.Of(firstOwner), person.Id, first.Id, IdP);
+        }
+
+        Assert.Equal(UserState.Reset, (await LoadUserAsync(person.Id)).State);
     }
 
     [Fact]

@@ -59,7 +59,11 @@ public abstract class InvitationDatabaseTests(DatabaseFixture fixture) : Databas
     protected InvitationOptions Settings { get; } = new();
 
     protected InvitationService Invitations(CoreScope scope) =>
-        new(scope.Db, scope.Audit, Clock, scope.Memberships, Options.Create(Settings), Options.Create(new PublicUrlOptions()), Mail, UsersOf(scope.Db));
+        new(scope.Db, scope.Audit, Clock, scope.Memberships, Joins(scope), Options.Create(Settings), Options.Create(new PublicUrlOptions()), Mail, UsersOf(scope.Db));
+
+    protected MembershipInvitations Joins(CoreScope scope) =>
+        new(scope.Db, scope.Audit, Clock, scope.Memberships, Options.Create(Settings), Options.Create(new PublicUrlOptions()),
+            new UpperInvariantLookupNormalizer(), Mail);
 
     protected OrganizationOnboarding Onboarding(CoreScope scope) =>
         new(scope.Db, scope.Audit, Clock, scope.Organizations, scope.Memberships, Invitations(scope), Options.Create(Settings), Options.Create(new PublicUrlOptions()), Mail);

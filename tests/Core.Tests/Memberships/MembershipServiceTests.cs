@@ -273,22 +273,34 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     }
 
     [Fact]
-    public async Task RemoveMember_PlatformOperatorFromLastOrganization_KeepsTheAccount()
+    public async Task RemoveMember_PlatformOperatorFromLastOrganization_KeepsTheAccount_AndOnlyAnOperatorMayRemoveIt()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
         var operatorUser = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
+        var colleague = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
         await using (var db = Database.CreateContext())
         {
-            var user = await db.Users.SingleAsync(u => u.Id == operatorUser.Id);
-            user.IsPlatformOperator = true;
+            foreach (var user in await db.Users.Where(u => u.Id == operatorUser.Id || u.Id == colleague.Id).ToListAsync())
+            {
+                user.IsPlatformOperator = true;
+            }
+
             await db.SaveChangesAsync();
         }
 
         await using (var scope = OpenScope())
         {
-            await scope.Memberships.RemoveMemberAsync(Actors.Of(owner), organization.Id, operatorUser.Id);
+            await DomainAssert.RefusedAsync(DomainErrors.PlatformOperatorProtected.Code,
+                () => scope.Memberships.RemoveMemberAsync(Actors.Of(owner), organization.Id, operatorUser.Id));
         }
 
+        Assert.NotNull(await LoadMembershipAsync(organization.Id, operatorUser.Id));
+        await using (var scope = OpenScope())
+        {
+            await scope.Memberships.RemoveMemberAsync(Actors.Of(colleague), organization.Id, operatorUser.Id);
+        }
+
+        Assert.Null(await LoadMembershipAsync(organization.Id, operatorUser.Id));
         Assert.Equal(UserState.Active, (await LoadUserAsync(operatorUser.Id)).State);
     }
 

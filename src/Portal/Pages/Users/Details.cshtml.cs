@@ -46,7 +46,16 @@ public sealed class DetailsModel(
 
     public bool MayChangeRoles => Allows(Permission.ChangeMemberRoles);
 
-    public bool MayReset => Allows(Permission.ResetMemberCredentials);
+    /// <summary>
+    /// Reset user and reset password: the permission here, and the account is the actor's to
+    /// reset (every organization of the member is one the actor owns; never an operator's).
+    /// </summary>
+    public bool MayReset => Allows(Permission.ResetMemberCredentials) && AccountWithinReach;
+
+    /// <summary>The permission is there, but the account reaches beyond the actor's organizations.</summary>
+    public bool ResetNeedsVendor => Allows(Permission.ResetMemberCredentials) && !AccountWithinReach;
+
+    private bool AccountWithinReach { get; set; }
 
     /// <summary>The member as the page shows them.</summary>
     public sealed record MemberView(
@@ -146,6 +155,7 @@ public sealed class DetailsModel(
             return false;
         }
 
+        AccountWithinReach = await db.MayActOnAccountAsync(await HttpContext.SignedInActorAsync(db), Id, cancellationToken);
         Member = new MemberView(row.UserId, row.Email ?? "", row.State, new MemberRoles(row.OrganizationRole, row.ChannelRoles),
             row.LastLoginAt, row.CreatedAt, row.HasPassword, row.TwoFactorEnabled, row.Passkeys);
         // This organization's entries about the member, and what the member or the system did to

@@ -1,13 +1,22 @@
 using KeyPortal.Core.Authorization;
+using KeyPortal.Core.Errors;
+using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Invitations;
 using KeyPortal.Portal.Organizations;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KeyPortal.Portal.Pages.Users;
 
 /// <summary>Your organization > Users: members of the current organization. Owners, Admins and Auditors (ViewMembers).</summary>
-public sealed class IndexModel(CurrentOrganization organization, MemberDirectory directory, PortalDbContext db)
+public sealed class IndexModel(CurrentOrganization organization, MemberDirectory directory, PortalDbContext db, MembershipInvitations invitations)
     : OrganizationPageModel(organization)
 {
+    /// <summary>Existing accounts invited to join that have not accepted yet (Owners see and withdraw them).</summary>
+    public IReadOnlyList<MembershipInvitationView> OpenInvitations { get; private set; } = [];
+
+    [BindProperty]
+    public Guid InvitationId { get; set; }
+
     /// <summary>Email search: from the start of the address.</summary>
     [BindProperty(SupportsGet = true, Name = "q")]
     public string? Search { get; set; }
@@ -50,7 +59,32 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
             Page: PageNumber);
         Members = await directory.ListAsync(Current.Id, query, cancellationToken);
         OwnerCount = await db.Memberships.CountAsync(m => m.OrganizationId == Current.Id && m.OrganizationRole == OrganizationRole.Owner, cancellationToken);
+        if (MayManage)
+        {
+            OpenInvitations = await invitations.ListForOrganizationAsync(Current.Id, cancellationToken);
+        }
+
         return Page();
+    }
+
+    /// <summary>An Owner withdraws an open invitation of the current organization (ManageMembers).</summary>
+    public async Task<IActionResult> OnPostWithdrawAsync(CancellationToken cancellationToken)
+    {
+        if (!Require(Permission.ManageMembers))
+        {
+            return Page();
+        }
+
+        try
+        {
+            await invitations.WithdrawAsync(await HttpContext.SignedInActorAsync(db), Current.Id, InvitationId, cancellationToken);
+        }
+        catch (DomainException error) when (error.Error == DomainErrors.MembershipInvitationNotFound)
+        {
+            return NotFound();
+        }
+
+        return Redirect("/users?done=withdrawn");
     }
 
     /// <summary>This list's address with some parameters changed (paging, sorting links).</summary>
