@@ -55,10 +55,16 @@ public sealed class PasskeyManagement(PortalDbContext db, AuditTrail audit, Time
     }
 
     /// <summary>
-    /// Removes one of the user's passkeys and ends the sessions that were signed in with it. The
-    /// last passkey of a user without a password is refused: they would be locked out.
+    /// Removes one of the user's passkeys. A credential change: every other session, token and
+    /// grant of the account ends (<see cref="SessionRevocation.EndOthersAfterCredentialChangeAsync"/>);
+    /// <paramref name="currentSessionId"/> continues unless it was signed in with the removed key.
+    /// The last passkey of a user without a password is refused: they would be locked out.
     /// </summary>
-    public Task<int> RemoveAsync(AuditActor actor, Guid userId, Guid passkeyId, CancellationToken cancellationToken = default)
+    public Task<int> RemoveAsync(AuditActor actor, Guid userId, Guid passkeyId, CancellationToken cancellationToken = default) =>
+        RemoveAsync(actor, userId, passkeyId, currentSessionId: null, cancellationToken);
+
+    public Task<int> RemoveAsync(
+        AuditActor actor, Guid userId, Guid passkeyId, Guid? currentSessionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         return db.InTransactionAsync(async ct =>
@@ -73,9 +79,11 @@ public sealed class PasskeyManagement(PortalDbContext db, AuditTrail audit, Time
 
             db.PasskeyCredentials.Remove(passkey);
             var now = clock.GetUtcNow();
-            var sessions = await db.UserSessions
-                .Where(s => s.UserId == userId && s.PasskeyCredentialId == passkeyId && s.EndedAt == null)
-                .ExecuteUpdateAsync(set => set.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, "passkey removed"), ct);
+            var keep = currentSessionId is { } current
+                && await db.UserSessions.AnyAsync(s => s.Id == current && s.UserId == userId && s.PasskeyCredentialId != passkeyId, ct)
+                ? currentSessionId : null;
+            user.RotateSecurityStamp();
+            var sessions = await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, keep, "passkey removed", now, ct);
             audit.Record(actor, AuditActions.PasskeyRemoved, null, userId, new { passkeyId, name = passkey.Name, sessionsEnded = sessions });
             return sessions;
         }, cancellationToken);

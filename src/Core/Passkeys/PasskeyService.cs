@@ -303,8 +303,9 @@ public sealed partial class PasskeyService(
                 && (t.Name == IdentityTokenNames.AuthenticatorKey || t.Name == IdentityTokenNames.RecoveryCodes))
             .ToListAsync(ct);
         db.RemoveRange(tokens);
-        // Sessions and cookies issued on the strength of the password end with the old stamp.
+        // Sessions, cookies and tokens issued on the strength of the password end with the old stamp.
         user.RotateSecurityStamp();
+        await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, keepSessionId: null, "password removed", clock.GetUtcNow(), ct);
         audit.Record(actor, AuditActions.PasswordRemoved, null, user.Id, new { reason = "passkey registered", totpRemoved = hadTotp });
     }
 

@@ -78,6 +78,7 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         builder.Property(s => s.AuthenticationMethods).HasMaxLength(64);
         builder.Property(s => s.EndReason).HasMaxLength(64);
         builder.Property(s => s.ClientAddress).HasMaxLength(64);
+        builder.Property(s => s.SecurityStamp).HasMaxLength(64);
         builder.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -25,7 +25,7 @@ public enum SessionRejection
     /// <summary>The user is Pending, Reset, Suspended or Deactivated.</summary>
     UserNotActive,
 
-    /// <summary>The IdP session (<c>sid</c>) is unknown, belongs to someone else, was ended or is past its absolute expiry.</summary>
+    /// <summary>The IdP session (<c>sid</c>) is unknown, belongs to someone else, was ended, is past its absolute expiry, or predates a credential change.</summary>
     SessionEnded,
 
     /// <summary>The app's own admission rule refuses the user (Portal: no membership; Admin: not an operator).</summary>
@@ -78,7 +78,9 @@ public sealed partial class RelyingPartySessionValidator(
         }
 
         var session = await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
-        if (session is null || session.UserId != user.Id || !session.IsActiveAt(clock.GetUtcNow()))
+        // A session made before the account's last credential change is over, wherever it lives.
+        if (session is null || session.UserId != user.Id || !session.IsActiveAt(clock.GetUtcNow())
+            || !string.Equals(session.SecurityStamp, user.SecurityStamp, StringComparison.Ordinal))
         {
             return SessionRejection.SessionEnded;
         }

@@ -30,5 +30,12 @@ public sealed class UserSession
 
     public string? ClientAddress { get; set; }
 
+    /// <summary>
+    /// The account's security stamp this session is good for: set at sign-in and renewed only
+    /// for the session that made a credential change. Every app refuses the session once the
+    /// account's stamp differs (a credential changed somewhere else).
+    /// </summary>
+    public string? SecurityStamp { get; set; }
+
     public bool IsActiveAt(DateTimeOffset now) => EndedAt is null && now < AbsoluteExpiresAt;
 }

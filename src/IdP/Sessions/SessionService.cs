@@ -31,6 +31,7 @@ public sealed class SessionService(
             LastSeenAt = now,
             AbsoluteExpiresAt = now + options.Value.SessionMaximumLifetime,
             ClientAddress = ClientAddress.Of(http),
+            SecurityStamp = user.SecurityStamp,
         };
         db.UserSessions.Add(session);
         db.Users.Attach(user);

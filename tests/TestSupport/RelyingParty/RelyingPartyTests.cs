@@ -2,12 +2,14 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -152,6 +154,27 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
         using (browser)
         {
             await Users.EndSessionAsync(session);
+
+            using var response = await browser.GetAsync(new Uri("/", UriKind.Relative));
+
+            AssertSignedOutAndSentToTheIdP(response);
+        }
+    }
+
+    [Fact]
+    public async Task A_credential_change_elsewhere_ends_the_session_here_on_the_next_request()
+    {
+        var (browser, user, _) = await SignedInAsync();
+        using (browser)
+        {
+            // What a password change, TOTP or passkey change at the IdP does to the account.
+            await using (var scope = Factory.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+                var account = await db.Users.SingleAsync(u => u.Id == user.Id);
+                account.RotateSecurityStamp();
+                await db.SaveChangesAsync();
+            }
 
             using var response = await browser.GetAsync(new Uri("/", UriKind.Relative));
 

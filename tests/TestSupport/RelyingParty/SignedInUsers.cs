@@ -70,6 +70,8 @@ public sealed class SignedInUsers(IServiceProvider services)
             CreatedAt = now,
             LastSeenAt = now,
             AbsoluteExpiresAt = now + (lifetime ?? TimeSpan.FromHours(8)),
+            // As the IdP does at sign-in: the session is good for the account's current stamp.
+            SecurityStamp = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecurityStamp).SingleAsync(),
         };
         db.UserSessions.Add(session);
         await db.SaveChangesAsync();

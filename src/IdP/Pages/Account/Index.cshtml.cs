@@ -2,6 +2,7 @@ using System.Security.Claims;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Account;
@@ -74,7 +75,15 @@ public sealed class IndexModel(
         ChangeAsync("renamed", (actor, ct) => passkeys.RenameAsync(actor, Account.Id, PasskeyId, Name, ct), cancellationToken);
 
     public Task<IActionResult> OnPostRemoveAsync(CancellationToken cancellationToken) =>
-        ChangeAsync("removed", (actor, ct) => passkeys.RemoveAsync(actor, Account.Id, PasskeyId, ct), cancellationToken);
+        ChangeAsync("removed", async (actor, ct) =>
+        {
+            await passkeys.RemoveAsync(actor, Account.Id, PasskeyId, CurrentSessionId, ct);
+            // This session goes on (unless it was signed in with the removed key) with the new stamp.
+            var stamp = await db.Users.Where(u => u.Id == Account.Id).Select(u => u.SecurityStamp).SingleAsync(ct);
+            await recent.RenewAsync(HttpContext, stamp);
+        }, cancellationToken);
+
+    private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
 
     public Task<IActionResult> OnPostChangePasswordAsync(CancellationToken cancellationToken) =>
         ChangeAsync("password-changed", async (actor, ct) =>
@@ -97,10 +106,8 @@ public sealed class IndexModel(
                         : DomainErrors.PasswordInvalid(result.Errors.Select(e => e.Description)));
                 }
 
-                // Every other session of the account ends; this one continues with the new stamp.
-                var now = clock.GetUtcNow();
-                await db.UserSessions.Where(s => s.UserId == user.Id && s.EndedAt == null && s.Id != sessionId)
-                    .ExecuteUpdateAsync(set => set.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, "password changed"), inner);
+                // Every other session and token of the account ends; this one continues with the new stamp.
+                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, sessionId, "password changed", clock.GetUtcNow(), inner);
                 audit.Record(actor, AuditActions.PasswordChanged, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
@@ -116,6 +123,7 @@ public sealed class IndexModel(
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
                 await users.SetTwoFactorEnabledAsync(user, false);
                 await users.RemoveAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey);
+                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned off", clock.GetUtcNow(), inner);
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
@@ -159,6 +167,7 @@ public sealed class IndexModel(
                 }
 
                 await users.SetTwoFactorEnabledAsync(user, true);
+                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned on", clock.GetUtcNow(), inner);
                 audit.Record(actor, AuditActions.TotpEnabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);

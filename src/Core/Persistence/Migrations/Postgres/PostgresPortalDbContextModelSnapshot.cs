@@ -364,6 +364,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                     b.Property<Guid?>("PasskeyCredentialId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("SecurityStamp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
 

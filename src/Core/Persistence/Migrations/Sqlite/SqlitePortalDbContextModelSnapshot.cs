@@ -356,6 +356,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.Property<Guid?>("PasskeyCredentialId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SecurityStamp")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("TEXT");
 
