@@ -102,6 +102,9 @@ public static class DomainErrors
     public static readonly DomainError PasskeyRegistrationNotAllowed =
         new("passkey.registration_not_allowed", "This account cannot register a passkey.", DomainErrorKind.Forbidden);
 
+    public static readonly DomainError LinkNotConfirmedHere =
+        new("invitation.not_confirmed_here", "Confirm it's you in this browser first: request a one-time code by email and enter it here.", DomainErrorKind.Forbidden);
+
     public static readonly DomainError InvitationInvalid =
         new("invitation.invalid", "This link is not valid. Check that you copied the whole link from the email, or ask an Owner of your organization to send a new one.", DomainErrorKind.NotFound);
 

@@ -109,7 +109,10 @@ internal sealed class InvitationRecords(PortalDbContext db, AuditTrail audit, Ti
                     ? i.Purpose == InvitationPurpose.Membership && i.OrganizationId == organizationId
                     : i.Purpose != InvitationPurpose.Membership))
             .ExecuteUpdateAsync(set => set.SetProperty(i => i.SupersededAt, now), ct);
-        var lifetime = purpose is InvitationPurpose.Activation or InvitationPurpose.Membership ? options.ActivationLifetime : options.ResetLifetime;
+        // The second link of a reset lives as long as a reset, not as long as an invitation.
+        var lifetime = purpose is InvitationPurpose.Activation or InvitationPurpose.Membership && !codeAlreadyVerified
+            ? options.ActivationLifetime
+            : options.ResetLifetime;
         var (invitation, token) = Invitation.Issue(
             organizationId, user.Id, actor.UserId == user.Id ? null : actor.UserId, roles, purpose, isOnboarding, now, lifetime, codeAlreadyVerified);
         db.Invitations.Add(invitation);

@@ -234,11 +234,12 @@ public sealed class InvitationService(
     /// <c>PasskeyService.BeginRegistrationAsync</c> for <see cref="ActivationTicket.UserId"/> and
     /// completes the ceremony inside <see cref="ActivateAsync"/>.
     /// </summary>
-    public async Task<ActivationTicket> AuthorizeActivationAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<ActivationTicket> AuthorizeActivationAsync(string token, Guid? confirmedHereFor, CancellationToken cancellationToken = default)
     {
         var (invitation, user) = await _records.FindLiveAsync(token, cancellationToken);
         InvitationRecords.EnsureUserFits(invitation, user);
         EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+        EnsureConfirmedHere(invitation, confirmedHereFor);
         return new ActivationTicket(invitation.Id, user.Id, user.Email ?? "", invitation.Purpose, invitation.IsOnboarding);
     }
 
@@ -250,7 +251,8 @@ public sealed class InvitationService(
     /// or nothing at all.
     /// </summary>
     public Task<T> ActivateAsync<T>(
-        string token, string? clientAddress, Func<ActivationTicket, CancellationToken, Task<T>> register, CancellationToken cancellationToken = default)
+        string token, Guid? confirmedHereFor, string? clientAddress, Func<ActivationTicket, CancellationToken, Task<T>> register,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(register);
         return db.InTransactionAsync(async ct =>
@@ -258,6 +260,7 @@ public sealed class InvitationService(
             var (invitation, user) = await _records.LockLiveAsync(token, ct);
             InvitationRecords.EnsureUserFits(invitation, user);
             EnsureCodeVerified(invitation, InvitationPurpose.Activation);
+            EnsureConfirmedHere(invitation, confirmedHereFor);
             var result = await register(new ActivationTicket(invitation.Id, user.Id, user.Email ?? "", invitation.Purpose, invitation.IsOnboarding), ct);
             await db.Entry(user).ReloadAsync(ct);
             if (user.State != UserState.Active || !await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, ct))
@@ -275,16 +278,19 @@ public sealed class InvitationService(
     /// instead of a passkey; they are then Active (demo mode) until they register one, which
     /// deletes the password. Only their onboarding link allows it.
     /// </summary>
-    public async Task<Guid> OnboardingPasswordAsync(string token, string password, string? clientAddress = null, CancellationToken cancellationToken = default)
+    public async Task<Guid> OnboardingPasswordAsync(
+        string token, string password, Guid? confirmedHereFor, string? clientAddress = null, CancellationToken cancellationToken = default)
     {
         var (found, owner) = await _records.FindLiveAsync(token, cancellationToken);
         EnsureOnboardingPasswordAllowed(found, owner);
+        EnsureConfirmedHere(found, confirmedHereFor);
         await InvitationRecords.EnsurePasswordAllowedAsync(users, owner, password);
 
         return await db.InTransactionAsync(async ct =>
         {
             var (invitation, user) = await _records.LockLiveAsync(token, ct);
             EnsureOnboardingPasswordAllowed(invitation, user);
+            EnsureConfirmedHere(invitation, confirmedHereFor);
             var person = InvitationRecords.PersonOf(user, clientAddress);
             user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
             user.TransitionTo(UserState.ActiveDemo, clock.GetUtcNow());
@@ -352,9 +358,23 @@ public sealed class InvitationService(
             throw new DomainException(DomainErrors.InvitationWrongStep);
         }
 
-        if (invitation.CodeVerifiedAt is not null)
+        // An activation link confirmed in another browser may be confirmed again in this one
+        // (the passkey step needs the confirmation in the browser that finishes it).
+        if (invitation.CodeVerifiedAt is not null && invitation.Purpose != InvitationPurpose.Activation)
         {
             throw new DomainException(DomainErrors.CodeAlreadyVerified);
+        }
+    }
+
+    /// <summary>
+    /// A confirmed link is no bearer credential: its last step works only in a browser that
+    /// confirmed a code of this account's link (the IdP keeps that in a short-lived protected cookie).
+    /// </summary>
+    internal static void EnsureConfirmedHere(Invitation invitation, Guid? confirmedHereFor)
+    {
+        if (confirmedHereFor != invitation.UserId)
+        {
+            throw new DomainException(DomainErrors.LinkNotConfirmedHere);
         }
     }
 

@@ -14,8 +14,8 @@ using Microsoft.Extensions.Options;
 namespace KeyPortal.IdP.Links;
 
 /// <summary>
-/// The passkey ceremony of an activation link, after its one-time code was confirmed. Anyone
-/// holding the link may call it (the link and the confirmed code are the proof); called by our
+/// The passkey ceremony of an activation link, after its one-time code was confirmed in this
+/// browser (<see cref="LinkConfirmation"/>): the link, the confirmed code and that browser are the proof. Called by our
 /// own page only, so anti-forgery is checked; rate-limited per address.
 /// </summary>
 internal static class ActivationEndpoints
@@ -60,11 +60,12 @@ internal static class ActivationEndpoints
         {
             // Registering makes the account Active (and removes any password) and uses the link up,
             // in one transaction under the link's lock.
-            var credential = await invitations.ActivateAsync(token, address, (locked, ct) =>
+            var credential = await invitations.ActivateAsync(token, LinkConfirmation.ConfirmedFor(http), address, (locked, ct) =>
                 passkeys.CompleteRegistrationAsync(actor, body.CeremonyId, locked.UserId, body.Credential.ToJsonString(), ct), http.RequestAborted);
             var user = await db.Users.FindAsync([ticket.UserId], http.RequestAborted)
                 ?? throw new InvalidOperationException("The activated account is gone.");
             await sessions.StartAsync(http, user, ["hwk", "mfa"], credential.Id);
+            LinkConfirmation.Forget(http);
             return Results.Ok(new { redirect = urls.Value.Portal.AbsoluteUri });
         }
         catch (DomainException refused)
@@ -83,7 +84,7 @@ internal static class ActivationEndpoints
         var signedIn = Guid.TryParse(http.User.FindFirstValue(SessionClaims.Subject), out var id) ? id : (Guid?)null;
         try
         {
-            var ticket = await invitations.AuthorizeActivationAsync(token, http.RequestAborted);
+            var ticket = await invitations.AuthorizeActivationAsync(token, LinkConfirmation.ConfirmedFor(http), http.RequestAborted);
             if (signedIn is { } other && other != ticket.UserId)
             {
                 await invitations.RecordRefusalAsync(token, "followed by another account's session", step, address, other, http.RequestAborted);

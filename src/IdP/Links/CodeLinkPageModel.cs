@@ -40,7 +40,8 @@ public abstract class CodeLinkPageModel(InvitationService invitations, CodeReque
     {
         null => LinkStep.Refused,
         { LockedUntil: not null } => LinkStep.Locked,
-        { CodeVerified: true } => LinkStep.CodeConfirmed,
+        // Confirmed, but in this browser? Otherwise it confirms again (LinkConfirmation).
+        { CodeVerified: true } when LinkConfirmation.ConfirmedFor(HttpContext) == View.UserId => LinkStep.CodeConfirmed,
         { CodeExpiresAt: not null } => LinkStep.EnterCode,
         _ => LinkStep.RequestCode,
     };
@@ -55,6 +56,12 @@ public abstract class CodeLinkPageModel(InvitationService invitations, CodeReque
     {
         if (!await OpenAsync("request code", cancellationToken))
         {
+            return Page();
+        }
+
+        if (Step == LinkStep.CodeConfirmed)
+        {
+            await ShowStepRefusalAsync(DomainErrors.CodeAlreadyVerified, "request code", cancellationToken);
             return Page();
         }
 
@@ -86,9 +93,17 @@ public abstract class CodeLinkPageModel(InvitationService invitations, CodeReque
             return Page();
         }
 
+        if (Step == LinkStep.CodeConfirmed)
+        {
+            // Confirmed in this browser already: a replayed form changes nothing.
+            await ShowStepRefusalAsync(DomainErrors.CodeAlreadyVerified, "enter code", cancellationToken);
+            return Page();
+        }
+
         try
         {
             await Invitations.VerifyCodeAsync(Token, (Code ?? "").Trim(), Address, cancellationToken);
+            LinkConfirmation.Remember(HttpContext, View!.UserId);
         }
         catch (DomainException refused)
         {

@@ -45,7 +45,7 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
         var fresh = await SendCodeAsync(token, invited.Email);
         Assert.Equal(InvitationPurpose.Activation, await WithInvitationsAsync(s => s.VerifyCodeAsync(token, fresh)));
         Assert.True((await WithInvitationsAsync(s => s.OpenAsync(token))).CodeVerified);
-        var ticket = await WithInvitationsAsync(s => s.AuthorizeActivationAsync(token));
+        var ticket = await WithInvitationsAsync(s => s.AuthorizeActivationAsync(token, ConfirmedHere(token)));
         Assert.Equal(invited.UserId, ticket.UserId);
     }
 
@@ -137,9 +137,10 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     {
         var (_, _, invited, token) = await GivenInvitedAsync();
         var code = await SendCodeAsync(token, invited.Email);
-        await RefusedUnchangedAsync("code.required", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(token)));
+        await RefusedUnchangedAsync("code.required", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(token, ConfirmedHere(token))));
         await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
-        await RefusedUnchangedAsync("code.already_verified", () => WithInvitationsAsync(s => s.VerifyCodeAsync(token, code)));
+        // The code is spent; confirming again (another browser) takes a new code.
+        await RefusedUnchangedAsync("code.not_requested", () => WithInvitationsAsync(s => s.VerifyCodeAsync(token, code)));
         await RefusedUnchangedAsync("invitation.wrong_step", () => ActivateWithoutPasskeyAsync(token));
 
         Assert.Equal(invited.UserId, await ActivateWithPasskeyAsync(token));
@@ -173,6 +174,25 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
 
         await RefusedUnchangedAsync("invitation.expired", () => WithInvitationsAsync(s => s.OpenAsync(token)));
         await RefusedUnchangedAsync("invitation.expired", () => WithInvitationsAsync(s => s.SendCodeAsync(token)));
+    }
+
+    [Fact]
+    public async Task ConfirmedLink_IsNoBearerCredential_ItsPasskeyStepNeedsTheBrowserThatConfirmedIt()
+    {
+        var (_, owner, invited, token) = await GivenInvitedAsync();
+        var code = await SendCodeAsync(token, invited.Email);
+        await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
+
+        // Whoever holds only the URL (no confirmation, or one for another account) gets nothing.
+        await RefusedUnchangedAsync("invitation.not_confirmed_here", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(token, null)));
+        await RefusedUnchangedAsync("invitation.not_confirmed_here", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(token, owner.Id)));
+        await RefusedUnchangedAsync("invitation.not_confirmed_here", () => WithInvitationsAsync(s =>
+            s.ActivateAsync(token, Guid.NewGuid(), null, (ticket, _) => Task.FromResult(ticket.UserId))));
+        Assert.Equal(invited.UserId, (await WithInvitationsAsync(s => s.AuthorizeActivationAsync(token, invited.UserId))).UserId);
+
+        // Another browser confirms again with a new code.
+        var again = await SendCodeAsync(token, invited.Email);
+        await WithInvitationsAsync(s => s.VerifyCodeAsync(token, again));
     }
 
     [Fact]

@@ -61,6 +61,17 @@ public abstract class InvitationDatabaseTests(DatabaseFixture fixture) : Databas
     protected InvitationService Invitations(CoreScope scope) =>
         new(scope.Db, scope.Audit, Clock, scope.Memberships, Joins(scope), Options.Create(Settings), Options.Create(new PublicUrlOptions()), Mail, UsersOf(scope.Db));
 
+    /// <summary>
+    /// The account a browser confirmed the link's code for, as the IdP's confirmation cookie
+    /// carries it: the link's own account (tests of the binding pass another id or none).
+    /// </summary>
+    protected Guid? ConfirmedHere(string token)
+    {
+        using var db = Database.CreateContext();
+        var hash = Invitation.HashToken(token);
+        return hash is null ? null : db.Invitations.Where(i => i.TokenHash == hash).Select(i => (Guid?)i.UserId).SingleOrDefault();
+    }
+
     protected MembershipInvitations Joins(CoreScope scope) =>
         new(scope.Db, scope.Audit, Clock, scope.Memberships, Options.Create(Settings), Options.Create(new PublicUrlOptions()),
             new UpperInvariantLookupNormalizer(), Mail);
@@ -172,7 +183,7 @@ public abstract class InvitationDatabaseTests(DatabaseFixture fixture) : Databas
     protected async Task<Guid> ActivateWithPasskeyAsync(string token)
     {
         await using var scope = OpenScope();
-        return await Invitations(scope).ActivateAsync(token, null, async (ticket, ct) =>
+        return await Invitations(scope).ActivateAsync(token, ConfirmedHere(token), null, async (ticket, ct) =>
         {
             var user = await scope.Db.Users.SingleAsync(u => u.Id == ticket.UserId, ct);
             scope.Db.PasskeyCredentials.Add(NewPasskey(ticket.UserId));
@@ -185,7 +196,7 @@ public abstract class InvitationDatabaseTests(DatabaseFixture fixture) : Databas
 
     /// <summary>The activation step with a ceremony that stored nothing.</summary>
     protected Task ActivateWithoutPasskeyAsync(string token) =>
-        WithInvitationsAsync(s => s.ActivateAsync(token, null, (ticket, _) => Task.FromResult(ticket.UserId)));
+        WithInvitationsAsync(s => s.ActivateAsync(token, ConfirmedHere(token), null, (ticket, _) => Task.FromResult(ticket.UserId)));
 
     protected PasskeyCredential NewPasskey(Guid userId) => new()
     {

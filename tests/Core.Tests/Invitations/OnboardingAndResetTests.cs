@@ -20,17 +20,17 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
         Assert.True(invitation.IsOnboarding);
         var token = Mail.LastToken(email, InvitationLinks.ActivationPath);
         Assert.True((await WithInvitationsAsync(s => s.OpenAsync(token))).IsOnboarding);
-        await RefusedUnchangedAsync("code.required", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword)));
+        await RefusedUnchangedAsync("code.required", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword, ConfirmedHere(token))));
         var code = await SendCodeAsync(token, email);
         await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
-        await RefusedUnchangedAsync("password.invalid", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, "short")));
+        await RefusedUnchangedAsync("password.invalid", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, "short", ConfirmedHere(token))));
 
-        await WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword));
+        await WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword, ConfirmedHere(token)));
 
         var owner = await LoadUserAsync(ownerId);
         Assert.Equal(UserState.ActiveDemo, owner.State);
         Assert.Equal(PasswordVerificationResult.Success, new PasswordHasher<User>().VerifyHashedPassword(owner, owner.PasswordHash!, GoodPassword));
-        await RefusedUnchangedAsync("invitation.used", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword)));
+        await RefusedUnchangedAsync("invitation.used", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword, ConfirmedHere(token))));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
         var code = await SendCodeAsync(token, invited.Email);
         await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
 
-        await RefusedUnchangedAsync("onboarding.password_not_allowed", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword)));
+        await RefusedUnchangedAsync("onboarding.password_not_allowed", () => WithInvitationsAsync(s => s.OnboardingPasswordAsync(token, GoodPassword, ConfirmedHere(token))));
     }
 
     [Fact]
@@ -80,14 +80,18 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
         var resetToken = Mail.LastToken(user.Email!, InvitationLinks.AccountResetPath);
         Assert.Equal(InvitationPurpose.AccountReset, (await WithInvitationsAsync(s => s.OpenAsync(resetToken))).Purpose);
         await RefusedUnchangedAsync("code.required", () => WithResetsAsync(s => s.SendResetActivationAsync(resetToken, IdP)));
-        await RefusedUnchangedAsync("invitation.wrong_step", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(resetToken)));
+        await RefusedUnchangedAsync("invitation.wrong_step", () => WithInvitationsAsync(s => s.AuthorizeActivationAsync(resetToken, ConfirmedHere(resetToken))));
         var code = await SendCodeAsync(resetToken, user.Email!);
         Assert.Equal(InvitationPurpose.AccountReset, await WithInvitationsAsync(s => s.VerifyCodeAsync(resetToken, code)));
 
         await WithResetsAsync(s => s.SendResetActivationAsync(resetToken, IdP));
 
         var activationToken = Mail.LastToken(user.Email!, InvitationLinks.ActivationPath);
-        Assert.Equal(user.Id, (await WithInvitationsAsync(s => s.AuthorizeActivationAsync(activationToken))).UserId);
+        // The second link lives as long as a reset, not as long as an invitation.
+        var second = await WithInvitationsAsync(s => s.OpenAsync(activationToken));
+        Assert.Equal(Clock.GetUtcNow() + Settings.ResetLifetime, second.ExpiresAt);
+        Assert.NotEqual(Settings.ActivationLifetime, Settings.ResetLifetime);
+        Assert.Equal(user.Id, (await WithInvitationsAsync(s => s.AuthorizeActivationAsync(activationToken, ConfirmedHere(activationToken)))).UserId);
         await RefusedUnchangedAsync("invitation.used", () => WithResetsAsync(s => s.SendResetActivationAsync(resetToken, IdP)));
         await ActivateWithPasskeyAsync(activationToken);
         Assert.Equal(UserState.Active, (await LoadUserAsync(user.Id)).State);

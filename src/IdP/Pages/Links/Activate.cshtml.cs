@@ -54,7 +54,7 @@ public sealed class ActivateModel(
         Guid userId;
         try
         {
-            userId = await Invitations.OnboardingPasswordAsync(Token, Password ?? "", Address, cancellationToken);
+            userId = await Invitations.OnboardingPasswordAsync(Token, Password ?? "", LinkConfirmation.ConfirmedFor(HttpContext), Address, cancellationToken);
         }
         catch (DomainException refused)
         {
@@ -64,6 +64,7 @@ public sealed class ActivateModel(
 
         var user = await db.Users.FindAsync([userId], cancellationToken) ?? throw new InvalidOperationException("The activated account is gone.");
         await sessions.StartAsync(HttpContext, user, ["pwd"], passkeyId: null);
+        LinkConfirmation.Forget(HttpContext);
         return Redirect(PortalUrl);
     }
 }
