@@ -1,6 +1,7 @@
 using KeyPortal.Core.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace KeyPortal.TestSupport;
@@ -17,6 +18,9 @@ public class PortalAppFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyn
     protected virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The factory has not been initialized.");
+
+    /// <summary>Everything the app logged.</summary>
+    public LogCapture Logs { get; } = new();
 
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"mail-{Guid.NewGuid():N}");
 
@@ -39,5 +43,6 @@ public class PortalAppFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyn
         builder.UseSetting("Database:ConnectionString", Database.Options.ConnectionString);
         builder.UseSetting("Mail:Delivery", "Files");
         builder.UseSetting("Mail:Directory", MailDirectory);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
     }
 }

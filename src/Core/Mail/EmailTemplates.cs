@@ -61,7 +61,8 @@ public static class EmailTemplates
     public static EmailMessage ActivationCode(string to, string code, DateTimeOffset expiresAt) =>
         Build(
             to,
-            $"Your {ProductName} code: {code}",
+            // Never the code in the subject: subjects show on lock screens and in server logs.
+            $"Your {ProductName} one-time code",
             [
                 $"Your one-time code is {code}.",
                 $"Enter it on the page where you requested it. It expires on {Format(expiresAt)}.",

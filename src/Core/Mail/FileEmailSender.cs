@@ -4,8 +4,10 @@ using Microsoft.Extensions.Options;
 namespace KeyPortal.Core.Mail;
 
 /// <summary>
-/// Development delivery: writes each message as an .eml file (openable by any mail client)
-/// and logs its subject and links so a developer can follow them from the console.
+/// Development delivery: writes each message as an .eml file (openable by any mail client).
+/// Refused outside Development (<see cref="MailServiceCollectionExtensions"/>): the files hold
+/// live link tokens and codes. The log names the message id, the recipient and the file only:
+/// never a subject, link or code, since logs travel further than mailboxes.
 /// </summary>
 public sealed partial class FileEmailSender(IOptions<MailOptions> options, TimeProvider clock, ILogger<FileEmailSender> logger) : IEmailSender
 {
@@ -19,10 +21,9 @@ public sealed partial class FileEmailSender(IOptions<MailOptions> options, TimeP
         var path = Path.Combine(mail.Directory, name);
         await mime.WriteToAsync(path, cancellationToken);
         var fullPath = Path.GetFullPath(path);
-        var links = string.Join(" ", message.Links.Select(l => l.AbsoluteUri));
-        LogWritten(logger, message.To, message.Subject, fullPath, links);
+        LogWritten(logger, mime.MessageId ?? "", message.To, fullPath);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Email to {To} \"{Subject}\" written to {Path}; links: {Links}")]
-    private static partial void LogWritten(ILogger logger, string to, string subject, string path, string links);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Email {MessageId} to {To} written to {Path}")]
+    private static partial void LogWritten(ILogger logger, string messageId, string to, string path);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,10 @@ public static class MailServiceCollectionExtensions
             .BindConfiguration(MailOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From is not a valid address.")
+            // Files hold live link tokens and codes on the server's disk: a developer's tool only.
+            .Validate<IHostEnvironment>(
+                (o, environment) => o.Delivery != MailDelivery.Files || environment.IsDevelopment(),
+                "Mail:Delivery is Files, which is for Development only. Set Mail:Delivery to Smtp and configure Mail:Smtp.")
             .ValidateOnStart();
         services.TryAddSingleton<SmtpEmailSender>();
         services.TryAddSingleton<FileEmailSender>();

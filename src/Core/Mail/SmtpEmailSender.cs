@@ -29,10 +29,10 @@ public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogg
 
         await client.SendAsync(mime, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
-        LogSent(logger, message.Subject, mail.Smtp.Host);
+        LogSent(logger, mime.MessageId ?? "", message.To, mail.Smtp.Host);
     }
 
-    // Recipients are personal data: the log names the subject and server only.
-    [LoggerMessage(Level = LogLevel.Information, Message = "Email \"{Subject}\" sent via {Host}")]
-    private static partial void LogSent(ILogger logger, string subject, string host);
+    // Never the subject or body: they may carry a one-time code or a link token.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Email {MessageId} to {To} sent via {Host}")]
+    private static partial void LogSent(ILogger logger, string messageId, string to, string host);
 }

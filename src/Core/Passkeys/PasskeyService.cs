@@ -148,9 +148,15 @@ public sealed partial class PasskeyService(
     /// null, for whoever answers with a discoverable passkey (empty allowCredentials). User
     /// verification (PIN or fingerprint) is required either way.
     /// </summary>
-    public async Task<CeremonyStart> BeginAssertionAsync(User? user, CancellationToken ct = default)
+    public Task<CeremonyStart> BeginAssertionAsync(User? user, CancellationToken ct = default) => BeginAssertionAsync(user, decoys: null, ct);
+
+    /// <summary>
+    /// Sign-in options: <paramref name="user"/>'s credentials, or <paramref name="decoys"/> for an
+    /// address without any, serialized by the same code so the two cannot be told apart.
+    /// </summary>
+    public async Task<CeremonyStart> BeginAssertionAsync(User? user, IReadOnlyList<PublicKeyCredentialDescriptor>? decoys, CancellationToken ct = default)
     {
-        IReadOnlyList<PublicKeyCredentialDescriptor> allowed = user is null ? [] : await DescriptorsOfAsync(user.Id, ct);
+        IReadOnlyList<PublicKeyCredentialDescriptor> allowed = user is null ? decoys ?? [] : await DescriptorsOfAsync(user.Id, ct);
         var assertion = fido2.GetAssertionOptions(new GetAssertionOptionsParams
         {
             AllowedCredentials = allowed,
@@ -453,7 +459,7 @@ public sealed partial class PasskeyService(
         return names.Count > 0 ? string.Join(',', names) : null;
     }
 
-    private static AuthenticatorTransport[]? ParseTransports(string? transports) =>
+    internal static AuthenticatorTransport[]? ParseTransports(string? transports) =>
         transports is null
             ? null
             : transports.Split(',')

@@ -63,16 +63,11 @@ internal static class PasskeyEndpoints
         }
 
         var hasPasskeys = user is not null && await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, http.RequestAborted);
-        var start = await passkeys.BeginAssertionAsync(hasPasskeys ? user : null, http.RequestAborted);
-        var options = JsonNode.Parse(start.OptionsJson)!;
-        if (normalized is not null && !hasPasskeys)
-        {
-            // No account (or none with a passkey): answer exactly as for one, with stable made-up
-            // credential ids, so the response does not tell whether the address has an account.
-            options["allowCredentials"] = decoys.For(normalized);
-        }
-
-        return Results.Ok(new CeremonyResponse(start.CeremonyId, options));
+        // No account (or none with a passkey): answer exactly as for one, with stable made-up
+        // credentials, so the response does not tell whether the address has an account.
+        var decoyList = normalized is not null && !hasPasskeys ? await decoys.ForAsync(db, normalized, http.RequestAborted) : null;
+        var start = await passkeys.BeginAssertionAsync(hasPasskeys ? user : null, decoyList, http.RequestAborted);
+        return Results.Ok(new CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
     }
 
     private static async Task<IResult> CompleteSignInAsync(
@@ -179,29 +174,5 @@ internal static class PasskeyEndpoints
         }
 
         return await next(context);
-    }
-}
-
-/// <summary>Stable, secret-keyed fake credential ids for addresses without passkeys.</summary>
-internal sealed class DecoyCredentials(byte[] key)
-{
-    public JsonArray For(string normalizedEmail)
-    {
-        var digest = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(normalizedEmail));
-        var count = 1 + (digest[0] & 1);
-        var array = new JsonArray();
-        for (var i = 0; i < count; i++)
-        {
-            byte[] input = [.. digest, (byte)i];
-            var id = HMACSHA256.HashData(key, input);
-            array.Add(new JsonObject
-            {
-                ["type"] = "public-key",
-                ["id"] = Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(id[..16].Concat(digest[..16]).ToArray()),
-                ["transports"] = new JsonArray("usb", "nfc"),
-            });
-        }
-
-        return array;
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
+using KeyPortal.Core.Passkeys;
 using KeyPortal.IdP.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,8 @@ internal static class SignInSetup
         builder.Services.AddScoped<SessionService>();
         builder.Services.AddScoped<SessionValidator>();
         builder.Services.AddSingleton<SignInThrottle>();
-        builder.Services.AddSingleton(provider => new DecoyCredentials(DecoyKey(builder.Configuration)));
+        var decoyKey = DecoyKey(builder.Configuration, isDevelopment);
+        builder.Services.AddSingleton(provider => new DecoyCredentials(decoyKey, provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddAntiforgery(o =>
         {
             o.HeaderName = "RequestVerificationToken";
@@ -53,15 +55,25 @@ internal static class SignInSetup
     }
 
     /// <summary>
-    /// Key of the decoy credential ids: configured (<c>IdentityProvider:DecoySecret</c>, needed when
-    /// several instances run) or, for a single instance, derived from the data-protection key ring.
+    /// Key of the decoy credentials (<c>IdentityProvider:DecoySecret</c>). Required outside
+    /// Development, and the same on every instance: a key made up per machine would give one
+    /// address different decoys on different instances, which tells decoys from real keys.
     /// </summary>
-    private static byte[] DecoyKey(ConfigurationManager configuration)
+    private static byte[] DecoyKey(ConfigurationManager configuration, bool isDevelopment)
     {
         var configured = configuration["IdentityProvider:DecoySecret"];
-        return string.IsNullOrEmpty(configured)
-            ? SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("decoy:" + Environment.MachineName + AppContext.BaseDirectory))
-            : SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(configured));
+        if (string.IsNullOrEmpty(configured))
+        {
+            if (!isDevelopment)
+            {
+                throw new InvalidOperationException(
+                    "IdentityProvider:DecoySecret is not set. Set it to the same long random secret on every identity provider instance.");
+            }
+
+            configured = "development-decoy-secret";
+        }
+
+        return SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("decoy:" + configured));
     }
 
     internal static IOptions<IdentityProviderOptions> Options(this HttpContext http) =>

@@ -72,7 +72,13 @@ public sealed class IdpProductionFactory : IdpFactory
         builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Path", encryption.Path);
         builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Password", encryption.Password);
         builder.UseSetting("Passkeys:Origins:0", "https://localhost");
+        builder.UseSetting("IdentityProvider:DecoySecret", "production-decoy-secret-for-tests");
+        builder.UseSetting("Mail:Delivery", "Smtp");
+        Adjust?.Invoke(builder);
     }
+
+    /// <summary>Settings of one test on top of the deployed ones.</summary>
+    public Action<IWebHostBuilder>? Adjust { get; init; }
 
     public override async ValueTask DisposeAsync()
     {
@@ -91,5 +97,27 @@ public sealed class ProductionTransportTests(IdpProductionFactory factory) : ICl
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("HTTPS", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+}
+
+/// <summary>Outside Development the identity provider refuses to start with settings that leak or tell accounts apart.</summary>
+public sealed class ProductionSettingsTests
+{
+    [Fact]
+    public async Task Without_a_decoy_secret_it_refuses_to_start()
+    {
+        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("IdentityProvider:DecoySecret", "") };
+        await factory.InitializeAsync();
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("IdentityProvider:DecoySecret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_mail_written_to_files_it_refuses_to_start()
+    {
+        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("Mail:Delivery", "Files") };
+        await factory.InitializeAsync();
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("Mail:Delivery is Files", error.ToString(), StringComparison.Ordinal);
     }
 }

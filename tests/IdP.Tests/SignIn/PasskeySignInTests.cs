@@ -97,6 +97,51 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     }
 
     [Fact]
+    public async Task Decoys_have_the_count_length_and_transports_of_real_credentials_and_share_no_bytes()
+    {
+        using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
+        using (var migrating = new OidcBrowser(factory))
+        {
+            await MigrateToPasskeyAsync(migrating, authenticator, "auditor@contoso.example");
+        }
+
+        using var browser = new OidcBrowser(factory);
+        var token = await TokenFromAsync(browser, "/signin");
+        var real = (await PostAsync(browser, "/signin/passkey/options", new { email = "auditor@contoso.example" }, token))
+            .GetProperty("options").GetProperty("allowCredentials")[0];
+        var realLength = Convert.FromBase64String(Pad(real.GetProperty("id").GetString()!)).Length;
+        var counts = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            var decoys = (await PostAsync(browser, "/signin/passkey/options", new { email = $"nobody-{i}@contoso.example" }, token))
+                .GetProperty("options").GetProperty("allowCredentials");
+            counts.Add(decoys.GetArrayLength());
+            var ids = decoys.EnumerateArray().Select(d => Convert.FromBase64String(Pad(d.GetProperty("id").GetString()!))).ToList();
+            foreach (var decoy in decoys.EnumerateArray())
+            {
+                Assert.Equal(real.GetProperty("transports").GetRawText(), decoy.GetProperty("transports").GetRawText());
+                Assert.Equal(real.EnumerateObject().Select(p => p.Name), decoy.EnumerateObject().Select(p => p.Name));
+            }
+
+            Assert.All(ids, id => Assert.Equal(realLength, id.Length));
+            if (ids.Count == 2)
+            {
+                Assert.False(ids[0].AsSpan(ids[0].Length - 8).SequenceEqual(ids[1].AsSpan(ids[1].Length - 8)), "Two decoys share their last bytes.");
+                Assert.False(ids[0].AsSpan(0, 8).SequenceEqual(ids[1].AsSpan(0, 8)), "Two decoys share their first bytes.");
+            }
+        }
+
+        Assert.Contains(1, counts);
+        Assert.Contains(2, counts);
+    }
+
+    private static string Pad(string base64Url)
+    {
+        var text = base64Url.Replace('-', '+').Replace('_', '/');
+        return text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=');
+    }
+
+    [Fact]
     public async Task A_suspended_user_with_a_valid_passkey_gets_the_generic_failure()
     {
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
