@@ -24,6 +24,11 @@ public static class WebApplicationExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddRazorPages();
+        builder.Services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.IsValid(), "ReverseProxy:KnownProxies must be IP addresses and ReverseProxy:KnownNetworks CIDR networks.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
         builder.Services.AddDataProtection()
             .SetApplicationName(applicationName)
             .PersistKeysToDbContext<PortalDbContext>();
@@ -34,6 +39,8 @@ public static class WebApplicationExtensions
     public static WebApplication UsePortalWebDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // First: the client's address and scheme as configured proxies report them (and only they).
+        app.UseForwardedHeaders();
         // Refusals become problem details; anything else the error page, never a stack trace.
         app.UseExceptionHandler("/error");
         if (!app.Environment.IsDevelopment())
