@@ -73,7 +73,7 @@ $(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|f
   invitee's activation link and code arrive as emails below); operator@keyportal.example at the
   console -> Onboard organization; "Manage credentials" in either header for passkeys.
 
-  Emails are written to $ROOT/data/mail/ (one .eml file each; their links are also logged).
+  Emails are written to $ROOT/data/mail/ (one .eml file each; open it for the link or code).
   Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/
 
 INFO

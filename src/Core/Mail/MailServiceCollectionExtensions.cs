@@ -14,8 +14,9 @@ public static class MailServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From is not a valid address.")
             // Files hold live link tokens and codes on the server's disk: a developer's tool only.
-            .Validate<IHostEnvironment>(
-                (o, environment) => o.Delivery != MailDelivery.Files || environment.IsDevelopment(),
+            // (Tools and tests that build services without a host have no environment to ask.)
+            .Validate<IServiceProvider>(
+                (o, services) => o.Delivery != MailDelivery.Files || services.GetService<IHostEnvironment>() is not { } environment || environment.IsDevelopment(),
                 "Mail:Delivery is Files, which is for Development only. Set Mail:Delivery to Smtp and configure Mail:Smtp.")
             .ValidateOnStart();
         services.TryAddSingleton<SmtpEmailSender>();

@@ -40,7 +40,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
             await page.Locator("#Role").SelectOptionAsync("Auditor");
             await owner.ScreenshotAsync("create-user");
             await page.Locator("#invite-submit").ClickAsync();
-            await Assertions.Expect(page.Locator("#invite-result")).ToContainTextAsync($"{email} was added to Fabrikam Distribution and emailed");
+            await Assertions.Expect(page.Locator("#invite-result")).ToContainTextAsync($"We emailed an invitation to {email}.");
             await owner.ScreenshotAsync("user-created");
         }
 
@@ -88,7 +88,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
         await using (var scope = apps.CoreServices())
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "owner@contoso.example");
+            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "owner@northwind.example");
             var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
             var northwind = await db.Organizations.Where(o => o.Slug == "northwind").Select(o => o.Id).SingleAsync();
             await scope.ServiceProvider.GetRequiredService<AccountResetService>()
