@@ -125,6 +125,34 @@ public sealed partial class AccountIsolationTests(UsersFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Someone_with_no_organization_yet_signs_in_sees_only_the_invitation_and_joins_by_accepting()
+    {
+        var (mine, owner) = await fixture.OrganizationAsync();
+        var (elsewhere, _) = await fixture.OrganizationAsync();
+        var loner = await fixture.MemberAsync(elsewhere.Id, MemberRoles.Auditor);
+        await fixture.WithDbAsync(db => db.Memberships.Where(m => m.UserId == loner.Id).ExecuteDeleteAsync());
+        using var ownerBrowser = await fixture.SignedInAsync(owner);
+        using (await CreateUserAsync(ownerBrowser, loner.Email!))
+        {
+        }
+
+        using var browser = await fixture.SignedInAsync(loner);
+        using var home = await browser.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("id=\"invitations-banner\"", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var users = await browser.GetAsync(new Uri("/users", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, users.StatusCode);
+        var invitations = await browser.GetStringAsync(new Uri("/invitations", UriKind.Relative));
+        Assert.Contains($"data-organization=\"{mine.Name}\"", invitations, StringComparison.Ordinal);
+
+        var invitationId = await fixture.WithDbAsync(db => db.Invitations
+            .Where(i => i.UserId == loner.Id && i.Purpose == InvitationPurpose.Membership).Select(i => i.Id).SingleAsync());
+        using var accepted = await PostOnAsync(browser, "/invitations", "Accept", invitationId);
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        Assert.Contains($"data-testid=\"current-organization\">{mine.Name}<", await browser.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Joining_another_organization_does_not_move_the_current_one()
     {
         var (working, person) = await fixture.OrganizationAsync();
