@@ -29,10 +29,10 @@ public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogg
 
         await client.SendAsync(mime, cancellationToken);
         await client.DisconnectAsync(quit: true, cancellationToken);
-        LogSent(logger, mime.MessageId ?? "", message.To, mail.Smtp.Host);
+        LogSent(logger, mime.MessageId ?? "", mail.Smtp.Host);
     }
 
-    // Never the subject or body: they may carry a one-time code or a link token.
-    [LoggerMessage(Level = LogLevel.Information, Message = "Email {MessageId} to {To} sent via {Host}")]
-    private static partial void LogSent(ILogger logger, string messageId, string to, string host);
+    // Never the subject or body (they may carry a code or a link token), nor the recipient (personal data).
+    [LoggerMessage(Level = LogLevel.Information, Message = "Email {MessageId} sent via {Host}")]
+    private static partial void LogSent(ILogger logger, string messageId, string host);
 }

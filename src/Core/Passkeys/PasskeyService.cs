@@ -100,8 +100,13 @@ public sealed partial class PasskeyService(
     /// passkey. In the same transaction a password (and its TOTP) is deleted, since SPEC makes a
     /// passkey replace it, and a Pending, demo-mode or Reset account becomes Active.
     /// </summary>
+    public Task<PasskeyCredential> CompleteRegistrationAsync(
+        AuditActor actor, Guid ceremonyId, Guid userId, string responseJson, CancellationToken ct = default) =>
+        CompleteRegistrationAsync(actor, ceremonyId, userId, responseJson, keepSessionId: null, ct);
+
+    /// <param name="keepSessionId">The signed-in session that registers the key, which goes on; every other one ends.</param>
     public async Task<PasskeyCredential> CompleteRegistrationAsync(
-        AuditActor actor, Guid ceremonyId, Guid userId, string responseJson, CancellationToken ct = default)
+        AuditActor actor, Guid ceremonyId, Guid userId, string responseJson, Guid? keepSessionId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(responseJson);
@@ -134,7 +139,7 @@ public sealed partial class PasskeyService(
         policy.EnsureAllowed(registered);
         try
         {
-            return await db.InTransactionAsync(token => StoreAsync(actor, userId, registered, token), ct);
+            return await db.InTransactionAsync(token => StoreAsync(actor, userId, registered, keepSessionId, token), ct);
         }
         catch (DbUpdateException exception) when (DatabaseErrors.IsUniqueViolation(exception))
         {
@@ -252,7 +257,8 @@ public sealed partial class PasskeyService(
         return new PasskeySignIn(user, credential);
     }
 
-    private async Task<PasskeyCredential> StoreAsync(AuditActor actor, Guid userId, RegisteredPublicKeyCredential registered, CancellationToken ct)
+    private async Task<PasskeyCredential> StoreAsync(
+        AuditActor actor, Guid userId, RegisteredPublicKeyCredential registered, Guid? keepSessionId, CancellationToken ct)
     {
         var user = await db.LockUserAsync(userId, ct);
         EnsureMayRegister(user);
@@ -274,6 +280,13 @@ public sealed partial class PasskeyService(
             CreatedAt = now,
         };
         db.PasskeyCredentials.Add(credential);
+
+        if (!user.HasPassword)
+        {
+            // A new credential is a credential change: every other session and token ends.
+            user.RotateSecurityStamp();
+            await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, keepSessionId, "passkey added", now, ct);
+        }
 
         if (user.HasPassword)
         {

@@ -23,6 +23,7 @@ public sealed class DatabaseOptions
     /// SQLite only: how long a write waits for this process's turn at the database file before
     /// the request fails with 503 (and readiness reports a turn held longer). Default: 10 s.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan WriteLockTimeout { get; set; } = DefaultWriteLockTimeout;
 
     /// <summary>Apply pending migrations when the app starts. Default: false (run.sh migrates once).</summary>

@@ -27,7 +27,8 @@ public static class LinkConfirmation
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
-            Secure = http.Request.IsHttps,
+            // Secure outside Development even when TLS ends at a load balancer.
+            Secure = http.Request.IsHttps || !http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment(),
             MaxAge = Lifetime,
             Path = "/",
             IsEssential = true,

@@ -127,8 +127,12 @@ internal static class PasskeyEndpoints
 
         try
         {
+            var session = Guid.TryParse(http.User.FindFirstValue(SessionClaims.SessionId), out var id) ? id : (Guid?)null;
             var credential = await passkeys.CompleteRegistrationAsync(
-                AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), http.RequestAborted);
+                AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), session, http.RequestAborted);
+            // This session goes on with the account's new stamp (unless the next step ends it).
+            var stamp = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecurityStamp).SingleAsync(http.RequestAborted);
+            await recent.RenewAsync(http, stamp);
             return await next(user, credential);
         }
         catch (DomainException refused)

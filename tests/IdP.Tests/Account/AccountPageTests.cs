@@ -37,6 +37,22 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         using (browser)
         using (var spare = new SoftwareAuthenticator(SoftwareAuthenticator.YubiKey5NfcAaguid))
         {
+            // Another device signed in to the same account: adding a credential ends it.
+            Guid elsewhere;
+            await using (var db = factory.Database.CreateContext())
+            {
+                var stamp = await db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp).SingleAsync();
+                var now = DateTimeOffset.UtcNow;
+                var other = new Core.Sessions.UserSession
+                {
+                    Id = Guid.CreateVersion7(), UserId = userId, AuthenticationMethods = "hwk", CreatedAt = now, LastSeenAt = now,
+                    AbsoluteExpiresAt = now.AddHours(1), SecurityStamp = stamp,
+                };
+                db.UserSessions.Add(other);
+                await db.SaveChangesAsync();
+                elsewhere = other.Id;
+            }
+
             await browser.OpenAsync("/account");
             var start = await browser.PostJsonAsync("/account/passkeys/options", new { });
             Assert.Equal(HttpStatusCode.OK, start.Status);
@@ -52,6 +68,11 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
 
             var page = await browser.OpenAsync("/account");
             Assert.Contains("YubiKey 5 NFC / 5C NFC (2)", page.Html, StringComparison.Ordinal);
+            await using (var db = factory.Database.CreateContext())
+            {
+                Assert.NotNull((await db.UserSessions.AsNoTracking().SingleAsync(s => s.Id == elsewhere)).EndedAt);
+            }
+
             Assert.False(page.Shows("spare-key"));
             Assert.Equal(2, await CountPasskeysAsync(userId));
 
