@@ -216,7 +216,7 @@ public abstract class PasskeyRegistrationTests(DatabaseFixture fixture) : Passke
     }
 
     [Fact]
-    public async Task Register_ActiveUserWithoutPassword_ChangesNothingButThePasskey()
+    public async Task Register_ActiveUserWithoutPassword_AddsThePasskeyAndRotatesTheStamp()
     {
         var user = await GivenUserAsync(UserState.Active);
         using var key = GivenYubiKey();
@@ -226,7 +226,8 @@ public abstract class PasskeyRegistrationTests(DatabaseFixture fixture) : Passke
 
         var after = await LoadUserAsync(user.Id);
         Assert.Equal(UserState.Active, after.State);
-        Assert.Equal(user.SecurityStamp, after.SecurityStamp);
+        // A new credential is a credential change: sessions made under the old stamp end.
+        Assert.NotEqual(user.SecurityStamp, after.SecurityStamp);
         Assert.Equal([AuditActions.PasskeyRegistered], (await AuditAboutAsync(user.Id, auditBefore)).Select(e => e.Action));
     }
 
