@@ -16,13 +16,7 @@ public static class SessionRevocation
         var sessions = await db.UserSessions
             .Where(s => s.UserId == userId && s.EndedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, reason), cancellationToken);
-        var subject = userId.ToString();
-        await db.Set<OpenIddictEntityFrameworkCoreToken>()
-            .Where(t => t.Subject == subject && t.Status == Statuses.Valid)
-            .ExecuteUpdateAsync(set => set.SetProperty(t => t.Status, Statuses.Revoked), cancellationToken);
-        await db.Set<OpenIddictEntityFrameworkCoreAuthorization>()
-            .Where(a => a.Subject == subject && a.Status == Statuses.Valid)
-            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, Statuses.Revoked), cancellationToken);
+        await RevokeTokensAndGrantsAsync(db, userId, cancellationToken);
         return sessions;
     }
 
@@ -49,13 +43,19 @@ public static class SessionRevocation
                 .ExecuteUpdateAsync(set => set.SetProperty(s => s.SecurityStamp, stamp), cancellationToken);
         }
 
-        var subject = user.Id.ToString();
+        await RevokeTokensAndGrantsAsync(db, user.Id, cancellationToken);
+        return ended;
+    }
+
+    /// <summary>Every OAuth token and grant issued to the user stops working (resource servers that check entries refuse them).</summary>
+    private static async Task RevokeTokensAndGrantsAsync(PortalDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        var subject = userId.ToString();
         await db.Set<OpenIddictEntityFrameworkCoreToken>()
             .Where(t => t.Subject == subject && t.Status == Statuses.Valid)
             .ExecuteUpdateAsync(set => set.SetProperty(t => t.Status, Statuses.Revoked), cancellationToken);
         await db.Set<OpenIddictEntityFrameworkCoreAuthorization>()
             .Where(a => a.Subject == subject && a.Status == Statuses.Valid)
             .ExecuteUpdateAsync(set => set.SetProperty(a => a.Status, Statuses.Revoked), cancellationToken);
-        return ended;
     }
 }
