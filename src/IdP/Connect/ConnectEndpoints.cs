@@ -37,7 +37,7 @@ internal static class ConnectEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, PortalDbContext db)
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, PortalDbContext db, TimeProvider clock)
     {
         if (ProtocolError(http) is { } error)
         {
@@ -46,9 +46,10 @@ internal static class ConnectEndpoints
 
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("No OpenID Connect request.");
         var session = await http.AuthenticateAsync(SessionClaims.Scheme);
+        // OIDC Core §3.1.2.1 (with errata): max_age=0 is prompt=login, even within the same second.
         var maxAgeExceeded = request.MaxAge is { } maxAge && session.Principal is { } p
-            && long.TryParse(p.FindFirstValue(SessionClaims.AuthenticationTime), out var authTime)
-            && DateTimeOffset.UtcNow.ToUnixTimeSeconds() - authTime > maxAge;
+            && (maxAge == 0 || !long.TryParse(p.FindFirstValue(SessionClaims.AuthenticationTime), out var authTime)
+                || clock.GetUtcNow().ToUnixTimeSeconds() - authTime > maxAge);
         if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || maxAgeExceeded)
         {
             if (request.HasPromptValue(PromptValues.None))
@@ -80,13 +81,19 @@ internal static class ConnectEndpoints
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
         var identity = CreateIdentity(user, principal.FindAll(SessionClaims.AuthenticationMethod).Select(c => c.Value),
             principal.FindFirstValue(SessionClaims.SessionId)!);
+        if (long.TryParse(principal.FindFirstValue(SessionClaims.AuthenticationTime), out var signedInAt))
+        {
+            // Always present (OIDC Core §2 requires it after max_age; harmless otherwise).
+            identity.SetClaim(Claims.AuthenticationTime, signedInAt);
+        }
+
         identity.SetScopes(request.GetScopes());
         identity.SetResources(ServerSetup.ApiResource);
         identity.SetDestinations(Destinations);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db)
+    private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db, TimeProvider clock)
     {
         if (http.GetOpenIddictServerResponse() is { Error: { Length: > 0 } error } response)
         {
@@ -120,14 +127,24 @@ internal static class ConnectEndpoints
 
             var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
             var sessionId = Guid.TryParse(stored.GetClaim(SessionIdClaim), out var sid) ? sid : Guid.Empty;
-            var sessionOpen = await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.EndedAt == null, http.RequestAborted);
-            if (user is null || !SessionService.MaySignIn(user.State) || !sessionOpen
+            var session = await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
+            var now = clock.GetUtcNow();
+            // The session's own rule: ended, or past its absolute lifetime, means no more tokens.
+            if (user is null || !SessionService.MaySignIn(user.State) || session is null || session.UserId != user.Id
+                || !session.IsActiveAt(now)
                 || !string.Equals(user.SecurityStamp, stored.GetClaim(StampClaim), StringComparison.Ordinal))
             {
                 return Forbid(Errors.InvalidGrant, "The grant is no longer valid.");
             }
 
             var identity = CreateIdentity(user, stored.GetClaims(Claims.AuthenticationMethodReference), sessionId.ToString());
+            if (stored.GetClaim(Claims.AuthenticationTime) is { } authTime && long.TryParse(authTime, out var signedInAt))
+            {
+                identity.SetClaim(Claims.AuthenticationTime, signedInAt);
+            }
+
+            // A refresh token never outlives the session it came from (12 hours at most).
+            identity.SetRefreshTokenLifetime(session.AbsoluteExpiresAt - now);
             identity.SetScopes(stored.GetScopes());
             identity.SetResources(stored.GetResources());
             identity.SetDestinations(Destinations);
@@ -173,7 +190,23 @@ internal static class ConnectEndpoints
             return error;
         }
 
-        await sessions.EndAsync(http, "signed out");
+        // Logout CSRF: a bare link to this endpoint must not end anybody's session. Only an
+        // id_token_hint naming this very session ends it at once (RP-initiated logout); anything
+        // else asks the person first, then comes back here with no session left to end.
+        var session = await http.AuthenticateAsync(SessionClaims.Scheme);
+        if (session.Principal?.FindFirstValue(SessionClaims.SessionId) is { } currentSession)
+        {
+            var hint = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (!string.Equals(hint.Principal?.GetClaim(SessionIdClaim), currentSession, StringComparison.Ordinal))
+            {
+                var again = http.Request.PathBase + http.Request.Path + QueryString.Create(
+                    http.Request.HasFormContentType ? http.Request.Form.ToList() : http.Request.Query.ToList());
+                return Results.Redirect($"/signout?ReturnUrl={Uri.EscapeDataString(again)}");
+            }
+
+            await sessions.EndAsync(http, "signed out");
+        }
+
         // OpenIddict redirects to the validated post_logout_redirect_uri, or to our signed-out page.
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/signout/done" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
@@ -194,7 +227,7 @@ internal static class ConnectEndpoints
     {
         Claims.Email when claim.Subject?.HasScope(Scopes.Email) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.Name when claim.Subject?.HasScope(Scopes.Profile) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
-        Claims.AuthenticationMethodReference or SessionIdClaim => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.AuthenticationMethodReference or SessionIdClaim or Claims.AuthenticationTime => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         StampClaim => [],
         _ => [OpenIddictConstants.Destinations.AccessToken],
     };

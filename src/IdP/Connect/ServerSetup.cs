@@ -47,6 +47,14 @@ internal static class ServerSetup
                 server.RequireProofKeyForCodeExchange();
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
 
+                // No consent screen (first-party clients, implicit consent) and no account
+                // chooser (one session per browser): not advertised, and refused when asked for.
+                server.Configure(o =>
+                {
+                    o.PromptValues.Remove(PromptValues.Consent);
+                    o.PromptValues.Remove(PromptValues.SelectAccount);
+                });
+
                 server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope);
                 server.RegisterResources(ApiResource);
                 server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, "sid");

@@ -1,4 +1,5 @@
 using KeyPortal.IdP.Sessions;
+using KeyPortal.IdP.SignIn;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,6 +10,10 @@ namespace KeyPortal.IdP.Pages;
 [AllowAnonymous]
 public sealed class SignOutModel(SessionService sessions) : PageModel
 {
+    /// <summary>The end-session request that asked for this confirmation, resumed once signed out.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
     public void OnGet()
     {
     }
@@ -16,6 +21,10 @@ public sealed class SignOutModel(SessionService sessions) : PageModel
     public async Task<IActionResult> OnPostAsync()
     {
         await sessions.EndAsync(HttpContext, "signed out");
-        return RedirectToPage("/SignOutDone");
+        // Back to /connect/endsession (now with no session): it sends the browser to the
+        // client's registered post-logout address. Any other value is ignored.
+        return ReturnUrl is { } back && back.StartsWith("/connect/endsession?", StringComparison.Ordinal) && ReturnUrls.Safe(back) == back
+            ? LocalRedirect(back)
+            : RedirectToPage("/SignOutDone");
     }
 }
