@@ -8,10 +8,13 @@ namespace KeyPortal.IdP.Connect;
 
 /// <summary>
 /// Creates or updates the configured clients at start-up, so redirect URIs and secrets always
-/// match configuration (exact redirect URIs only; no wildcards).
+/// match configuration (exact redirect URIs only; no wildcards). Outside Development, clients
+/// that configuration no longer names are deleted with their grants and tokens, so a database
+/// once started in Development cannot keep <c>demo-client</c> in production.
 /// </summary>
 internal sealed partial class ClientRegistrations(
-    IServiceProvider services, IOptions<IdentityProviderOptions> options, IOptions<PublicUrlOptions> urls, ILogger<ClientRegistrations> logger) : IHostedService
+    IServiceProvider services, IOptions<IdentityProviderOptions> options, IOptions<PublicUrlOptions> urls,
+    IHostEnvironment environment, ILogger<ClientRegistrations> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,6 +41,32 @@ internal sealed partial class ClientRegistrations(
             }
 
             LogRegistered(logger, client.ClientId);
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            await PruneAsync(applications, cancellationToken);
+        }
+    }
+
+    private async Task PruneAsync(IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
+    {
+        var configured = options.Value.Clients.Select(c => c.ClientId).ToHashSet(StringComparer.Ordinal);
+        var stale = new List<object>();
+        await foreach (var application in applications.ListAsync(count: null, offset: null, cancellationToken))
+        {
+            if (await applications.GetClientIdAsync(application, cancellationToken) is not { } clientId || !configured.Contains(clientId))
+            {
+                stale.Add(application);
+            }
+        }
+
+        foreach (var application in stale)
+        {
+            var clientId = await applications.GetClientIdAsync(application, cancellationToken);
+            // OpenIddict's store deletes the client's authorizations and tokens with it.
+            await applications.DeleteAsync(application, cancellationToken);
+            LogRemoved(logger, clientId ?? "(none)");
         }
     }
 
@@ -99,6 +128,9 @@ internal sealed partial class ClientRegistrations(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database is not migrated: OIDC clients were not registered. Run the migrate command, then restart.")]
     private static partial void LogDatabaseNotReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC client {ClientId} is not in configuration any more: removed with its grants and tokens")]
+    private static partial void LogRemoved(ILogger logger, string clientId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} registered")]
     private static partial void LogRegistered(ILogger logger, string clientId);

@@ -88,7 +88,7 @@ internal static class ConnectEndpoints
         }
 
         identity.SetScopes(request.GetScopes());
-        identity.SetResources(ServerSetup.ApiResource);
+        identity.SetResources(Audiences(request));
         identity.SetDestinations(Destinations);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -109,7 +109,7 @@ internal static class ConnectEndpoints
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId!);
             identity.SetScopes(request.GetScopes());
-            identity.SetResources(ServerSetup.ApiResource);
+            identity.SetResources(Audiences(request));
             identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -210,6 +210,14 @@ internal static class ConnectEndpoints
         // OpenIddict redirects to the validated post_logout_redirect_uri, or to our signed-out page.
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/signout/done" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
+
+    /// <summary>
+    /// RFC 9068 <c>aud</c>: the resources the client asked for (RFC 8707 <c>resource</c>, which
+    /// OpenIddict has checked against the client's permissions) plus the portal API when the
+    /// <c>api</c> scope was granted. A sign-in for the apps alone yields a token for userinfo only.
+    /// </summary>
+    private static string[] Audiences(OpenIddictRequest request) =>
+        [.. request.GetResources().Union(request.HasScope(ServerSetup.ApiScope) ? [ServerSetup.ApiResource] : [])];
 
     internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId)
     {

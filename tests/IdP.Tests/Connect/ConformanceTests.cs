@@ -171,6 +171,22 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
         Assert.Contains("prompt", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_access_token_is_for_the_portal_API_only_when_the_api_scope_was_granted()
+    {
+        using var browser = new OidcBrowser(factory);
+        var (_, withApi) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword, "openid email api"));
+        Assert.Contains("urn:keyportal:api", new JsonWebToken(withApi.GetProperty("access_token").GetString()).Audiences);
+
+        var (_, machine) = await browser.TokenAsync(new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "demo-client",
+            ["client_secret"] = "demo-secret",
+        });
+        Assert.DoesNotContain("urn:keyportal:api", new JsonWebToken(machine.GetProperty("access_token").GetString()).Audiences);
+    }
+
     private async Task<DateTimeOffset?> EndedAtAsync(Guid sid)
     {
         await using var db = factory.Database.CreateContext();

@@ -115,7 +115,8 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         Assert.False(string.IsNullOrEmpty(idToken.GetClaim("sid").Value));
         Assert.Equal(idToken.Subject, accessToken.Subject);
         Assert.Equal("at+jwt", accessToken.Typ);
-        Assert.Contains("urn:keyportal:api", accessToken.Audiences);
+        // No api scope asked for: the token is for userinfo only, not for the portal API.
+        Assert.DoesNotContain("urn:keyportal:api", accessToken.Audiences);
         Assert.Equal("portal", accessToken.GetClaim("client_id").Value);
         Assert.False(accessToken.TryGetClaim("ks:stamp", out _), "The security stamp must never leave the IdP.");
         Assert.False(idToken.TryGetClaim("ks:stamp", out _), "The security stamp must never leave the IdP.");

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 
 namespace KeyPortal.IdP.Tests.Connect;
@@ -119,5 +120,41 @@ public sealed class ProductionSettingsTests
         await factory.InitializeAsync();
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         Assert.Contains("Mail:Delivery is Files", error.ToString(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Outside Development the registered clients are exactly the configured ones.</summary>
+public sealed class ClientPruningTests
+{
+    [Fact]
+    public async Task A_client_left_from_a_development_start_is_removed_with_its_tokens()
+    {
+        await using var factory = new IdpProductionFactory
+        {
+            Adjust = b =>
+            {
+                b.UseSetting("IdentityProvider:Clients:0:ClientId", "portal");
+                b.UseSetting("IdentityProvider:Clients:0:ClientSecret", "portal-production-secret");
+                b.UseSetting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc");
+            },
+        };
+        await factory.InitializeAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            // What a Development start left behind in this database.
+            var demo = new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = "demo-client", ClientType = "confidential" };
+            db.Add(demo);
+            db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken { Application = demo, Type = "access_token", Status = "valid" });
+            await db.SaveChangesAsync();
+        }
+
+        using var client = factory.CreateClient();
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            var clients = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().Select(a => a.ClientId).ToListAsync();
+            Assert.Equal(["portal"], clients);
+            Assert.Equal(0, await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().CountAsync());
+        }
     }
 }
