@@ -327,11 +327,28 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         Assert.True(setup.Shows("totp-setup"));
         var key = System.Text.RegularExpressions.Regex.Match(setup.Html, "id=\"totp-key\">([A-Z2-7]+)<").Groups[1].Value;
         Assert.NotEmpty(key);
+        var blob = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(setup.Html, "name=\"TotpSetup\" value=\"([^\"]+)\"").Groups[1].Value);
+        Assert.NotEmpty(blob);
 
-        var wrongCode = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow.AddMinutes(-10)) });
+        // Another session of the same account (a stolen cookie, no password) cannot confirm it.
+        using (var thief = new LinkBrowser(factory))
+        {
+            using (await thief.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
+            {
+            }
+
+            await thief.OpenAsync("/account");
+            var stolen = await thief.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
+            Assert.Equal(HttpStatusCode.BadRequest, stolen.Status);
+            Assert.DoesNotContain(key, stolen.Html, StringComparison.Ordinal);
+            await using var db = factory.Database.CreateContext();
+            Assert.False((await db.Users.AsNoTracking().SingleAsync(u => u.Email == email)).TwoFactorEnabled);
+        }
+
+        var wrongCode = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow.AddMinutes(-10)) });
         Assert.Equal(HttpStatusCode.BadRequest, wrongCode.Status);
         Assert.True(wrongCode.Shows("totp-setup"));
-        var on = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
+        var on = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
         Assert.Equal(HttpStatusCode.OK, on.Status);
         Assert.True(on.Shows("disable-totp"));
         await using (var db = factory.Database.CreateContext())
@@ -351,6 +368,12 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         // A live key is not replaced behind the app's back.
         var replace = await browser.SubmitAsync("StartTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
         Assert.Equal(HttpStatusCode.Conflict, replace.Status);
+
+        // A wrong code on the confirm step never reads the live key back onto the page.
+        var probe = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpCode"] = "000000" });
+        Assert.Equal(HttpStatusCode.BadRequest, probe.Status);
+        Assert.DoesNotContain(key, probe.Html, StringComparison.Ordinal);
+        Assert.False(probe.Shows("totp-setup"));
 
         var off = await browser.SubmitAsync("DisableTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
         Assert.Equal(HttpStatusCode.OK, off.Status);

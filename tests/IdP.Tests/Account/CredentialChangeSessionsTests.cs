@@ -54,7 +54,8 @@ public sealed class CredentialChangeSessionsTests(LinkFactory factory) : IClassF
             await owner.OpenAsync("/account");
             var setup = await owner.SubmitAsync("StartTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
             var key = System.Text.RegularExpressions.Regex.Match(setup.Html, "id=\"totp-key\">([A-Z2-7]+)<").Groups[1].Value;
-            var on = await owner.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
+            var blob = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(setup.Html, "name=\"TotpSetup\" value=\"([^\"]+)\"").Groups[1].Value);
+            var on = await owner.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
             Assert.True(on.Shows("disable-totp"));
 
             await AssertCutOffAsync(thief, refreshToken, email);

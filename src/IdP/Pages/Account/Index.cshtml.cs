@@ -8,6 +8,7 @@ using KeyPortal.Core.Users;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -23,7 +24,7 @@ namespace KeyPortal.IdP.Pages.Account;
 [Authorize]
 public sealed class IndexModel(
     PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, UserManager<User> users, LegacyCredentials credentials,
-    AuditTrail audit, TimeProvider clock)
+    AuditTrail audit, TimeProvider clock, IDataProtectionProvider protection)
     : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -50,7 +51,14 @@ public sealed class IndexModel(
     [BindProperty]
     public string? TotpCode { get; set; }
 
-    /// <summary>The new authenticator key while TOTP is being set up (shown once, to type or scan).</summary>
+    /// <summary>
+    /// The key being set up, protected for this account and session for 15 minutes: it travels
+    /// in the form, and nothing is stored until a code from the app matches it.
+    /// </summary>
+    [BindProperty]
+    public string? TotpSetup { get; set; }
+
+    /// <summary>The new authenticator key while TOTP is being set up (to type or scan).</summary>
     public string? TotpSetupKey { get; private set; }
 
     public User Account { get; private set; } = null!;
@@ -131,8 +139,10 @@ public sealed class IndexModel(
         }, cancellationToken, passwordOnly: true);
 
     /// <summary>
-    /// Starts authenticator-app codes: after the current password, a new key is stored (not yet in
-    /// use) and shown; <see cref="OnPostConfirmTotpAsync"/> turns it on once a code from the app matches.
+    /// Starts authenticator-app codes: after the current password, a new key is shown (and
+    /// carried, protected, by the form); <see cref="OnPostConfirmTotpAsync"/> stores it and turns
+    /// codes on once a code from the app matches. Nothing is stored before that, so no page ever
+    /// shows a key read back from the database.
     /// </summary>
     public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken cancellationToken)
     {
@@ -145,9 +155,8 @@ public sealed class IndexModel(
             }
 
             await VerifyCurrentPasswordAsync(actor, ct);
-            var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
             TotpSetupKey = users.GenerateNewAuthenticatorKey();
-            await users.SetAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey, TotpSetupKey);
+            TotpSetup = SetupProtector.Protect($"{Account.Id:N}|{CurrentSessionId:N}|{TotpSetupKey}", TimeSpan.FromMinutes(15));
         }, cancellationToken, passwordOnly: true);
         return TotpSetupKey is null ? result : Page();
     }
@@ -155,17 +164,24 @@ public sealed class IndexModel(
     public Task<IActionResult> OnPostConfirmTotpAsync(CancellationToken cancellationToken) =>
         ChangeAsync("totp-enabled", async (actor, ct) =>
         {
+            // Only the page that proved the password in this session holds a setup to confirm.
+            var key = SetupKeyOfThisSession() ?? throw new DomainException(AccountErrors.TotpSetupExpired);
             var stamp = await db.InTransactionAsync(async inner =>
             {
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                var code = (TotpCode ?? "").Replace(" ", "", StringComparison.Ordinal);
-                if (user.TwoFactorEnabled
-                    || !await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+                if (user.TwoFactorEnabled)
                 {
-                    TotpSetupKey = await users.GetAuthenticatorKeyAsync(user);
+                    throw new DomainException(AccountErrors.TotpAlreadyOn);
+                }
+
+                if (AuthenticatorCode.MatchingTimeStep(key, TotpCode, clock.GetUtcNow()) is null)
+                {
+                    // The same key again (the submitter had it already), never the stored one.
+                    TotpSetupKey = key;
                     throw new DomainException(AccountErrors.TotpCodeWrong);
                 }
 
+                await users.SetAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey, key);
                 await users.SetTwoFactorEnabledAsync(user, true);
                 await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned on", clock.GetUtcNow(), inner);
                 audit.Record(actor, AuditActions.TotpEnabled, null, user.Id);
@@ -173,6 +189,23 @@ public sealed class IndexModel(
             }, ct);
             await recent.RenewAsync(HttpContext, stamp);
         }, cancellationToken, passwordOnly: true);
+
+    private ITimeLimitedDataProtector SetupProtector =>
+        protection.CreateProtector("KeyPortal.IdP.TotpSetup").ToTimeLimitedDataProtector();
+
+    private string? SetupKeyOfThisSession()
+    {
+        try
+        {
+            var parts = SetupProtector.Unprotect(TotpSetup ?? "").Split('|');
+            return parts.Length == 3 && parts[0] == Account.Id.ToString("N") && parts[1] == CurrentSessionId.ToString("N") ? parts[2] : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Tampered, from another deployment or older than 15 minutes: start again.
+            return null;
+        }
+    }
 
     /// <summary>An otpauth URI for the setup key (the text of a QR code).</summary>
     public string TotpUri => $"otpauth://totp/{Uri.EscapeDataString("Key Portal:" + Account.Email)}?secret={TotpSetupKey}&issuer=Key%20Portal&digits=6";
@@ -248,6 +281,8 @@ public sealed class IndexModel(
 internal static class AccountErrors
 {
     public static readonly DomainError TotpAlreadyOn = new("totp.already_on", "Authenticator-app codes are already on. Turn them off first to set up a new app.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError TotpSetupExpired = new("totp.setup_expired", "This set-up has expired or belongs to another sign-in. Start again with your current password.");
 
     public static readonly DomainError TotpCodeWrong = new("totp.code_wrong", "That code does not match. Check the time on your phone and enter the current code.");
 
