@@ -233,6 +233,15 @@ public sealed partial class PasskeyService(
             throw new DomainException(DomainErrors.PasskeyVerificationFailed);
         }
 
+        // The device-bound policies refuse backup-eligible credentials at sign-in as well as at
+        // registration: the flag in this assertion (BE, bit 3 of authenticator data) or the one
+        // stored (a key registered while the policy allowed it).
+        if (policy.Kind != AuthenticatorPolicyKind.Any
+            && (credential.BackupEligible || (response.Response.AuthenticatorData is { Length: > 32 } data && (data[32] & 0x08) != 0)))
+        {
+            throw await RefuseBackupEligibleAsync(actor, credential, ct);
+        }
+
         // WebAuthn §6.1.1 and §7.2: the counter must grow (0 stays allowed for keys that never
         // count). Checking and writing in one statement means two assertions carrying the same
         // counter, each verified against the old value, cannot both pass.
@@ -372,6 +381,19 @@ public sealed partial class PasskeyService(
         }
 
         return ceremony;
+    }
+
+    private async Task<DomainException> RefuseBackupEligibleAsync(AuditActor actor, PasskeyCredential credential, CancellationToken ct)
+    {
+        // On record on its own, like a regressed counter: nothing else of the sign-in is written.
+        audit.Record(actor, AuditActions.PasskeyBackupEligibleRefused, null, credential.UserId, new
+        {
+            credentialId = Base64Url.EncodeToString(credential.CredentialId),
+            name = credential.Name,
+            policy = policy.Kind.ToString(),
+        });
+        await db.SaveChangesAsync(ct);
+        return new DomainException(DomainErrors.PasskeySyncedNotAllowed);
     }
 
     private async Task<DomainException> RefuseRegressedCounterAsync(

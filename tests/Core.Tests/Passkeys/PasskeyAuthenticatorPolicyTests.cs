@@ -32,6 +32,41 @@ public abstract class PasskeyAuthenticatorPolicyTests(DatabaseFixture fixture) :
     }
 
     [Fact]
+    public async Task SignIn_WithTheBackupEligibleFlag_IsRefusedAndAuditedUnderTheDeviceBoundPolicy()
+    {
+        Policy = AuthenticatorPolicyKind.DeviceBound;
+        var user = await GivenUserAsync();
+        using var key = new SoftwareAuthenticator(Guid.NewGuid());
+        await RegisterAsync(user, key);
+
+        // The same key now says it may be synced (a credential manager answering for it).
+        key.BackupEligible = true;
+        var start = await BeginAssertionAsync(user);
+        var error = await Assert.ThrowsAsync<DomainException>(() => CompleteAssertionAsync(start, key.CreateAssertionJson(start.OptionsJson, Origin)));
+
+        Assert.Equal("passkey.synced_not_allowed", error.Error.Code);
+        await using var scope = OpenScope();
+        var db = scope.Db;
+        Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == user.Id && a.Action == "passkey.backup_eligible_refused"));
+        Assert.Null((await db.PasskeyCredentials.AsNoTracking().SingleAsync(p => p.UserId == user.Id)).LastUsedAt);
+    }
+
+    [Fact]
+    public async Task SignIn_WithAKeyStoredUnderTheAnyPolicy_IsRefusedOnceThePolicyIsDeviceBound()
+    {
+        Policy = AuthenticatorPolicyKind.Any;
+        var user = await GivenUserAsync();
+        using var key = new SoftwareAuthenticator(Guid.NewGuid()) { BackupEligible = true, BackedUp = true };
+        await RegisterAsync(user, key);
+
+        Policy = AuthenticatorPolicyKind.DeviceBound;
+        var start = await BeginAssertionAsync(user);
+        var error = await Assert.ThrowsAsync<DomainException>(() => CompleteAssertionAsync(start, key.CreateAssertionJson(start.OptionsJson, Origin)));
+
+        Assert.Equal("passkey.synced_not_allowed", error.Error.Code);
+    }
+
+    [Fact]
     public async Task SyncedPasskey_IsAcceptedByTheAnyPolicy()
     {
         Policy = AuthenticatorPolicyKind.Any;
