@@ -59,6 +59,12 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             ArgumentNullException.ThrowIfNull(user);
             var organization = await LockOrganizationAsync(organizationId, ct);
             Membership.EnsureAllowedIn(organization, roles);
+            user = await db.LockUserAsync(user.Id, ct);
+            if (user.State == UserState.Deactivated)
+            {
+                throw new DomainException(DomainErrors.UserNotFound);
+            }
+
             if (await db.Memberships.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == user.Id, ct))
             {
                 throw new DomainException(DomainErrors.AlreadyMember);
@@ -81,11 +87,13 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
                 throw new DomainException(DomainErrors.LastOwner);
             }
 
+            // The account's row lock: an organization adding this person at the same moment waits
+            // for this decision (or this one sees its membership), so nobody ends up a Deactivated member.
+            var user = await db.LockUserAsync(userId, ct);
             db.Memberships.Remove(membership);
             audit.Record(actor, AuditActions.MemberRemoved, organizationId, userId,
                 new { email = membership.User.Email, roles = membership.Roles.ToString() });
 
-            var user = membership.User;
             var hasOtherMemberships = await db.Memberships.AnyAsync(m => m.UserId == userId && m.Id != membership.Id, ct);
             // Operators' accounts belong to the vendor, not to an organization.
             if (!hasOtherMemberships && !user.IsPlatformOperator)
@@ -133,6 +141,12 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             var initialState = organization.Sso.Enabled ? UserState.Active : UserState.Pending;
             var now = clock.GetUtcNow();
             var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, ct);
+            if (user is not null)
+            {
+                // After a concurrent removal of the person's last membership, or before it: never during.
+                user = await db.LockUserAsync(user.Id, ct);
+            }
+
             var isNewAccount = user is null;
             if (user is null)
             {
