@@ -209,6 +209,8 @@ public sealed class InvitationService(
             var person = InvitationRecords.PersonOf(user, clientAddress);
             if (invitation.TryVerifyCode(code, now, options.Value.MaxCodeAttempts, options.Value.LockDuration))
             {
+                // The code travelled to the address: it is proven (OIDC email_verified).
+                user.EmailConfirmed = true;
                 audit.Record(person, AuditActions.InvitationCodeVerified, invitation.OrganizationId, user.Id, new { invitationId = invitation.Id });
                 return (invitation.Purpose, (DomainError?)null);
             }

@@ -224,6 +224,7 @@ internal static class ConnectEndpoints
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id.ToString());
         identity.SetClaim(Claims.Email, user.Email);
+        identity.SetClaim(Claims.EmailVerified, user.EmailConfirmed);
         identity.SetClaim(Claims.Name, user.Email);
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. methods]);
         identity.SetClaim(SessionIdClaim, sessionId);
@@ -233,7 +234,7 @@ internal static class ConnectEndpoints
 
     private static IEnumerable<string> Destinations(Claim claim) => claim.Type switch
     {
-        Claims.Email when claim.Subject?.HasScope(Scopes.Email) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.Email or Claims.EmailVerified when claim.Subject?.HasScope(Scopes.Email) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.Name when claim.Subject?.HasScope(Scopes.Profile) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.AuthenticationMethodReference or SessionIdClaim or Claims.AuthenticationTime => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         StampClaim => [],

@@ -11,6 +11,7 @@ using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -147,7 +148,8 @@ internal static class PasskeyEndpoints
         await sessions.EndAsync(http, "passkey created");
         var next = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/signin/passkey-created", new Dictionary<string, string?>
         {
-            ["name"] = credential.Name,
+            // The stored name, protected: the page never shows words from the address bar.
+            ["key"] = Pages.SignIn.PasskeyCreatedModel.Protector(http.RequestServices).Protect(credential.Name, TimeSpan.FromMinutes(30)),
             ["ReturnUrl"] = ReturnUrls.Safe(returnUrl),
         });
         return Results.Ok(new { redirect = next });

@@ -22,6 +22,20 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     }
 
     [Fact]
+    public async Task TheRightCode_ProvesTheAddress_AWrongOneDoesNot()
+    {
+        var (_, _, invited, token) = await GivenInvitedAsync();
+        var code = await SendCodeAsync(token, invited.Email);
+        Assert.False((await LoadUserAsync(invited.UserId)).EmailConfirmed);
+
+        await DomainAssert.RefusedAsync("code.invalid", () => WithInvitationsAsync(s => s.VerifyCodeAsync(token, WrongCode(code))));
+        Assert.False((await LoadUserAsync(invited.UserId)).EmailConfirmed);
+
+        await WithInvitationsAsync(s => s.VerifyCodeAsync(token, code));
+        Assert.True((await LoadUserAsync(invited.UserId)).EmailConfirmed);
+    }
+
+    [Fact]
     public async Task ThreeWrongCodes_LockFifteenMinutes_CorrectCodeDuringLockRefusedWithTimeLeft_ThenANewCodeWorks()
     {
         var (_, _, invited, token) = await GivenInvitedAsync();

@@ -171,6 +171,23 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     }
 
     [Fact]
+    public async Task The_passkey_created_page_shows_no_text_from_the_address_bar()
+    {
+        using var client = factory.CreateClient();
+        var html = await client.GetStringAsync(new Uri("/signin/passkey-created?name=Call%20%2B1-555-0100%20now&key=forged", UriKind.Relative));
+
+        Assert.DoesNotContain("555", html, StringComparison.Ordinal);
+        Assert.Contains("We saved your passkey", html, StringComparison.Ordinal);
+    }
+
+    private async Task<string> StoredPasskeyNameAsync(string email)
+    {
+        await using var db = factory.Database.CreateContext();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        return await db.PasskeyCredentials.Where(p => p.UserId == userId).OrderByDescending(p => p.CreatedAt).Select(p => p.Name).FirstAsync();
+    }
+
+    [Fact]
     public async Task Passkey_endpoints_refuse_requests_without_the_antiforgery_token()
     {
         using var browser = new OidcBrowser(factory);
@@ -190,7 +207,10 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
         var attestation = authenticator.CreateAttestationJson(start.GetProperty("options").GetRawText(), Origin);
         var done = await PostAsync(browser, "/signin/passkey/register/complete",
             new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(attestation), returnUrl = "/" }, token);
-        Assert.StartsWith("/signin/passkey-created", done.GetProperty("redirect").GetString(), StringComparison.Ordinal);
+        var created = done.GetProperty("redirect").GetString()!;
+        Assert.StartsWith("/signin/passkey-created", created, StringComparison.Ordinal);
+        var stored = await StoredPasskeyNameAsync(email);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(stored), await browser.Http.GetStringAsync(new Uri(created, UriKind.Relative)), StringComparison.Ordinal);
 
         // The password session is over: the user must prove the new key.
         using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge), UriKind.Relative));

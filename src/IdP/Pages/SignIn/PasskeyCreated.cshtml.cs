@@ -1,22 +1,43 @@
+using System.Security.Cryptography;
 using KeyPortal.IdP.SignIn;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace KeyPortal.IdP.Pages.SignIn;
 
+/// <summary>After the first passkey: its stored name (carried protected) and the way to sign in with it.</summary>
 [AllowAnonymous]
-public sealed class PasskeyCreatedModel : PageModel
+public sealed class PasskeyCreatedModel(IDataProtectionProvider protection) : PageModel
 {
+    /// <summary>The passkey's stored name, protected by the step that created it.</summary>
     [BindProperty(SupportsGet = true)]
-    public string Name { get; set; } = "Security key";
+    public string? Key { get; set; }
 
     [BindProperty(SupportsGet = true)]
     public string ReturnUrl { get; set; } = "/";
 
+    /// <summary>The stored name, or null when the address does not carry one we wrote.</summary>
+    public string? Name { get; private set; }
+
     public void OnGet()
     {
         ReturnUrl = ReturnUrls.Safe(ReturnUrl);
-        Name = Name.Length > 64 ? Name[..64] : Name;
+        try
+        {
+            Name = Key is null ? null : Protector(protection).Unprotect(Key);
+        }
+        catch (CryptographicException)
+        {
+            // Edited, expired or made elsewhere: say it without a name.
+            Name = null;
+        }
     }
+
+    internal static ITimeLimitedDataProtector Protector(IServiceProvider services) =>
+        Protector(services.GetRequiredService<IDataProtectionProvider>());
+
+    private static ITimeLimitedDataProtector Protector(IDataProtectionProvider protection) =>
+        protection.CreateProtector("KeyPortal.IdP.PasskeyCreated").ToTimeLimitedDataProtector();
 }
