@@ -34,16 +34,34 @@ public sealed class IdentityProviderOptions
     [Range(1, 1_000_000)]
     public int SignInAttemptsPerAddressPerMinute { get; set; } = 60;
 
-    /// <summary>Sign-in attempts allowed per account (email) per 5 minutes. Default 10.</summary>
+    /// <summary>
+    /// Sign-in attempts allowed per account (email) from one client address per 5 minutes.
+    /// Default 10. Keyed on both, so somebody elsewhere naming the address cannot lock its owner out.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int SignInAttemptsPerAccountPer5Minutes { get; set; } = 10;
+
+    /// <summary>Sign-in attempts allowed per account (email) from all addresses together per 5 minutes. Default 100.</summary>
+    [Range(1, 1_000_000)]
+    public int SignInAttemptsPerAccountCeilingPer5Minutes { get; set; } = 100;
 
     /// <summary>Changes on the account page need an authentication at most this old; else the user confirms with a passkey (or password) again. Default 10 minutes.</summary>
     public TimeSpan RecentAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Requests to emailed-link pages (activation, resets) per client address per minute. Default 30.</summary>
+    /// <summary>
+    /// Requests to emailed-link pages (activation, resets) per client address per minute: a
+    /// ceiling above what a company's shared address sends on an onboarding day. Default 600.
+    /// </summary>
     [Range(1, 1_000_000)]
-    public int LinkRequestsPerAddressPerMinute { get; set; } = 30;
+    public int LinkRequestsPerAddressPerMinute { get; set; } = 600;
+
+    /// <summary>Requests one emailed link may make per minute (its pages and passkey steps). Default 30.</summary>
+    [Range(1, 1_000_000)]
+    public int LinkRequestsPerLinkPerMinute { get; set; } = 30;
+
+    /// <summary>Refused links (unknown, used, expired) per client address per minute before the address is cut off. Default 30.</summary>
+    [Range(1, 1_000_000)]
+    public int RefusedLinksPerAddressPerMinute { get; set; } = 30;
 
     /// <summary>One-time codes one emailed link may request per hour. Default 5.</summary>
     [Range(1, 1_000)]

@@ -31,9 +31,10 @@ internal static class ActivationEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> BeginAsync(string token, InvitationService invitations, PasskeyService passkeys, PortalDbContext db, HttpContext http)
+    private static async Task<IResult> BeginAsync(
+        string token, InvitationService invitations, LinkThrottle links, PasskeyService passkeys, PortalDbContext db, HttpContext http)
     {
-        var (ticket, refusal) = await AuthorizeAsync(token, "passkey options", invitations, http);
+        var (ticket, refusal) = await AuthorizeAsync(token, "passkey options", invitations, links, http);
         if (ticket is null)
         {
             return refusal!;
@@ -45,10 +46,10 @@ internal static class ActivationEndpoints
     }
 
     private static async Task<IResult> CompleteAsync(
-        string token, PasskeyEndpoints.CompleteRequest body, InvitationService invitations, PasskeyService passkeys,
+        string token, PasskeyEndpoints.CompleteRequest body, InvitationService invitations, LinkThrottle links, PasskeyService passkeys,
         SessionService sessions, PortalDbContext db, IOptions<PublicUrlOptions> urls, HttpContext http)
     {
-        var (ticket, refusal) = await AuthorizeAsync(token, "passkey complete", invitations, http);
+        var (ticket, refusal) = await AuthorizeAsync(token, "passkey complete", invitations, links, http);
         if (ticket is null)
         {
             return refusal!;
@@ -78,9 +79,14 @@ internal static class ActivationEndpoints
 
     /// <summary>The link must be live, its code confirmed, and followed by nobody else's session.</summary>
     private static async Task<(ActivationTicket? Ticket, IResult? Refusal)> AuthorizeAsync(
-        string token, string step, InvitationService invitations, HttpContext http)
+        string token, string step, InvitationService invitations, LinkThrottle links, HttpContext http)
     {
         var address = ClientAddress.Of(http);
+        if (!links.TryAcquire(token, address))
+        {
+            return (null, Results.Json(new { error = "Too many requests for this link. Wait a minute, then try again." }, statusCode: StatusCodes.Status429TooManyRequests));
+        }
+
         var signedIn = Guid.TryParse(http.User.FindFirstValue(SessionClaims.Subject), out var id) ? id : (Guid?)null;
         try
         {
@@ -95,6 +101,11 @@ internal static class ActivationEndpoints
         }
         catch (DomainException refused)
         {
+            if (!links.TryRecordRefusal(address))
+            {
+                return (null, Results.Json(new { error = refused.Error.Message }, statusCode: StatusCodes.Status429TooManyRequests));
+            }
+
             await invitations.RecordRefusalAsync(token, refused.Error.Code, step, address, signedIn, http.RequestAborted);
             return (null, Results.Json(new { error = refused.Error.Message }, statusCode: DomainExceptionHandler.StatusCodeOf(refused.Error)));
         }

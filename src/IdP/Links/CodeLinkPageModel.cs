@@ -27,7 +27,7 @@ public enum LinkStep
 /// A link whose holder proves they read its email with a one-time code first (activation, account
 /// reset): request the code, enter it (three tries, then the link locks for everybody), go on.
 /// </summary>
-public abstract class CodeLinkPageModel(InvitationService invitations, CodeRequestThrottle throttle) : LinkPageModel(invitations)
+public abstract class CodeLinkPageModel(InvitationService invitations, CodeRequestThrottle throttle, LinkThrottle links) : LinkPageModel(invitations, links)
 {
     [BindProperty]
     public string? Code { get; set; }

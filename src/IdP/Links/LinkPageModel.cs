@@ -13,7 +13,7 @@ namespace KeyPortal.IdP.Links;
 /// credential. Every refusal (forged, expired, used, superseded, another page's link, someone
 /// else's session) gets a page that says what to do, changes nothing and is audited.
 /// </summary>
-public abstract class LinkPageModel(InvitationService invitations) : PageModel
+public abstract class LinkPageModel(InvitationService invitations, LinkThrottle links) : PageModel
 {
     /// <summary>The token from the link. Bound from the route.</summary>
     [Microsoft.AspNetCore.Mvc.BindProperty(SupportsGet = true)]
@@ -49,6 +49,15 @@ public abstract class LinkPageModel(InvitationService invitations) : PageModel
     /// <summary>Opens the link for <paramref name="step"/>; false (and the refusal shown and audited) when it cannot be used.</summary>
     protected async Task<bool> OpenAsync(string step, CancellationToken cancellationToken)
     {
+        if (!links.TryAcquire(Token, Address))
+        {
+            // Over this link's own budget, or this address refused too many links: nothing is read or written.
+            View = null;
+            Refusal = "Too many requests for this link. Wait a minute, then try again.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return false;
+        }
+
         try
         {
             View = await invitations.OpenAsync(Token, cancellationToken);
@@ -83,9 +92,16 @@ public abstract class LinkPageModel(InvitationService invitations) : PageModel
     protected async Task RefuseAsync(DomainError error, string step, CancellationToken cancellationToken, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(error);
-        await invitations.RecordRefusalAsync(Token, reason ?? error.Code, step, Address, SignedInUserId, cancellationToken);
         View = null;
         Refusal = error.Message;
+        if (!links.TryRecordRefusal(Address))
+        {
+            // Guessing from this address: refused without filling the audit trail.
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return;
+        }
+
+        await invitations.RecordRefusalAsync(Token, reason ?? error.Code, step, Address, SignedInUserId, cancellationToken);
         Response.StatusCode = error.Code switch
         {
             "invitation.expired" or "invitation.used" or "invitation.superseded" => StatusCodes.Status410Gone,

@@ -11,9 +11,10 @@ internal static class LinkSetup
     {
         var options = builder.Configuration.GetSection(IdentityProviderOptions.SectionName).Get<IdentityProviderOptions>() ?? new();
         builder.Services.AddSingleton<CodeRequestThrottle>();
+        builder.Services.AddSingleton<LinkThrottle>();
         builder.Services.AddRateLimiter(limiter =>
-            // Per client address, reads included: every refused link is audited, so guessing
-            // tokens costs the guesser, not the database.
+            // Per client address, reads included, far above a company's onboarding traffic; the
+            // tight limits are per link and per refused link (LinkThrottle).
             limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.LinkRequestsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })));

@@ -3,11 +3,28 @@ using Microsoft.Extensions.Options;
 namespace KeyPortal.IdP.SignIn;
 
 /// <summary>
-/// Per-account limit on sign-in attempts (the per-address limit is the "signin" rate-limiter
-/// policy). Keyed by the normalized email whether or not an account exists, so it reveals nothing.
+/// Per-account limits on sign-in attempts (the per-address limit is the "signin" rate-limiter
+/// policy): a tight one per (account, client address), so an attacker elsewhere cannot use up
+/// the owner's attempts, and a higher ceiling per account across all addresses against
+/// distributed guessing. Keyed by the normalized email whether or not an account exists, so it
+/// reveals nothing.
 /// </summary>
-public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options)
-    : KeyedThrottle(options.Value.SignInAttemptsPerAccountPer5Minutes, TimeSpan.FromMinutes(5), segments: 5)
+public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
 {
-    public bool TryAcquire(string normalizedEmail) => TryAcquireKey(normalizedEmail);
+    private readonly Limit _fromOneAddress = new(options.Value.SignInAttemptsPerAccountPer5Minutes);
+    private readonly Limit _fromEverywhere = new(options.Value.SignInAttemptsPerAccountCeilingPer5Minutes);
+
+    public bool TryAcquire(string normalizedEmail, string? clientAddress) =>
+        _fromOneAddress.TryAcquire($"{normalizedEmail}\n{clientAddress ?? "unknown"}") && _fromEverywhere.TryAcquire(normalizedEmail);
+
+    public void Dispose()
+    {
+        _fromOneAddress.Dispose();
+        _fromEverywhere.Dispose();
+    }
+
+    private sealed class Limit(int permits) : KeyedThrottle(permits, TimeSpan.FromMinutes(5), segments: 5)
+    {
+        public bool TryAcquire(string key) => TryAcquireKey(key);
+    }
 }

@@ -100,6 +100,15 @@ public class LinkFactory : IdpFactory
         }
 
         builder.UseSetting("IdentityProvider:LinkRequestsPerAddressPerMinute", "100000");
+        // Tests open many links, refused ones too, from one address; the limits are tested on their own.
+        builder.UseSetting("IdentityProvider:RefusedLinksPerAddressPerMinute", "100000");
+        builder.UseSetting("IdentityProvider:LinkRequestsPerLinkPerMinute", "100000");
+        ConfigureLimits(builder);
+    }
+
+    /// <summary>Where a factory testing the limits puts them back.</summary>
+    protected virtual void ConfigureLimits(IWebHostBuilder builder)
+    {
     }
 
     protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Tests.Links;
@@ -33,5 +34,84 @@ public sealed class LinkRateLimitTests(TightLinkLimitFactory factory) : IClassFi
 
         await using var db = factory.Database.CreateContext();
         Assert.Equal(5, await db.AuditEntries.CountAsync(a => a.Action == "invitation.refused"));
+    }
+}
+
+/// <summary>The IdP with the deployed link limits (every test request comes from one address, like an office).</summary>
+public sealed class DefaultLinkLimitFactory : LinkFactory
+{
+    protected override void ConfigureLimits(IWebHostBuilder builder)
+    {
+        builder.UseSetting("IdentityProvider:LinkRequestsPerAddressPerMinute", "600");
+        builder.UseSetting("IdentityProvider:RefusedLinksPerAddressPerMinute", "30");
+        builder.UseSetting("IdentityProvider:LinkRequestsPerLinkPerMinute", "30");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, Hosting.PeerAddress>());
+    }
+}
+
+public sealed class OfficeOnboardingLimitTests(DefaultLinkLimitFactory factory) : IClassFixture<DefaultLinkLimitFactory>
+{
+    [Fact]
+    public async Task Forty_people_behind_one_address_open_their_links_and_ask_for_codes_in_the_same_minute()
+    {
+        var invitees = new List<Invitee>();
+        for (var i = 0; i < 40; i++)
+        {
+            invitees.Add(await factory.InviteNewPersonAsync());
+        }
+
+        foreach (var invitee in invitees)
+        {
+            using var browser = new LinkBrowser(factory);
+            var page = await browser.OpenAsync(invitee.Link);
+            Assert.Equal(HttpStatusCode.OK, page.Status);
+            var sent = await browser.SubmitAsync("SendCode");
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, sent.Status);
+        }
+    }
+
+    [Fact]
+    public async Task One_link_has_its_own_budget()
+    {
+        var invitee = await factory.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(factory);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await browser.OpenAsync(invitee.Link)).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.OpenAsync(invitee.Link)).Status);
+
+        // Somebody else's link from the same address still opens.
+        var other = await factory.InviteNewPersonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await browser.OpenAsync(other.Link)).Status);
+    }
+
+    [Fact]
+    public async Task Guessing_links_is_cut_off_after_thirty_refusals_without_filling_the_audit_trail()
+    {
+        int before;
+        await using (var db = factory.Database.CreateContext())
+        {
+            before = await db.AuditEntries.CountAsync(a => a.Action == "invitation.refused");
+        }
+
+        using var browser = new LinkBrowser(factory);
+        // A guesser of its own: the office's address keeps working for everybody else.
+        browser.Http.DefaultRequestHeaders.Add(Hosting.PeerAddress.Header, "203.0.113.77");
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await browser.OpenAsync($"/activate/guess{i:D2}{new string('A', 37)}")).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.OpenAsync($"/activate/{new string('Z', 43)}")).Status);
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.Equal(before + 30, await db.AuditEntries.CountAsync(a => a.Action == "invitation.refused"));
+        }
+
+        var invitee = await factory.InviteNewPersonAsync();
+        using var colleague = new LinkBrowser(factory);
+        Assert.Equal(HttpStatusCode.OK, (await colleague.OpenAsync(invitee.Link)).Status);
     }
 }

@@ -20,8 +20,8 @@ namespace KeyPortal.IdP.Pages.Links;
 [AllowAnonymous]
 [EnableRateLimiting(LinkSetup.RateLimitPolicy)]
 public sealed class ActivateModel(
-    InvitationService invitations, CodeRequestThrottle throttle, SessionService sessions, PortalDbContext db,
-    IOptions<PublicUrlOptions> urls) : CodeLinkPageModel(invitations, throttle)
+    InvitationService invitations, CodeRequestThrottle throttle, LinkThrottle links, SessionService sessions, PortalDbContext db,
+    IOptions<PublicUrlOptions> urls) : CodeLinkPageModel(invitations, throttle, links)
 {
     [BindProperty]
     public string? Password { get; set; }

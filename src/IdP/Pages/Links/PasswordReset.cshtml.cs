@@ -16,8 +16,8 @@ namespace KeyPortal.IdP.Pages.Links;
 /// </summary>
 [AllowAnonymous]
 [EnableRateLimiting(LinkSetup.RateLimitPolicy)]
-public sealed class PasswordResetModel(InvitationService invitations, AccountResetService resets, IOptions<PublicUrlOptions> urls)
-    : LinkPageModel(invitations)
+public sealed class PasswordResetModel(InvitationService invitations, LinkThrottle links, AccountResetService resets, IOptions<PublicUrlOptions> urls)
+    : LinkPageModel(invitations, links)
 {
     [BindProperty]
     public string? Password { get; set; }

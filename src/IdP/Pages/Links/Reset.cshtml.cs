@@ -17,8 +17,8 @@ namespace KeyPortal.IdP.Pages.Links;
 [AllowAnonymous]
 [EnableRateLimiting(LinkSetup.RateLimitPolicy)]
 public sealed class ResetModel(
-    InvitationService invitations, CodeRequestThrottle throttle, AccountResetService resets, IOptions<PublicUrlOptions> urls)
-    : CodeLinkPageModel(invitations, throttle)
+    InvitationService invitations, CodeRequestThrottle throttle, LinkThrottle links, AccountResetService resets, IOptions<PublicUrlOptions> urls)
+    : CodeLinkPageModel(invitations, throttle, links)
 {
     /// <summary>Set once the activation email went out; the link is used up then.</summary>
     public string? ActivationSentTo { get; private set; }
