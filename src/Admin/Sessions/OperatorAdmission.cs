@@ -1,12 +1,23 @@
+using KeyPortal.Core.Sessions;
+
 namespace KeyPortal.Admin.Sessions;
 
 /// <summary>Who may use the operator console.</summary>
 public static class OperatorAdmission
 {
-    /// <summary>Platform operators only (vendor staff); organization roles give no access here.</summary>
-    public static Task<bool> IsPlatformOperatorAsync(User user, PortalDbContext db, CancellationToken cancellationToken)
+    /// <summary>RFC 8176 "hwk": proof of possession of a hardware-secured key (a passkey).</summary>
+    public const string PasskeyMethod = "hwk";
+
+    /// <summary>
+    /// Platform operators only (vendor staff; organization roles give no access here), and only
+    /// in a session signed in with a passkey: a password session, however fresh, is refused.
+    /// The methods come from the IdP's session row, not from the cookie.
+    /// </summary>
+    public static Task<bool> IsPlatformOperatorAsync(User user, UserSession session, PortalDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return Task.FromResult(user.IsPlatformOperator);
+        ArgumentNullException.ThrowIfNull(session);
+        return Task.FromResult(user.IsPlatformOperator
+            && session.AuthenticationMethods.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(PasskeyMethod, StringComparer.Ordinal));
     }
 }

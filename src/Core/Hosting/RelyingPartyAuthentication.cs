@@ -42,6 +42,9 @@ public static class RelyingPartyPaths
 
     public const string SignIn = "/signin";
 
+    /// <summary>A new sign-in at the IdP (<c>prompt=login</c>) before a privileged action, then back.</summary>
+    public const string Confirm = "/signin/confirm";
+
     public const string SignOut = "/signout";
 
     /// <summary>403 page for users the app does not admit (answered here, never by another round trip to the IdP).</summary>
@@ -206,6 +209,16 @@ public static partial class RelyingPartyAuthentication
             })
             .AllowAnonymous()
             .WithName("SignIn")
+            .ExcludeFromDescription();
+
+        endpoints.MapGet(RelyingPartyPaths.Confirm, (HttpContext context, string? returnUrl) =>
+                // A top-level GET that only starts a sign-in: nothing changes until the person
+                // has authenticated again at the IdP, so no anti-forgery token is needed.
+                Results.Challenge(
+                    new OpenIdConnectChallengeProperties { Prompt = "login", RedirectUri = IsLocalPath(returnUrl) ? returnUrl! : "/" },
+                    [OpenIdConnectScheme]))
+            .AllowAnonymous()
+            .WithName("ConfirmSignIn")
             .ExcludeFromDescription();
 
         endpoints.MapPost(RelyingPartyPaths.SignOut, async (HttpContext context, IAntiforgery antiforgery) =>

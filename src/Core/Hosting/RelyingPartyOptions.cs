@@ -20,4 +20,12 @@ public sealed class RelyingPartyOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Privileged actions (operator onboarding, and every destructive console action) need a
+    /// sign-in at the IdP no older than this (the id_token's <c>auth_time</c>); otherwise the
+    /// person confirms with a new sign-in first. Default 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RecentAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -6,10 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace KeyPortal.Core.Sessions;
 
 /// <summary>
-/// Decides whether a relying party (Portal, Admin) may admit a user: an app-specific rule on top
-/// of the checks every app makes. Runs on every request, so keep it to one indexed query.
+/// Decides whether a relying party (Portal, Admin) may admit a user in one of their IdP sessions:
+/// an app-specific rule on top of the checks every app makes (the session is live and the
+/// account active). Runs on every request, so keep it to one indexed query.
 /// </summary>
-public delegate Task<bool> AdmissionRule(User user, PortalDbContext db, CancellationToken cancellationToken);
+public delegate Task<bool> AdmissionRule(User user, UserSession session, PortalDbContext db, CancellationToken cancellationToken);
 
 /// <summary>Why a signed-in principal was turned away; <see cref="None"/> when it was not.</summary>
 public enum SessionRejection
@@ -85,7 +86,7 @@ public sealed partial class RelyingPartySessionValidator(
             return SessionRejection.SessionEnded;
         }
 
-        if (!await admits(user, db, cancellationToken))
+        if (!await admits(user, session, db, cancellationToken))
         {
             return SessionRejection.NotAdmitted;
         }

@@ -1,3 +1,5 @@
+using KeyPortal.Core.Sessions;
+
 namespace KeyPortal.Portal.Sessions;
 
 /// <summary>Who may use the customer portal.</summary>
@@ -8,7 +10,7 @@ public static class PortalAdmission
     /// invitations page until they accept). Platform operators are not members by virtue of their
     /// role (SPEC), so an operator without a membership or invitation is refused like anyone else.
     /// </summary>
-    public static async Task<bool> IsMemberOfAnOrganizationAsync(User user, PortalDbContext db, CancellationToken cancellationToken)
+    public static async Task<bool> IsMemberOfAnOrganizationAsync(User user, UserSession session, PortalDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(db);

@@ -93,13 +93,40 @@ public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> 
         Assert.False(await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Organizations.AnyAsync(o => o.Slug == slug));
     }
 
-    private async Task<HttpClient> SignedInOperatorAsync()
+    [Fact]
+    public async Task A_sign_in_older_than_the_window_must_be_confirmed_before_onboarding()
+    {
+        using var browser = await SignedInOperatorAsync(authenticatedAt: DateTimeOffset.UtcNow.AddMinutes(-11));
+        var slug = $"stale-{Guid.NewGuid():N}"[..20];
+
+        var page = await browser.GetStringAsync(new Uri("/organizations/new", UriKind.Relative));
+        Assert.Contains("id=\"confirm-signin\"", page, StringComparison.Ordinal);
+        using var response = await PostAsync(browser, new Dictionary<string, string>
+        {
+            ["Name"] = "Stale", ["Slug"] = slug, ["Kinds"] = "Customer", ["OwnerEmail"] = $"s.{Guid.NewGuid():N}@example.com",
+        });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            Assert.False(await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Organizations.AnyAsync(o => o.Slug == slug));
+        }
+
+        // "Confirm it's you" is a new sign-in at the IdP, coming back to the form.
+        using var confirm = await browser.GetAsync(new Uri("/signin/confirm?returnUrl=%2Forganizations%2Fnew", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, confirm.StatusCode);
+        var authorize = confirm.Headers.Location!.AbsoluteUri;
+        Assert.StartsWith("http://localhost:5000/connect/authorize?", authorize, StringComparison.Ordinal);
+        Assert.Contains("prompt=login", authorize, StringComparison.Ordinal);
+    }
+
+    private async Task<HttpClient> SignedInOperatorAsync(DateTimeOffset? authenticatedAt = null)
     {
         var users = new SignedInUsers(factory.Services);
         var user = await users.CreateAsync(UserState.Active, member: false, isOperator: true);
         var session = await users.StartSessionAsync(user);
         var browser = factory.CreateBrowser();
-        using var signedIn = await factory.SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id));
+        using var signedIn = await factory.SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id) with { AuthenticatedAt = authenticatedAt });
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         return browser;
     }

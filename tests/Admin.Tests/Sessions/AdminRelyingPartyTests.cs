@@ -26,6 +26,23 @@ public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> facto
     /// <summary>An Owner of a customer organization: organization roles give no access to the console.</summary>
     protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: true);
 
+    [Theory]
+    [InlineData("pwd")]
+    [InlineData("pwd mfa")]
+    public async Task An_operator_signed_in_without_a_passkey_is_refused(string methods)
+    {
+        var user = await Users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var session = await Users.StartSessionAsync(user, methods: methods);
+        using var browser = Factory.CreateBrowser();
+
+        using var callback = await Factory.SignInAsync(browser, SignedInUsers.ClaimsOf(user, session) with { AuthenticationMethods = methods.Split(' ') });
+
+        Assert.Equal(new Uri(AppUrl, "access-denied"), new Uri(AppUrl, callback.Headers.Location!));
+        Assert.Equal(SessionRejection.NotAdmitted, await ValidateAsync(Principal(user.Id, session.Id)));
+        using var denied = await browser.GetAsync(new Uri("/access-denied", UriKind.Relative));
+        Assert.Contains("security key", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Operator_who_loses_operator_status_is_signed_out_on_the_next_request()
     {

@@ -141,11 +141,7 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
         await using (var console = await apps.StartJourneyAsync(nameof(The_first_owner_of_a_new_organization_activates_with_a_password_into_demo_mode) + "-operator"))
         {
             var admin = console.Page;
-            await admin.GotoAsync(apps.Admin.AbsoluteUri);
-            await admin.Locator("#password-signin").ClickAsync();
-            await SignInWithPasswordAsync(admin, "operator@keyportal.example");
-            await admin.Locator("#not-now").ClickAsync();
-            await admin.WaitForURLAsync(apps.Admin.AbsoluteUri);
+            await console.SignInToConsoleAsync(apps, await apps.NewOperatorAsync());
             await admin.GetByTestId("home-onboard").ClickAsync();
             await admin.Locator("#Name").FillAsync("Tailspin Toys");
             await admin.Locator("#Slug").FillAsync($"tailspin-{Guid.NewGuid():N}"[..20]);

@@ -147,6 +147,7 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
                 ["amr"] = grant.Claims.AuthenticationMethods,
                 ["sid"] = grant.Claims.SessionId.ToString(),
                 ["nonce"] = grant.Nonce,
+                ["auth_time"] = (grant.Claims.AuthenticatedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds(),
             },
         });
         LastTokenError = "";
@@ -175,5 +176,8 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
 /// <summary>What the IdP puts in the id_token for one sign-in.</summary>
 public sealed record IdentityClaims(Guid Subject, string Email, Guid SessionId, string[] AuthenticationMethods)
 {
+    /// <summary>The id_token's <c>auth_time</c>; null: the moment the token is made.</summary>
+    public DateTimeOffset? AuthenticatedAt { get; init; }
+
     public static IdentityClaims For(Guid userId, string email, Guid sessionId) => new(userId, email, sessionId, ["hwk", "user"]);
 }

@@ -56,7 +56,7 @@ public sealed class SignedInUsers(IServiceProvider services)
     }
 
     /// <summary>An IdP session of <paramref name="user"/>, live for <paramref name="lifetime"/> (8 hours by default).</summary>
-    public async Task<UserSession> StartSessionAsync(User user, TimeSpan? lifetime = null)
+    public async Task<UserSession> StartSessionAsync(User user, TimeSpan? lifetime = null, string methods = "hwk user")
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var scope = services.CreateAsyncScope();
@@ -66,7 +66,7 @@ public sealed class SignedInUsers(IServiceProvider services)
         {
             Id = Guid.CreateVersion7(now),
             UserId = user.Id,
-            AuthenticationMethods = "hwk user",
+            AuthenticationMethods = methods,
             CreatedAt = now,
             LastSeenAt = now,
             AbsoluteExpiresAt = now + (lifetime ?? TimeSpan.FromHours(8)),

@@ -31,14 +31,24 @@ public sealed class NewModel(PortalDbContext db, OrganizationOnboarding onboardi
 
     public string? Error { get; private set; }
 
+    /// <summary>The operator's sign-in is too old for this: confirm with a new one first.</summary>
+    public bool NeedsConfirmation { get; private set; }
+
     public OrganizationOnboarded? Result { get; private set; }
 
-    public void OnGet()
-    {
-    }
+    public void OnGet() => NeedsConfirmation = !HttpContext.IsRecent();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
+        if (!HttpContext.IsRecent())
+        {
+            // A privileged action: a stolen or left-open console session is not enough.
+            NeedsConfirmation = true;
+            Error = "For your security, confirm it's you with your security key, then submit again.";
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+
         var kind = Kinds.Aggregate(OrganizationKind.None, (all, one) => all | one);
         if (string.IsNullOrWhiteSpace(OwnerEmail))
         {
