@@ -102,7 +102,25 @@ public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> facto
         using var response = await client.GetAsync(new Uri(LandingPath, UriKind.Relative));
 
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("default-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self';", policy, StringComparison.Ordinal);
+        Assert.Contains("style-src 'self';", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+
+    [Fact]
+    public async Task Pages_carry_no_inline_script_or_style()
+    {
+        using var client = Factory.CreateClient();
+        var html = await client.GetStringAsync(new Uri(LandingPath, UriKind.Relative));
+
+        // The policy refuses them, so a page that had any would be broken.
+        Assert.DoesNotMatch("<script(?![^>]*\\bsrc=)[^>]*>", html);
+        Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(" style=\"", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch(" on[a-z]+=\"", html);
     }
 }

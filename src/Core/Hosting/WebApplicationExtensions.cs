@@ -29,9 +29,20 @@ public static class WebApplicationExtensions
             .Validate(o => o.IsValid(), "ReverseProxy:KnownProxies must be IP addresses and ReverseProxy:KnownNetworks CIDR networks.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IConfigureOptions<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>, ConfigureForwardedHeaders>();
-        builder.Services.AddDataProtection()
+        var dataProtection = builder.Services.AddDataProtection()
             .SetApplicationName(applicationName)
             .PersistKeysToDbContext<PortalDbContext>();
+        if (DataProtectionCertificate.Load(builder.Configuration, builder.Environment) is { } certificate)
+        {
+            // The key ring (which decrypts every cookie and protected link state) is encrypted at
+            // rest: a copy of the database alone does not yield it.
+            // Decryption takes the certificate from here, not from a machine certificate store.
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
+        // Anti-forgery cookies travel over HTTPS only outside Development (like every other cookie).
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
         return builder;
     }
 
@@ -54,14 +65,24 @@ public static class WebApplicationExtensions
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            // No other site may frame our pages (clickjacking on sign-in and confirmation forms).
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
+            // Our own files only: no inline script or style, no other site's code, and no other
+            // site may frame our pages (clickjacking on sign-in and confirmation forms).
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
             return next(context);
         });
         app.UseStaticFiles();
         app.UseRouting();
         return app;
     }
+
+    /// <summary>
+    /// The Content-Security-Policy of every page. <c>form-action</c> is left out on purpose:
+    /// browsers apply it to the redirects after a form (sign-in, sign-out), which lead to the
+    /// other apps' origins.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+        + "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
 
     /// <summary>Runs <c>migrate [--seed-demo]</c> if asked, else migrates when configured; returns true when the process should exit.</summary>
     public static async Task<bool> RunDatabaseTasksAsync(this WebApplication app, string[] args)

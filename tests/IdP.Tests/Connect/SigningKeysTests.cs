@@ -68,6 +68,9 @@ public sealed class IdpProductionFactory : IdpFactory
         builder.UseEnvironment("Production");
         var signing = _keys.WriteKey("signing.pfx", rsa: true);
         var encryption = _keys.WriteKey("encryption.pfx", rsa: true);
+        var dataProtection = _keys.WriteKey("data-protection.pfx", rsa: true);
+        builder.UseSetting("DataProtection:Certificate:Path", dataProtection.Path);
+        builder.UseSetting("DataProtection:Certificate:Password", dataProtection.Password);
         builder.UseSetting("IdentityProvider:Signing:Keys:0:Path", signing.Path);
         builder.UseSetting("IdentityProvider:Signing:Keys:0:Password", signing.Password);
         builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Path", encryption.Path);
@@ -91,6 +94,25 @@ public sealed class IdpProductionFactory : IdpFactory
 public sealed class ProductionTransportTests(IdpProductionFactory factory) : IClassFixture<IdpProductionFactory>
 {
     [Fact]
+    public async Task Data_protection_keys_are_stored_encrypted_and_antiforgery_cookies_are_secure()
+    {
+        using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost/") });
+        using var page = await client.GetAsync(new Uri("/signin/password", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+
+        var antiforgery = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("KeyPortal.IdP.Antiforgery=", StringComparison.Ordinal));
+        Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+        await using var db = factory.Database.CreateContext();
+        var keys = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml =>
+        {
+            Assert.Contains("EncryptedData", xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task Outside_development_plain_http_is_refused()
     {
         using var client = factory.CreateClient();
@@ -111,6 +133,15 @@ public sealed class ProductionSettingsTests
         await factory.InitializeAsync();
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         Assert.Contains("IdentityProvider:DecoySecret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_data_protection_certificate_it_refuses_to_start()
+    {
+        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("DataProtection:Certificate:Path", "") };
+        await factory.InitializeAsync();
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("DataProtection:Certificate:Path", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

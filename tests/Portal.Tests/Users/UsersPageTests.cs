@@ -130,8 +130,11 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
         Assert.Contains("member.added", filtered, StringComparison.Ordinal);
 
         using var asOwner = await fixture.SignedInAsync(owner);
-        using var export = await asOwner.GetAsync(new Uri("/audit?handler=Export", UriKind.Relative));
+        using var viaGet = await asOwner.GetAsync(new Uri("/audit?handler=Export", UriKind.Relative));
+        Assert.NotEqual("text/csv", viaGet.Content.Headers.ContentType?.MediaType);
+        using var export = await UsersFixture.PostAsync(asOwner, "/audit?handler=Export");
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Contains("no-store", export.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
         Assert.Equal("text/csv", export.Content.Headers.ContentType!.MediaType);
         var csv = await export.Content.ReadAsStringAsync();
         Assert.StartsWith("occurred_at,actor,action,target,client_address,details", csv.TrimStart('\uFEFF'), StringComparison.Ordinal);
@@ -174,7 +177,7 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
         // Dates at the ends of the calendar are filters like any other, not errors.
         using var edge = await browser.GetAsync(new Uri("/audit?from=0001-01-01&to=9999-12-31", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, edge.StatusCode);
-        using var export = await browser.GetAsync(new Uri("/audit?handler=Export&to=9999-12-31", UriKind.Relative));
+        using var export = await UsersFixture.PostAsync(browser, "/audit?handler=Export", new Dictionary<string, string> { ["to"] = "9999-12-31" });
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
     }
 

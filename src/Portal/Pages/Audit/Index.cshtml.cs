@@ -67,9 +67,14 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
         return Page();
     }
 
-    /// <summary>The filtered trail as CSV (Owners). Cells that a spreadsheet would run as formulas are defused.</summary>
-    public async Task<IActionResult> OnGetExportAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The filtered trail as CSV (Owners). A POST (anti-forgery checked: taking a copy is itself
+    /// audited), never cached. Cells that a spreadsheet would run as formulas are defused.
+    /// </summary>
+    public async Task<IActionResult> OnPostExportAsync(CancellationToken cancellationToken)
     {
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.Pragma = "no-cache";
         if (!Require(Permission.DownloadCsv))
         {
             return Page();
