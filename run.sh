@@ -2,9 +2,22 @@
 # Builds and starts the identity provider, the customer portal and the operator console on
 # the embedded default (SQLite under data/, emails written to data/mail/), with demo data.
 # Ctrl-C stops all three.
+#   ./run.sh               keeps data/ from the last start (accounts, passkeys, emails)
+#   ./run.sh --reset-demo  deletes data/portal.db and data/mail/ first: the demo's starting state
+#                          (e.g. after demo accounts moved to passkeys)
+# Builds Debug, like ./test.sh: the two share one build, so neither rebuilds after the other;
+# the benchmarks under bench/ build Release because they measure speed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")" && pwd)"
 cd "$ROOT"
+
+RESET_DEMO=false
+for arg in "$@"; do
+  case "$arg" in
+    --reset-demo) RESET_DEMO=true ;;
+    *) echo "usage: ./run.sh [--reset-demo]" >&2; exit 2 ;;
+  esac
+done
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -12,7 +25,14 @@ export Database__Provider="${Database__Provider:-Sqlite}"
 export Database__ConnectionString="${Database__ConnectionString:-Data Source=$ROOT/data/portal.db}"
 export Mail__Delivery="${Mail__Delivery:-Files}"
 export Mail__Directory="${Mail__Directory:-$ROOT/data/mail}"
+if [ "$RESET_DEMO" = true ]; then
+  echo "Resetting the demo: deleting data/portal.db and data/mail/..."
+  rm -f "$ROOT/data/portal.db" "$ROOT/data/portal.db-wal" "$ROOT/data/portal.db-shm"
+  rm -rf "$ROOT/data/mail"
+fi
 mkdir -p "$ROOT/data/mail" "$ROOT/data/logs"
+# One log file per app and start; data/logs/<app>.log points at the newest.
+STARTED="$(date +%Y%m%d-%H%M%S)"
 
 declare -A PORTS=([IdP]=5000 [Portal]=5001 [Admin]=5002)
 APPS=(IdP Portal Admin)
@@ -44,8 +64,9 @@ for app in "${APPS[@]}"; do
   fi
   # Each app runs from its project folder so it finds its appsettings.
   (cd "$ROOT/src/$app" && exec dotnet "$(dll "$app")" --urls "http://127.0.0.1:$port") \
-    > >(sed -u "s/^/[$app] /" | tee "$ROOT/data/logs/$app.log") 2>&1 &
+    > >(sed -u "s/^/[$app] /" | tee "$ROOT/data/logs/$app-$STARTED.log") 2>&1 &
   PIDS+=("$!")
+  ln -sfn "$app-$STARTED.log" "$ROOT/data/logs/$app.log"
 done
 
 for app in "${APPS[@]}"; do
@@ -71,10 +92,13 @@ $(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|f
 
   Try: owner@contoso.example at the portal -> Users (create, edit roles, reset, remove; the
   invitee's activation link and code arrive as emails below); operator@keyportal.example at the
-  console -> Onboard organization; "Manage credentials" in either header for passkeys.
+  console: sign in with the password and create a passkey when offered (the console admits
+  operators signed in with a passkey only), then Onboard organization. "Manage credentials" in
+  either header for passkeys.
 
   Emails are written to $ROOT/data/mail/ (one .eml file each; open it for the link or code).
-  Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/
+  Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/<app>.log (newest start)
+  Back to the demo's starting state: ./run.sh --reset-demo
 
 INFO
 wait

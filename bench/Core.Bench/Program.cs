@@ -2,7 +2,10 @@
 //   1. the live permission check every authorized request makes (one indexed query),
 //      in an organization with many members;
 //   2. adding members (one transaction each, organization lock + audit);
-//   3. role changes racing on one organization (serialized by the organization lock).
+//   3. role changes racing on one organization (serialized by the organization lock);
+//   4. the database work of a refused password sign-in by cause (wrong password of an existing
+//      account, no such account, right password of a suspended account), interleaved: the
+//      causes must cost the same, or the response time tells accounts apart.
 // Usage: dotnet run -c Release -- [members=100000] [postgres connection string]
 using System.Diagnostics;
 using System.Security.Claims;
@@ -115,7 +118,7 @@ internal static class Bench
             ("users middle page by email (ms)", new MemberQuery(Page: members / 100)),
             ("users last page by email (ms)", new MemberQuery(Page: int.MaxValue)),
             ("users page 1 by last login desc (ms)", new MemberQuery(Sort: MemberSort.LastLoginDescending)),
-            ("users email prefix search (ms)", new MemberQuery(EmailPrefix: "member00421")),
+            ("users email prefix search (ms)", new MemberQuery(EmailPrefix: $"member{members / 200:D5}")),
             ("users filter role Owner (ms)", new MemberQuery(Role: OrganizationRole.Owner)),
             ("users filter state Suspended (ms)", new MemberQuery(State: UserState.Suspended)),
         };
@@ -169,6 +172,49 @@ internal static class Bench
         });
         raceWatch.Stop();
         measures["change roles (ops/s, 8 writers, one org)"] = $"{targets.Count / raceWatch.Elapsed.TotalSeconds:N0}";
+
+        // 4. Refused password sign-ins, database work only (the hash costs the same by construction).
+        var suspended = await database.CreateContext().Users.Where(u => u.Id != probeUser).OrderBy(u => u.Id).Select(u => u.Id).FirstAsync();
+        await using (var db = database.CreateContext())
+        {
+            var user = await db.Users.SingleAsync(u => u.Id == suspended);
+            user.TransitionTo(UserState.Suspended, clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+
+        // No lockout: every round must do the work of its cause, not of a locked account.
+        var identity = Microsoft.Extensions.Options.Options.Create(new IdentityOptions { Lockout = { MaxFailedAccessAttempts = int.MaxValue } });
+        var causes = new (string Name, Func<LegacyCredentials, Task> Run)[]
+        {
+            ("wrong password", c => c.RecordPasswordAsync(AuditActor.System, probeUser, false, "sign-in", u => u.State == UserState.Active, CancellationToken.None)),
+            ("unknown account", c => c.RecordUnknownAccountAsync(AuditActor.System, "NOBODY@BENCH.EXAMPLE", "sign-in")),
+            ("suspended, right password", c => c.RecordPasswordAsync(AuditActor.System, suspended, true, "sign-in", u => u.State == UserState.Active, CancellationToken.None)),
+        };
+        var samples = causes.ToDictionary(c => c.Name, _ => new List<double>());
+        var order = new Random(2026);
+        for (var round = -50; round < 1_000; round++)
+        {
+            foreach (var (name, run) in causes.OrderBy(_ => order.Next()))
+            {
+                await using var db = database.CreateContext();
+                var credentials = new LegacyCredentials(db, new AuditTrail(db, clock), identity, clock);
+                var started = Stopwatch.GetTimestamp();
+                await run(credentials);
+                if (round >= 0)
+                {
+                    samples[name].Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }
+            }
+        }
+
+        foreach (var (name, values) in samples)
+        {
+            values.Sort();
+            measures[$"refused sign-in: {name} p50 (µs)"] = $"{values[values.Count / 2]:N0}";
+        }
+
+        var medians = samples.Values.Select(v => v[v.Count / 2]).ToList();
+        measures["refused sign-in: largest gap of p50 (µs)"] = $"{medians.Max() - medians.Min():N0}";
         return measures;
     }
 

@@ -15,6 +15,9 @@ public enum CredentialCheck
 
     /// <summary>A right authenticator code of a time step already used (RFC 6238 §5.2).</summary>
     Reused,
+
+    /// <summary>The credential was right but the account may not use it now (its state).</summary>
+    Refused,
 }
 
 /// <summary>
@@ -45,12 +48,49 @@ public sealed class LegacyCredentials(PortalDbContext db, AuditTrail audit, IOpt
     /// </summary>
     public Task<CredentialCheck> RecordPasswordAsync(
         AuditActor actor, Guid userId, bool valid, string purpose, CancellationToken cancellationToken = default) =>
+        RecordPasswordAsync(actor, userId, valid, purpose, mayUse: null, cancellationToken);
+
+    /// <summary>
+    /// As above, and a right password of an account <paramref name="mayUse"/> refuses (suspended,
+    /// pending...) is refused in the same transaction with the same work as a wrong one, so the
+    /// time does not tell "right password, blocked account" from "wrong password".
+    /// </summary>
+    public Task<CredentialCheck> RecordPasswordAsync(
+        AuditActor actor, Guid userId, bool valid, string purpose, Func<User, bool>? mayUse, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async ct =>
         {
             var user = await db.LockUserAsync(userId, ct);
             var result = IsLockedOut(user) ? CredentialCheck.LockedOut : valid ? CredentialCheck.Valid : CredentialCheck.Wrong;
+            if (result == CredentialCheck.Valid && mayUse is not null && !mayUse(user))
+            {
+                // Counted like a wrong password: the same writes, so the same time.
+                Count(actor, user, CredentialCheck.Wrong, "password", purpose, $"state {user.State}");
+                return CredentialCheck.Refused;
+            }
+
             Count(actor, user, result, "password", purpose);
             return result;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Records a password sign-in naming no account with the same database work as a wrong
+    /// password for a real one (a transaction, a row-lock statement, two reads, the audit entry),
+    /// so the time does not tell the two apart.
+    /// </summary>
+    public Task RecordUnknownAccountAsync(AuditActor actor, string normalizedEmail, string purpose, CancellationToken cancellationToken = default) =>
+        db.InTransactionAsync(async ct =>
+        {
+            var stamp = Guid.NewGuid().ToString();
+            // The statements a wrong password runs (row lock, two reads, the failure count),
+            // each matching no row.
+            await db.Users.Where(u => u.NormalizedEmail == normalizedEmail)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct);
+            await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
+            await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
+            await db.Users.Where(u => u.NormalizedEmail == normalizedEmail)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), ct);
+            audit.Record(actor, AuditActions.SignInFailed, null, null, new { method = "password", purpose, reason = "wrong password" });
+            return true;
         }, cancellationToken);
 
     /// <summary>Checks an authenticator-app code under the user's row lock.</summary>
@@ -87,7 +127,7 @@ public sealed class LegacyCredentials(PortalDbContext db, AuditTrail audit, IOpt
             return result;
         }, cancellationToken);
 
-    private void Count(AuditActor actor, User user, CredentialCheck result, string method, string purpose)
+    private void Count(AuditActor actor, User user, CredentialCheck result, string method, string purpose, string? reasonOverride = null)
     {
         if (result == CredentialCheck.Valid)
         {
@@ -111,7 +151,7 @@ public sealed class LegacyCredentials(PortalDbContext db, AuditTrail audit, IOpt
             }
         }
 
-        var reason = result switch
+        var reason = reasonOverride ?? result switch
         {
             CredentialCheck.LockedOut => "locked out",
             CredentialCheck.Reused => "reused one-time code",

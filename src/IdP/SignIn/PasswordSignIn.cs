@@ -22,7 +22,6 @@ public sealed class PasswordSignIn(
     PortalDbContext db,
     UserManager<User> users,
     ILookupNormalizer normalizer,
-    AuditTrail audit,
     LegacyCredentials credentials,
     IOptions<IdentityProviderOptions> options,
     TimeProvider clock)
@@ -38,40 +37,36 @@ public sealed class PasswordSignIn(
     {
         var normalized = normalizer.NormalizeEmail(email.Trim());
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
-        if (user?.PasswordHash is null)
+        var actor = new AuditActor(null, "anonymous", clientAddress);
+        if (user is null)
+        {
+            // The same hash and the same database work as a wrong password (bench/signin-timing.sh).
+            new PasswordHasher<User>().VerifyHashedPassword(new User(), DummyHash.Value, password);
+            await credentials.RecordUnknownAccountAsync(actor, normalized, "sign-in", cancellationToken);
+            return new PasswordCheck(null, false);
+        }
+
+        // The hash is checked first (the same cost for every account; a dummy one for accounts
+        // without a password), then the outcome is counted under the account's row lock, where a
+        // locked-out account is refused anyway.
+        bool valid;
+        if (user.PasswordHash is null)
         {
             new PasswordHasher<User>().VerifyHashedPassword(new User(), DummyHash.Value, password);
-            await FailAsync(user, clientAddress, user is null ? "unknown account" : "no password", cancellationToken);
-            return new PasswordCheck(null, false);
+            valid = false;
         }
-
-        // The hash is checked first (the same cost for every account), then the outcome is
-        // counted under the account's row lock, where a locked-out account is refused anyway.
-        var valid = await users.CheckPasswordAsync(user, password);
-        var actor = new AuditActor(null, "anonymous", clientAddress);
-        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid, "sign-in", cancellationToken);
-        if (check != CredentialCheck.Valid)
+        else
         {
-            return new PasswordCheck(null, false);
+            valid = await users.CheckPasswordAsync(user, password);
         }
 
-        if (!SessionService.MaySignIn(user.State))
-        {
-            await FailAsync(user, clientAddress, $"state {user.State}", cancellationToken);
-            return new PasswordCheck(null, false);
-        }
-
-        return new PasswordCheck(user, user.TwoFactorEnabled);
+        // A suspended, pending or deactivated account is refused inside the same transaction.
+        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid, "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
+        return check == CredentialCheck.Valid ? new PasswordCheck(user, user.TwoFactorEnabled) : new PasswordCheck(null, false);
     }
 
     /// <summary>Checks an authenticator code of a user whose password was right, under the account's lockout.</summary>
     public async Task<bool> CheckTotpAsync(User user, string code, string? clientAddress, CancellationToken cancellationToken) =>
         await credentials.CheckAuthenticatorCodeAsync(new AuditActor(null, "anonymous", clientAddress), user.Id, code, cancellationToken)
             == CredentialCheck.Valid;
-
-    private async Task FailAsync(User? user, string? clientAddress, string reason, CancellationToken cancellationToken)
-    {
-        audit.Record(new AuditActor(null, "anonymous", clientAddress), AuditActions.SignInFailed, null, user?.Id, new { method = "password", reason });
-        await db.SaveChangesAsync(cancellationToken);
-    }
 }
