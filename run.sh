@@ -46,6 +46,9 @@ dll() { echo "$ROOT/src/$1/bin/Debug/net10.0/KeyPortal.$1.dll"; }
 
 echo "Migrating the database and seeding the demo..."
 (cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" migrate --seed-demo)
+# The console admits operators signed in with a passkey, and a password cannot enrol one: the
+# demo operator gets a set-up link by email until they have registered a key.
+(cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" operator-link operator@keyportal.example --if-no-passkey)
 
 PIDS=()
 stop_all() {
@@ -91,10 +94,10 @@ $(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|f
   API client (client_credentials): demo-client / demo-secret, token endpoint http://localhost:5000/connect/token
 
   Try: owner@contoso.example at the portal -> Users (create, edit roles, reset, remove; the
-  invitee's activation link and code arrive as emails below); operator@keyportal.example at the
-  console: sign in with the password and create a passkey when offered (the console admits
-  operators signed in with a passkey only), then Onboard organization. "Manage credentials" in
-  either header for passkeys.
+  invitee's activation link and code arrive as emails below); operator@keyportal.example: open
+  the "account was reset" email in data/mail/ to register a passkey (the console admits operators
+  signed in with a passkey only, and a password cannot enrol one), then the console -> Onboard
+  organization. "Manage credentials" in either header for passkeys.
 
   Emails are written to $ROOT/data/mail/ (one .eml file each; open it for the link or code).
   Database: $ROOT/data/portal.db    Logs: $ROOT/data/logs/<app>.log (newest start)

@@ -14,6 +14,7 @@ public static class AuditActions
     public const string TotpEnabled = "credential.totp_enabled";
     public const string PasskeySignCountRegressed = "passkey.sign_count_regressed";
     public const string PasskeyBackupEligibleRefused = "passkey.backup_eligible_refused";
+    public const string OperatorGranted = "user.operator_granted";
     public const string PasswordRemoved = "credential.password_removed";
     public const string MemberAdded = "member.added";
     public const string MemberInvited = "member.invited";

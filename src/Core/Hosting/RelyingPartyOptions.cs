@@ -22,7 +22,7 @@ public sealed class RelyingPartyOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// Privileged actions (operator onboarding, and every destructive console action) need a
+    /// Privileged actions (operator onboarding; each destructive console action must check it too) need a
     /// sign-in at the IdP no older than this (the id_token's <c>auth_time</c>); otherwise the
     /// person confirms with a new sign-in first. Default 10 minutes.
     /// </summary>

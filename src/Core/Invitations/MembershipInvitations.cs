@@ -78,8 +78,16 @@ public sealed class MembershipInvitations(
     public Task AcceptAsync(AuditActor person, Guid invitationId, CancellationToken cancellationToken = default) =>
         db.InTransactionAsync(async ct =>
         {
+            // Locks in the order every membership change takes them (organization, then person,
+            // then the invitation), so accepting while an Owner adds or invites the same person
+            // waits instead of deadlocking.
+            var personId = person?.UserId ?? throw new DomainException(DomainErrors.MembershipInvitationNotFound);
+            var organizationId = await db.Invitations.AsNoTracking()
+                .Where(i => i.Id == invitationId && i.UserId == personId && i.Purpose == InvitationPurpose.Membership)
+                .Select(i => i.OrganizationId).SingleOrDefaultAsync(ct) ?? throw new DomainException(DomainErrors.MembershipInvitationNotFound);
+            await memberships.LockOrganizationAsync(organizationId, ct);
+            var user = await db.LockUserAsync(personId, ct);
             var invitation = await LockOpenAsync(invitationId, person, ct);
-            var user = await db.LockUserAsync(invitation.UserId, ct);
             if (user.State is not (UserState.Active or UserState.ActiveDemo))
             {
                 throw new DomainException(DomainErrors.MembershipInvitationNotFound);

@@ -178,7 +178,7 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
     /// SQLite write transactions are already exclusive), so membership changes of one
     /// organization run one after another and each reads the previous one's result.
     /// </summary>
-    private async Task<Organization> LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
+    internal async Task<Organization> LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         var locked = await db.Organizations
             .Where(o => o.Id == organizationId)

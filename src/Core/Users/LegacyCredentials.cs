@@ -81,15 +81,14 @@ public sealed class LegacyCredentials(PortalDbContext db, AuditTrail audit, IOpt
         db.InTransactionAsync(async ct =>
         {
             var stamp = Guid.NewGuid().ToString();
-            // The statements a wrong password runs (row lock, two reads, the failure count),
-            // each matching no row.
+            // The round trips a wrong password makes (row lock, the read after it, the reload,
+            // then one batch with the failure count and the audit entry), the first three
+            // matching no row.
             await db.Users.Where(u => u.NormalizedEmail == normalizedEmail)
                 .ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct);
             await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
             await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
-            await db.Users.Where(u => u.NormalizedEmail == normalizedEmail)
-                .ExecuteUpdateAsync(set => set.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), ct);
-            audit.Record(actor, AuditActions.SignInFailed, null, null, new { method = "password", purpose, reason = "wrong password" });
+            audit.Record(actor, AuditActions.SignInFailed, null, null, new { method = "password", purpose, reason = "unknown account" });
             return true;
         }, cancellationToken);
 

@@ -113,6 +113,16 @@ internal static class AccountRules
             return Results.Json(new { error = "Your organization's identity provider manages how you sign in." }, statusCode: StatusCodes.Status403Forbidden);
         }
 
+        // A platform operator's passkey is the console's key: a password (phished, say) must not
+        // be enough to enrol one. Operators add keys from a passkey sign-in, or through the
+        // set-up link emailed to them (an operator reset, or "KeyPortal.Admin operator-link").
+        if (user.IsPlatformOperator && !principal.FindAll(SessionClaims.AuthenticationMethod).Any(c => c.Value == "hwk"))
+        {
+            return Results.Json(
+                new { error = "Operators add security keys only after signing in with one, or through the set-up link emailed to them. Ask another operator to reset your account." },
+                statusCode: StatusCodes.Status403Forbidden);
+        }
+
         // A stale session must not register a key: people with a passkey confirm with it, a
         // password-only person signs in again (registering would delete their password).
         if (!recent.IsRecent(principal))

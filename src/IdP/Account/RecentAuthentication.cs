@@ -19,11 +19,17 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
             && clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds) <= options.Value.RecentAuthenticationWindow;
     }
 
+    /// <summary>After the person confirmed with a passkey again: the authentication time is now (same session).</summary>
+    public Task RenewAsync(HttpContext http) => ReissueAsync(http, null, reauthenticated: true);
+
     /// <summary>
-    /// Re-issues the session cookie with the authentication time set to now (same session), and
-    /// with <paramref name="securityStamp"/> when the account's stamp just changed under it.
+    /// After a credential change made by this session: the cookie carries the account's new
+    /// stamp. The authentication time stays what it was: a change is not a sign-in, so it
+    /// cannot keep <c>auth_time</c> (and the apps' recent-sign-in checks) fresh for ever.
     /// </summary>
-    public async Task RenewAsync(HttpContext http, string? securityStamp = null)
+    public Task KeepAfterCredentialChangeAsync(HttpContext http, string? securityStamp) => ReissueAsync(http, securityStamp, reauthenticated: false);
+
+    private async Task ReissueAsync(HttpContext http, string? securityStamp, bool reauthenticated)
     {
         ArgumentNullException.ThrowIfNull(http);
         var result = await http.AuthenticateAsync(SessionClaims.Scheme);
@@ -32,12 +38,16 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
             return;
         }
 
-        foreach (var claim in identity.FindAll(SessionClaims.AuthenticationTime).ToList())
+        if (reauthenticated)
         {
-            identity.RemoveClaim(claim);
+            foreach (var claim in identity.FindAll(SessionClaims.AuthenticationTime).ToList())
+            {
+                identity.RemoveClaim(claim);
+            }
+
+            identity.AddClaim(new Claim(SessionClaims.AuthenticationTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         }
 
-        identity.AddClaim(new Claim(SessionClaims.AuthenticationTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         if (securityStamp is not null)
         {
             foreach (var claim in identity.FindAll(SessionClaims.SecurityStamp).ToList())

@@ -52,6 +52,13 @@ internal sealed partial class ClientRegistrations(
     private async Task PruneAsync(IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
     {
         var configured = options.Value.Clients.Select(c => c.ClientId).ToHashSet(StringComparer.Ordinal);
+        if (configured.Count == 0)
+        {
+            // A missing or mistyped section must not wipe every client, grant and token.
+            LogNothingConfigured(logger);
+            return;
+        }
+
         var stale = new List<object>();
         await foreach (var application in applications.ListAsync(count: null, offset: null, cancellationToken))
         {
@@ -111,7 +118,11 @@ internal sealed partial class ClientRegistrations(
             descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
         }
 
-        descriptor.Permissions.Add(Permissions.Prefixes.Resource + ServerSetup.ApiResource);
+        // Only clients allowed the api scope may name the portal API as a resource.
+        if (client.Scopes.Contains(ServerSetup.ApiScope, StringComparer.Ordinal))
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Resource + ServerSetup.ApiResource);
+        }
         return descriptor;
     }
 
@@ -128,6 +139,9 @@ internal sealed partial class ClientRegistrations(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database is not migrated: OIDC clients were not registered. Run the migrate command, then restart.")]
     private static partial void LogDatabaseNotReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No OIDC clients are configured (IdentityProvider:Clients): registered clients were left as they are")]
+    private static partial void LogNothingConfigured(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC client {ClientId} is not in configuration any more: removed with its grants and tokens")]
     private static partial void LogRemoved(ILogger logger, string clientId);

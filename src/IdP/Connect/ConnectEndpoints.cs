@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -37,7 +39,7 @@ internal static class ConnectEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext http, PortalDbContext db, TimeProvider clock)
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, PortalDbContext db, SessionService sessions, TimeProvider clock)
     {
         if (ProtocolError(http) is { } error)
         {
@@ -62,7 +64,9 @@ internal static class ConnectEndpoints
             parameters.RemoveAll(parameter => parameter.Key is Parameters.Prompt or Parameters.MaxAge);
             if (session.Succeeded)
             {
-                await http.SignOutAsync(SessionClaims.Scheme);
+                // The old session ends (row and cookie), so no app stays signed in on a session
+                // that nobody can sign out of any more; the apps follow the new one.
+                await sessions.EndAsync(http, "sign-in asked for again");
             }
 
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);
@@ -88,7 +92,7 @@ internal static class ConnectEndpoints
         }
 
         identity.SetScopes(request.GetScopes());
-        identity.SetResources(Audiences(request));
+        identity.SetResources(Audiences(http, request));
         identity.SetDestinations(Destinations);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -109,7 +113,7 @@ internal static class ConnectEndpoints
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId!);
             identity.SetScopes(request.GetScopes());
-            identity.SetResources(Audiences(request));
+            identity.SetResources(Audiences(http, request));
             identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -212,12 +216,14 @@ internal static class ConnectEndpoints
     }
 
     /// <summary>
-    /// RFC 9068 <c>aud</c>: the resources the client asked for (RFC 8707 <c>resource</c>, which
-    /// OpenIddict has checked against the client's permissions) plus the portal API when the
-    /// <c>api</c> scope was granted. A sign-in for the apps alone yields a token for userinfo only.
+    /// RFC 9068 <c>aud</c>: the portal API only when the <c>api</c> scope was granted (a
+    /// <c>resource</c> parameter alone does not make a token for it); any other access token is
+    /// for the IdP's own userinfo endpoint, so its audience is the issuer.
     /// </summary>
-    private static string[] Audiences(OpenIddictRequest request) =>
-        [.. request.GetResources().Union(request.HasScope(ServerSetup.ApiScope) ? [ServerSetup.ApiResource] : [])];
+    private static string[] Audiences(HttpContext http, OpenIddictRequest request) =>
+        request.HasScope(ServerSetup.ApiScope)
+            ? [ServerSetup.ApiResource]
+            : [http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer!.AbsoluteUri];
 
     internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId)
     {

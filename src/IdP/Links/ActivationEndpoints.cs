@@ -82,7 +82,7 @@ internal static class ActivationEndpoints
         string token, string step, InvitationService invitations, LinkThrottle links, HttpContext http)
     {
         var address = ClientAddress.Of(http);
-        if (!links.TryAcquire(token, address))
+        if (!links.TryAcquire(token))
         {
             return (null, Results.Json(new { error = "Too many requests for this link. Wait a minute, then try again." }, statusCode: StatusCodes.Status429TooManyRequests));
         }

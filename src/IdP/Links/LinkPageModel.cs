@@ -49,9 +49,9 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
     /// <summary>Opens the link for <paramref name="step"/>; false (and the refusal shown and audited) when it cannot be used.</summary>
     protected async Task<bool> OpenAsync(string step, CancellationToken cancellationToken)
     {
-        if (!links.TryAcquire(Token, Address))
+        if (!links.TryAcquire(Token))
         {
-            // Over this link's own budget, or this address refused too many links: nothing is read or written.
+            // Over this link's own budget: nothing is read or written.
             View = null;
             Refusal = "Too many requests for this link. Wait a minute, then try again.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -17,9 +17,12 @@ public sealed class LinkThrottle(IOptions<IdentityProviderOptions> options) : ID
     private readonly PerLink _perLink = new(options.Value.LinkRequestsPerLinkPerMinute);
     private readonly RefusalsPerAddress _refusals = new(options.Value.RefusedLinksPerAddressPerMinute);
 
-    /// <summary>Takes one request of this link's budget; false once the link or its address is over its limit.</summary>
-    public bool TryAcquire(string token, string? address) =>
-        _refusals.AllowsMore(address) && _perLink.TryAcquire(token);
+    /// <summary>
+    /// Takes one request of this link's budget; false once the link is over it. A guesser at the
+    /// same address does not stop the live links of everybody else there: refusals are counted
+    /// (and cut off) only when a link is refused.
+    /// </summary>
+    public bool TryAcquire(string token) => _perLink.TryAcquire(token);
 
     /// <summary>Counts a refused link against the address; false when it is over its limit (the refusal is then not audited).</summary>
     public bool TryRecordRefusal(string? address) => _refusals.TryAcquire(address);
@@ -39,7 +42,5 @@ public sealed class LinkThrottle(IOptions<IdentityProviderOptions> options) : ID
     private sealed class RefusalsPerAddress(int permits) : KeyedThrottle(permits, TimeSpan.FromMinutes(1), segments: 6)
     {
         public bool TryAcquire(string? address) => TryAcquireKey(address ?? "unknown");
-
-        public bool AllowsMore(string? address) => HasPermitLeft(address ?? "unknown");
     }
 }

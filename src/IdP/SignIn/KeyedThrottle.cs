@@ -20,9 +20,6 @@ public abstract class KeyedThrottle(int permits, TimeSpan window, int segments) 
         return lease.IsAcquired;
     }
 
-    /// <summary>Whether <paramref name="key"/> has a permit left, without taking one.</summary>
-    protected bool HasPermitLeft(string key) => _limiter.GetStatistics(key) is not { CurrentAvailablePermits: <= 0 };
-
     public void Dispose()
     {
         _limiter.Dispose();

@@ -133,7 +133,7 @@ internal static class PasskeyEndpoints
                 AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), session, http.RequestAborted);
             // This session goes on with the account's new stamp (unless the next step ends it).
             var stamp = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecurityStamp).SingleAsync(http.RequestAborted);
-            await recent.RenewAsync(http, stamp);
+            await recent.KeepAfterCredentialChangeAsync(http, stamp);
             return await next(user, credential);
         }
         catch (DomainException refused)

@@ -61,7 +61,8 @@ public sealed class PasswordSignIn(
         }
 
         // A suspended, pending or deactivated account is refused inside the same transaction.
-        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid, "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
+        var check = await credentials.RecordPasswordAsync(
+            actor, user.Id, valid, user.PasswordHash is null ? "sign-in, no password" : "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
         return check == CredentialCheck.Valid ? new PasswordCheck(user, user.TwoFactorEnabled) : new PasswordCheck(null, false);
     }
 

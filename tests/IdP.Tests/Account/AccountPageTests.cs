@@ -378,6 +378,14 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         var off = await browser.SubmitAsync("DisableTotp", new Dictionary<string, string> { ["CurrentPassword"] = DemoSeeder.DemoPassword });
         Assert.Equal(HttpStatusCode.OK, off.Status);
         Assert.True(off.Shows("totp-off"));
+
+        // The old set-up, replayed after codes went off, cannot switch them back on with its key.
+        var replayed = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow.AddSeconds(30)) });
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.Status);
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.False((await db.Users.AsNoTracking().SingleAsync(u => u.Email == email)).TwoFactorEnabled);
+        }
     }
 }
 

@@ -184,7 +184,41 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
             ["client_id"] = "demo-client",
             ["client_secret"] = "demo-secret",
         });
-        Assert.DoesNotContain("urn:keyportal:api", new JsonWebToken(machine.GetProperty("access_token").GetString()).Audiences);
+        var userinfoOnly = new JsonWebToken(machine.GetProperty("access_token").GetString());
+        Assert.DoesNotContain("urn:keyportal:api", userinfoOnly.Audiences);
+        Assert.Equal([IdpFactory.Issuer], userinfoOnly.Audiences);
+
+        // Naming the API as a resource without the api scope does not make a token for it.
+        var (_, named) = await browser.TokenAsync(new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "demo-client",
+            ["client_secret"] = "demo-secret",
+            ["resource"] = "urn:keyportal:api",
+        });
+        if (named.TryGetProperty("access_token", out var token))
+        {
+            Assert.DoesNotContain("urn:keyportal:api", new JsonWebToken(token.GetString()).Audiences);
+        }
+        else
+        {
+            Assert.Equal("invalid_target", named.GetProperty("error").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Prompt_login_ends_the_session_it_replaces()
+    {
+        using var browser = new OidcBrowser(factory);
+        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
+        var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
+
+        using var again = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge) + "&prompt=login", UriKind.Relative));
+
+        Assert.StartsWith("/signin", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.NotNull(await EndedAtAsync(sid));
+        var (status, _) = await browser.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
     }
 
     private async Task<DateTimeOffset?> EndedAtAsync(Guid sid)

@@ -110,8 +110,11 @@ public sealed class OfficeOnboardingLimitTests(DefaultLinkLimitFactory factory) 
             Assert.Equal(before + 30, await db.AuditEntries.CountAsync(a => a.Action == "invitation.refused"));
         }
 
+        // Live links still open, from the office and even from the guesser's own address.
         var invitee = await factory.InviteNewPersonAsync();
         using var colleague = new LinkBrowser(factory);
         Assert.Equal(HttpStatusCode.OK, (await colleague.OpenAsync(invitee.Link)).Status);
+        var neighbour = await factory.InviteNewPersonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await browser.OpenAsync(neighbour.Link)).Status);
     }
 }

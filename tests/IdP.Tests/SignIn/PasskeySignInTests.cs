@@ -171,6 +171,25 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     }
 
     [Fact]
+    public async Task An_operators_password_session_cannot_enrol_a_passkey()
+    {
+        using var browser = new OidcBrowser(factory);
+        using var signedIn = await browser.SignInWithPasswordAsync("operator@keyportal.example", DemoSeeder.DemoPassword);
+        Assert.StartsWith("/signin/create-passkey", signedIn.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var token = await TokenFromAsync(browser, signedIn.Headers.Location.OriginalString);
+
+        // A phished password plus the attacker's own key must not become a console session.
+        using var options = await PostRawAsync(browser, "/signin/passkey/register/options", new { }, token);
+        Assert.Equal(HttpStatusCode.Forbidden, options.StatusCode);
+        Assert.Contains("Operators", await options.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var onAccount = await PostRawAsync(browser, "/account/passkeys/options", new { }, token);
+        Assert.Equal(HttpStatusCode.Forbidden, onAccount.StatusCode);
+        await using var db = factory.Database.CreateContext();
+        var operatorId = await db.Users.Where(u => u.Email == "operator@keyportal.example").Select(u => u.Id).SingleAsync();
+        Assert.False(await db.WebAuthnCeremonies.AnyAsync(c => c.UserId == operatorId));
+    }
+
+    [Fact]
     public async Task The_passkey_created_page_shows_no_text_from_the_address_bar()
     {
         using var client = factory.CreateClient();

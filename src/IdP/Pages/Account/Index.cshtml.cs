@@ -77,6 +77,12 @@ public sealed class IndexModel(
     /// <summary>The change was refused because the last authentication is too old.</summary>
     public bool NeedsReverify { get; private set; }
 
+    public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
+    {
+        // The page can show an authenticator set-up key: never cached.
+        Response.Headers.CacheControl = "no-store";
+    }
+
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public Task<IActionResult> OnPostRenameAsync(CancellationToken cancellationToken) =>
@@ -88,7 +94,7 @@ public sealed class IndexModel(
             await passkeys.RemoveAsync(actor, Account.Id, PasskeyId, CurrentSessionId, ct);
             // This session goes on (unless it was signed in with the removed key) with the new stamp.
             var stamp = await db.Users.Where(u => u.Id == Account.Id).Select(u => u.SecurityStamp).SingleAsync(ct);
-            await recent.RenewAsync(HttpContext, stamp);
+            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
         }, cancellationToken);
 
     private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
@@ -119,7 +125,7 @@ public sealed class IndexModel(
                 audit.Record(actor, AuditActions.PasswordChanged, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
-            await recent.RenewAsync(HttpContext, stamp);
+            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
         }, cancellationToken, passwordOnly: true);
 
     public Task<IActionResult> OnPostDisableTotpAsync(CancellationToken cancellationToken) =>
@@ -135,7 +141,7 @@ public sealed class IndexModel(
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
-            await recent.RenewAsync(HttpContext, stamp);
+            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
         }, cancellationToken, passwordOnly: true);
 
     /// <summary>
@@ -156,7 +162,9 @@ public sealed class IndexModel(
 
             await VerifyCurrentPasswordAsync(actor, ct);
             TotpSetupKey = users.GenerateNewAuthenticatorKey();
-            TotpSetup = SetupProtector.Protect($"{Account.Id:N}|{CurrentSessionId:N}|{TotpSetupKey}", TimeSpan.FromMinutes(15));
+            // Bound to the account's stamp too: after any credential change (codes on, then off
+            // again) an old set-up cannot switch them back on with its key.
+            TotpSetup = SetupProtector.Protect($"{Account.Id:N}|{CurrentSessionId:N}|{Account.SecurityStamp}|{TotpSetupKey}", TimeSpan.FromMinutes(15));
         }, cancellationToken, passwordOnly: true);
         return TotpSetupKey is null ? result : Page();
     }
@@ -187,7 +195,7 @@ public sealed class IndexModel(
                 audit.Record(actor, AuditActions.TotpEnabled, null, user.Id);
                 return user.SecurityStamp;
             }, ct);
-            await recent.RenewAsync(HttpContext, stamp);
+            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
         }, cancellationToken, passwordOnly: true);
 
     private ITimeLimitedDataProtector SetupProtector =>
@@ -198,7 +206,8 @@ public sealed class IndexModel(
         try
         {
             var parts = SetupProtector.Unprotect(TotpSetup ?? "").Split('|');
-            return parts.Length == 3 && parts[0] == Account.Id.ToString("N") && parts[1] == CurrentSessionId.ToString("N") ? parts[2] : null;
+            return parts.Length == 4 && parts[0] == Account.Id.ToString("N") && parts[1] == CurrentSessionId.ToString("N")
+                && string.Equals(parts[2], Account.SecurityStamp, StringComparison.Ordinal) ? parts[3] : null;
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
