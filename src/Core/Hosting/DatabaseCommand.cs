@@ -78,7 +78,7 @@ public static class DatabaseCommand
         await db.SaveChangesAsync();
         if (user.State == Users.UserState.Reset)
         {
-            await output.WriteLineAsync($"{email} already has an open set-up link; resend it from the console, or use the email sent before.");
+            await output.WriteLineAsync($"{email} was sent a set-up link already (see that email; it works for a day). Once it has expired, another operator resets the account again.");
             return 0;
         }
 
