@@ -12,7 +12,7 @@ for p in src/IdP src/Admin bench/SignInTiming; do dotnet build "$ROOT/$p" -c Rel
 export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
 export Database__ConnectionString="Data Source=$WORK/bench.db" PublicUrls__IdP="http://localhost:$PORT/"
 # Lockout and rate limits would answer before the password check; lift them for the measurement.
-export IdentityProvider__SignInAttemptsPerAddressPerMinute=1000000 IdentityProvider__SignInAttemptsPerAccountPer5Minutes=1000000
+export IdentityProvider__SignInAttemptsPerAddressPerMinute=1000000 IdentityProvider__SignInAttemptsPerAccountPer5Minutes=1000000 IdentityProvider__SignInAttemptsPerAccountCeilingPer5Minutes=1000000
 (cd "$ROOT/src/Admin" && dotnet bin/Release/net10.0/KeyPortal.Admin.dll migrate --seed-demo >/dev/null)
 sqlite3 "$WORK/bench.db" "UPDATE users SET LockoutEnabled = 0;" 2>/dev/null || \
   (cd "$ROOT/src/Admin" && python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('UPDATE users SET LockoutEnabled = 0'); c.commit()" "$WORK/bench.db")

@@ -184,11 +184,13 @@ internal static class Bench
 
         // No lockout: every round must do the work of its cause, not of a locked account.
         var identity = Microsoft.Extensions.Options.Options.Create(new IdentityOptions { Lockout = { MaxFailedAccessAttempts = int.MaxValue } });
+        var probeEmail = await database.CreateContext().Users.Where(u => u.Id == probeUser).Select(u => u.NormalizedEmail!).SingleAsync();
+        var suspendedEmail = await database.CreateContext().Users.Where(u => u.Id == suspended).Select(u => u.NormalizedEmail!).SingleAsync();
         var causes = new (string Name, Func<LegacyCredentials, Task> Run)[]
         {
-            ("wrong password", c => c.RecordPasswordAsync(AuditActor.System, probeUser, false, "sign-in", u => u.State == UserState.Active, CancellationToken.None)),
-            ("unknown account", c => c.RecordUnknownAccountAsync(AuditActor.System, "NOBODY@BENCH.EXAMPLE", "sign-in")),
-            ("suspended, right password", c => c.RecordPasswordAsync(AuditActor.System, suspended, true, "sign-in", u => u.State == UserState.Active, CancellationToken.None)),
+            ("wrong password", c => c.RecordRefusedPasswordAsync(AuditActor.System, probeEmail, "sign-in", "wrong password")),
+            ("unknown account", c => c.RecordRefusedPasswordAsync(AuditActor.System, "NOBODY@BENCH.EXAMPLE", "sign-in", "unknown account")),
+            ("suspended, right password", c => c.RecordRefusedPasswordAsync(AuditActor.System, suspendedEmail, "sign-in", "state Suspended")),
         };
         var samples = causes.ToDictionary(c => c.Name, _ => new List<double>());
         var order = new Random(2026);

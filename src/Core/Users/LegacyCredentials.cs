@@ -73,22 +73,35 @@ public sealed class LegacyCredentials(PortalDbContext db, AuditTrail audit, IOpt
         }, cancellationToken);
 
     /// <summary>
-    /// Records a password sign-in naming no account with the same database work as a wrong
-    /// password for a real one (a transaction, a row-lock statement, two reads, the audit entry),
-    /// so the time does not tell the two apart.
+    /// Records a refused password sign-in: a wrong password, an address with no account or no
+    /// password, or the right password of an account that may not sign in. Every cause runs the
+    /// same statements (one update by address that counts the failure and starts the lockout at
+    /// the threshold, matching no row when there is no account; one read; the audit entry), so the
+    /// time does not tell them apart. Atomic in the database: parallel failures lose no count.
     /// </summary>
-    public Task RecordUnknownAccountAsync(AuditActor actor, string normalizedEmail, string purpose, CancellationToken cancellationToken = default) =>
+    public Task RecordRefusedPasswordAsync(
+        AuditActor actor, string normalizedEmail, string purpose, string reason, CancellationToken cancellationToken = default) =>
         db.InTransactionAsync(async ct =>
         {
+            var now = clock.GetUtcNow();
+            var until = now + Lockout.DefaultLockoutTimeSpan;
+            var threshold = Lockout.MaxFailedAccessAttempts;
             var stamp = Guid.NewGuid().ToString();
-            // The round trips a wrong password makes (row lock, the read after it, the reload,
-            // then one batch with the failure count and the audit entry), the first three
-            // matching no row.
-            await db.Users.Where(u => u.NormalizedEmail == normalizedEmail)
-                .ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, stamp), ct);
-            await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
-            await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail).Select(u => u.Id).SingleOrDefaultAsync(ct);
-            audit.Record(actor, AuditActions.SignInFailed, null, null, new { method = "password", purpose, reason = "unknown account" });
+            // SQL evaluates every right-hand side on the row as it was: a locked account stays as it is.
+            await db.Users.Where(u => u.NormalizedEmail == normalizedEmail).ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.AccessFailedCount, u => u.LockoutEnd > now ? u.AccessFailedCount : u.AccessFailedCount + 1 >= threshold ? 0 : u.AccessFailedCount + 1)
+                .SetProperty(u => u.LockoutEnd, u => u.LockoutEnd > now ? u.LockoutEnd : u.AccessFailedCount + 1 >= threshold ? until : u.LockoutEnd)
+                .SetProperty(u => u.ConcurrencyStamp, stamp), ct);
+            var target = await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalizedEmail)
+                .Select(u => new { u.Id, u.LockoutEnd }).SingleOrDefaultAsync(ct);
+            // Locked before this attempt: an end that this statement did not just set.
+            var wasLocked = target?.LockoutEnd is { } end && end > now && end != until;
+            audit.Record(actor, AuditActions.SignInFailed, null, target?.Id, new
+            {
+                method = "password",
+                purpose,
+                reason = target is null ? "unknown account" : wasLocked ? "locked out" : reason,
+            });
             return true;
         }, cancellationToken);
 

@@ -38,32 +38,30 @@ public sealed class PasswordSignIn(
         var normalized = normalizer.NormalizeEmail(email.Trim());
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken);
         var actor = new AuditActor(null, "anonymous", clientAddress);
-        if (user is null)
+
+        // One hash for every address (a dummy one without an account or a password) ...
+        var valid = user?.PasswordHash is null
+            ? DummyCheck(password)
+            : await users.CheckPasswordAsync(user, password);
+
+        // ... and one recording for every refusal, whatever its cause (bench/run.sh measures it).
+        if (!valid || !SessionService.MaySignIn(user!.State))
         {
-            // The same hash and the same database work as a wrong password (bench/signin-timing.sh).
-            new PasswordHasher<User>().VerifyHashedPassword(new User(), DummyHash.Value, password);
-            await credentials.RecordUnknownAccountAsync(actor, normalized, "sign-in", cancellationToken);
+            var reason = user is null ? "unknown account" : user.PasswordHash is null ? "no password" : valid ? $"state {user.State}" : "wrong password";
+            await credentials.RecordRefusedPasswordAsync(actor, normalized, "sign-in", reason, cancellationToken);
             return new PasswordCheck(null, false);
         }
 
-        // The hash is checked first (the same cost for every account; a dummy one for accounts
-        // without a password), then the outcome is counted under the account's row lock, where a
-        // locked-out account is refused anyway.
-        bool valid;
-        if (user.PasswordHash is null)
-        {
-            new PasswordHasher<User>().VerifyHashedPassword(new User(), DummyHash.Value, password);
-            valid = false;
-        }
-        else
-        {
-            valid = await users.CheckPasswordAsync(user, password);
-        }
-
-        // A suspended, pending or deactivated account is refused inside the same transaction.
-        var check = await credentials.RecordPasswordAsync(
-            actor, user.Id, valid, user.PasswordHash is null ? "sign-in, no password" : "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
+        // The right password: under the account's row lock, where a lockout or a state that
+        // changed meanwhile still refuses it.
+        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid: true, "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
         return check == CredentialCheck.Valid ? new PasswordCheck(user, user.TwoFactorEnabled) : new PasswordCheck(null, false);
+    }
+
+    private static bool DummyCheck(string password)
+    {
+        new PasswordHasher<User>().VerifyHashedPassword(new User(), DummyHash.Value, password);
+        return false;
     }
 
     /// <summary>Checks an authenticator code of a user whose password was right, under the account's lockout.</summary>
