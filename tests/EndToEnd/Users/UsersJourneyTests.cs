@@ -1,6 +1,8 @@
+using System.Text.RegularExpressions;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Identity;
@@ -33,6 +35,10 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         var page = journey.Page;
         await SignInAsync(page, both);
         await Assertions.Expect(page.GetByTestId("current-organization")).ToHaveTextAsync($"Alpha {suffix}");
+        // The organization name sits in the top left corner, as the vendor's documentation says.
+        var name = await page.GetByTestId("current-organization").BoundingBoxAsync();
+        var viewport = page.ViewportSize!;
+        Assert.True(name!.X + name.Width < viewport.Width / 2f && name.Y + name.Height < 100, $"organization name at ({name.X}, {name.Y})");
         await page.GetByTestId("home-users").ClickAsync();
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyAlpha}']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}']")).ToHaveCountAsync(0);
@@ -45,8 +51,11 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         await Assertions.Expect(page.GetByTestId("current-organization")).ToHaveTextAsync($"Beta {suffix}");
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyAlpha}']")).ToHaveCountAsync(0);
-        // Admin in Beta: the list, but no user management.
+        // Admin in Beta: the list, but no user management, and so no (empty) Actions column.
         await Assertions.Expect(page.Locator("#create-user")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#users thead th").Last).ToHaveTextAsync("Passwordless");
+        await Assertions.Expect(page.Locator("#users thead th")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}'] td")).ToHaveCountAsync(7);
         await journey.ScreenshotAsync("beta-users");
 
         await using var scope = apps.CoreServices();
@@ -62,6 +71,14 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         var owner = await PersonAsync($"owner.{suffix}@example.com", (organization, MemberRoles.Owner));
         var colleague = await PersonAsync($"colleague.{suffix}@example.com", (organization, MemberRoles.Admin));
         var newcomer = $"newcomer.{suffix}@example.com";
+        var withKey = await PasskeyPersonAsync($"key.{suffix}@example.com", organization);
+        var withCodes = await PersonAsync($"codes.{suffix}@example.com", (organization, MemberRoles.Auditor));
+        await using (var setup = apps.CoreServices())
+        {
+            var users = setup.ServiceProvider.GetRequiredService<PortalDbContext>();
+            (await users.Users.SingleAsync(u => u.Email == withCodes)).TwoFactorEnabled = true;
+            await users.SaveChangesAsync();
+        }
 
         await using var journey = await apps.StartJourneyAsync(nameof(An_owner_creates_edits_resets_and_removes_a_user_with_the_dialogs));
         var page = journey.Page;
@@ -70,6 +87,18 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         await page.GetByTestId("menu-users").ClickAsync();
         await Assertions.Expect(page.Locator("#owner-warning")).ToBeVisibleAsync();
         await journey.ScreenshotAsync("users-one-owner-warning");
+
+        // Password, MFA and Passwordless are ticks and crosses, with words for screen readers.
+        await Assertions.Expect(page.Locator("#users thead th").Last).ToHaveTextAsync("Actions");
+        var ownerRow = page.Locator($"tr[data-email='{owner}']");
+        await Assertions.Expect(ownerRow.GetByTestId("mfa")).ToHaveTextAsync("✗No");
+        await Assertions.Expect(ownerRow.GetByTestId("mfa").Locator(".visually-hidden")).ToHaveTextAsync("No");
+        await Assertions.Expect(ownerRow.GetByTestId("password")).ToHaveTextAsync("✓Yes");
+        var keyRow = page.Locator($"tr[data-email='{withKey}']");
+        await Assertions.Expect(keyRow.GetByTestId("mfa")).ToHaveTextAsync("✓Yes");
+        await Assertions.Expect(keyRow.GetByTestId("mfa").Locator("[title]")).ToHaveAttributeAsync("title", new Regex("passkey with user verification"));
+        await Assertions.Expect(keyRow.GetByTestId("passwordless")).ToHaveTextAsync("✓Yes");
+        await Assertions.Expect(page.Locator($"tr[data-email='{withCodes}']").GetByTestId("mfa")).ToHaveTextAsync("✓Yes");
 
         // Create.
         await page.Locator("#create-user").ClickAsync();
@@ -145,6 +174,27 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         var user = await db.Users.SingleAsync(u => u.Email == email);
         user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
         user.PasswordHash = new PasswordHasher<User>().HashPassword(user, Password);
+        await db.SaveChangesAsync();
+        return email;
+    }
+
+    /// <summary>An Active, passwordless person with one passkey (stored as registration stores it), Auditor of the organization.</summary>
+    private async Task<string> PasskeyPersonAsync(string email, Organization organization)
+    {
+        await PersonAsync(email, (organization, MemberRoles.Auditor));
+        await using var scope = apps.CoreServices();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var user = await db.Users.SingleAsync(u => u.Email == email);
+        user.PasswordHash = null;
+        db.PasskeyCredentials.Add(new PasskeyCredential
+        {
+            Id = Guid.NewGuid(),
+            UserId = user.Id,
+            CredentialId = Guid.NewGuid().ToByteArray(),
+            PublicKey = [1, 2, 3],
+            Name = "Security key",
+            CreatedAt = DateTimeOffset.UtcNow,
+        });
         await db.SaveChangesAsync();
         return email;
     }
