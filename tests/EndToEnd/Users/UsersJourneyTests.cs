@@ -19,8 +19,6 @@ namespace KeyPortal.EndToEnd.Users;
 [Collection(KeyPortalApps.Collection)]
 public sealed class UsersJourneyTests(KeyPortalApps apps)
 {
-    private const string Password = "Journey-Password-2026";
-
     [Fact]
     public async Task A_member_of_two_organizations_switches_and_sees_only_the_current_organizations_members()
     {
@@ -153,30 +151,10 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         Assert.Equal(UserState.Deactivated, (await db.Users.AsNoTracking().SingleAsync(u => u.Email == newcomer)).State);
     }
 
-    private async Task<Organization> OrganizationAsync(string name)
-    {
-        await using var scope = apps.CoreServices();
-        return await scope.ServiceProvider.GetRequiredService<OrganizationService>()
-            .CreateAsync(AuditActor.System, name, name.ToLowerInvariant().Replace(' ', '-'), OrganizationKind.Customer);
-    }
+    private Task<Organization> OrganizationAsync(string name) => new People(apps).OrganizationAsync(name);
 
-    /// <summary>An Active person with a password, member of the given organizations.</summary>
-    private async Task<string> PersonAsync(string email, params (Organization Organization, MemberRoles Roles)[] memberships)
-    {
-        await using var scope = apps.CoreServices();
-        var services = scope.ServiceProvider;
-        foreach (var (organization, roles) in memberships)
-        {
-            await services.GetRequiredService<MembershipService>().AddMemberAsync(AuditActor.System, organization.Id, email, roles);
-        }
-
-        var db = services.GetRequiredService<PortalDbContext>();
-        var user = await db.Users.SingleAsync(u => u.Email == email);
-        user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
-        user.PasswordHash = new PasswordHasher<User>().HashPassword(user, Password);
-        await db.SaveChangesAsync();
-        return email;
-    }
+    private Task<string> PersonAsync(string email, params (Organization Organization, MemberRoles Roles)[] memberships) =>
+        new People(apps).PersonAsync(email, memberships);
 
     /// <summary>An Active, passwordless person with one passkey (stored as registration stores it), Auditor of the organization.</summary>
     private async Task<string> PasskeyPersonAsync(string email, Organization organization)
@@ -199,14 +177,5 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         return email;
     }
 
-    private async Task SignInAsync(IPage page, string email)
-    {
-        await page.GotoAsync(apps.Portal.AbsoluteUri);
-        await page.Locator("#password-signin").ClickAsync();
-        await page.Locator("#Email").FillAsync(email);
-        await page.Locator("#Password").FillAsync(Password);
-        await page.Locator("#password-submit").ClickAsync();
-        await page.Locator("#not-now").ClickAsync();
-        await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
-    }
+    private Task SignInAsync(IPage page, string email) => new People(apps).SignInAsync(page, email);
 }
