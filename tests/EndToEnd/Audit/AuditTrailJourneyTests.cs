@@ -41,7 +41,7 @@ public sealed class AuditTrailJourneyTests(KeyPortalApps apps)
         }
 
         await page.GotoAsync(new Uri(apps.Portal, "audit").AbsoluteUri);
-        var refused = page.Locator("tr[data-action='invitation.refused']").First;
+        var refused = page.GetByTestId("audit-row").Filter(new() { HasText = "invitation.refused" }).First;
         await Assertions.Expect(refused.GetByTestId("audit-actor")).ToHaveTextAsync($"someone with the link sent to {invitee}");
         var details = refused.GetByTestId("audit-details");
         await Assertions.Expect(details.Locator("dt").First).ToHaveTextAsync("Reason");
