@@ -7,8 +7,9 @@ namespace KeyPortal.EndToEnd.Harness;
 /// <summary>
 /// The accessibility check of the pages: axe-core (the copy in Deque.AxeCore) with the WCAG 2.2
 /// AA rule set, failing on serious and critical violations (minor and moderate ones are left to
-/// review). Each document checks itself when it has loaded (<see cref="LoadScript"/>); a test can
-/// check the page as it is at any moment (<see cref="AccessibilityAsync"/>).
+/// review). Each document checks itself when it has loaded (<see cref="LoadScript"/>), which also
+/// reports inline styles and scripts; a test can check the page as it is at any moment
+/// (<see cref="AccessibilityAsync"/>).
 /// </summary>
 public sealed class PageChecks(IPage page, string artifactDirectory)
 {
@@ -68,7 +69,10 @@ public sealed class PageChecks(IPage page, string artifactDirectory)
     {
         var parsed = JsonSerializer.Deserialize<LoadReport>(report, Json)
             ?? throw new InvalidOperationException($"Unreadable page check report: {report}");
-        return parsed.Violations.Where(v => FailingImpacts.Contains(v.Impact)).Select(v => Describe(parsed.Url, v)).ToList();
+        return parsed.Violations.Where(v => FailingImpacts.Contains(v.Impact)).Select(v => Describe(parsed.Url, v))
+            .Concat(parsed.Inline.Select(element =>
+                $"Inline style or script on {parsed.Url} (a Content-Security-Policy without 'unsafe-inline' refuses it): {element}"))
+            .ToList();
     }
 
     private static string Describe(string url, Violation violation) =>
@@ -91,6 +95,10 @@ public sealed class PageChecks(IPage page, string artifactDirectory)
             ;(() => {
               if (window !== window.top || !location.protocol.startsWith("http")) { return; }
               const check = async () => {
+                // As served, before any script of the page ran: what a Content-Security-Policy
+                // without 'unsafe-inline' would refuse (style attributes, inline scripts and handlers).
+                const inline = [...document.querySelectorAll("[style], script:not([src]), [onclick], [onload], [onsubmit], [onchange], [oninput]")]
+                  .slice(0, 5).map(e => e.outerHTML.slice(0, 160));
                 let violations;
                 try {
                   const result = await axe.run(document, { runOnly: { type: "tag", values: {{tags}} }, resultTypes: ["violations"] });
@@ -101,12 +109,12 @@ public sealed class PageChecks(IPage page, string artifactDirectory)
                 } catch (error) {
                   violations = [{ id: "axe-error", impact: "critical", help: String(error), helpUrl: "", nodes: [] }];
                 }
-                await window.{{ReportFunction}}(JSON.stringify({ url: location.href, violations }));
+                await window.{{ReportFunction}}(JSON.stringify({ url: location.href, violations, inline }));
               };
               if (document.readyState === "complete") { check(); } else { window.addEventListener("load", check, { once: true }); }
             })();
             """;
     }
 
-    private sealed record LoadReport(string Url, IReadOnlyList<Violation> Violations);
+    private sealed record LoadReport(string Url, IReadOnlyList<Violation> Violations, IReadOnlyList<string> Inline);
 }

@@ -75,6 +75,23 @@ public sealed class JourneyChecksTests(KeyPortalApps apps)
         Assert.Contains(journey.TakeProblems(), problem => problem.StartsWith("Accessibility (button-name, critical)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_inline_style_attribute_is_a_problem_of_the_journey()
+    {
+        await using var journey = await apps.StartJourneyAsync(nameof(An_inline_style_attribute_is_a_problem_of_the_journey));
+        var styled = new Uri(apps.IdP, "checks/inline-style").AbsoluteUri;
+        await journey.Page.RouteAsync(styled, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = """<!DOCTYPE html><html lang="en"><head><title>Styled</title></head><body><main><h1 style="color: #1b1f24">Styled</h1></main></body></html>""",
+        }));
+
+        await journey.Page.GotoAsync(styled);
+
+        var problem = Assert.Single(await ProblemsAsync(journey));
+        Assert.StartsWith("Inline style or script", problem, StringComparison.Ordinal);
+    }
+
     /// <summary>The journey's problems once at least one arrived (events come in after the script ran), taken so the journey ends clean.</summary>
     private static async Task<IReadOnlyList<string>> ProblemsAsync(Journey journey)
     {
