@@ -29,6 +29,11 @@ public sealed class ManageCredentialsJourneyTests(KeyPortalApps apps)
         await page.GetByTestId("manage-credentials").ClickAsync();
         await page.WaitForURLAsync(new Uri(apps.IdP, "account").AbsoluteUri);
         await Assertions.Expect(page.Locator("#spare-key")).ToBeVisibleAsync();
+        // A header of its own: what this page is, who is signed in, and a way out.
+        var header = page.Locator(".site-header");
+        await Assertions.Expect(header.Locator(".brand-app")).ToHaveTextAsync("Manage credentials");
+        await Assertions.Expect(header.GetByTestId("signed-in-email")).ToHaveTextAsync(email);
+        await Assertions.Expect(header.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("this-session")).ToHaveCountAsync(1);
         await journey.ScreenshotAsync("one-passkey");
 
@@ -40,7 +45,24 @@ public sealed class ManageCredentialsJourneyTests(KeyPortalApps apps)
         var rows = page.Locator("#passkeys tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#spare-key")).ToHaveCountAsync(0);
+        // Created and Last used: a date reads on one line.
+        Assert.Equal(1, await Layout.LinesAsync(rows.Nth(0).Locator("td").Nth(2)));
+        Assert.Equal(1, await Layout.LinesAsync(rows.Nth(0).Locator("td").Nth(3)));
+
         await journey.ScreenshotAsync("two-passkeys");
+
+        // Rename and Remove can be cancelled.
+        await rows.Nth(1).GetByTestId("rename").ClickAsync();
+        await Assertions.Expect(rows.Nth(1).Locator("input[name=Name]")).ToBeVisibleAsync();
+        await rows.Nth(1).GetByTestId("cancel-rename").ClickAsync();
+        await Assertions.Expect(rows.Nth(1).Locator("input[name=Name]")).ToBeHiddenAsync();
+        await Assertions.Expect(rows.Nth(1).GetByTestId("rename")).ToBeFocusedAsync();
+        await rows.Nth(1).GetByTestId("remove").ClickAsync();
+        await Assertions.Expect(rows.Nth(1).GetByTestId("confirm-remove")).ToBeVisibleAsync();
+        await journey.ScreenshotAsync("remove-asks");
+        await rows.Nth(1).GetByTestId("cancel-remove").ClickAsync();
+        await Assertions.Expect(rows.Nth(1).GetByTestId("confirm-remove")).ToBeHiddenAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
 
         // Rename the spare.
         await rows.Nth(1).GetByTestId("rename").ClickAsync();

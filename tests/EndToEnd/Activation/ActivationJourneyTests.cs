@@ -196,6 +196,9 @@ public sealed class ActivationJourneyTests(KeyPortalApps apps)
         }
 
         await Assertions.Expect(page.Locator("#code-locked")).ToContainTextAsync("locked for 15 more minutes");
+        // Said once: no second banner with the same news.
+        await Assertions.Expect(page.Locator("#step-error")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("main .banner").Filter(new() { HasText = "Too many wrong codes" })).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#Code")).ToHaveCountAsync(0);
         await journey.ScreenshotAsync("locked");
     }

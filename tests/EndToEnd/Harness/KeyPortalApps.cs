@@ -110,7 +110,7 @@ public sealed class KeyPortalApps : IAsyncLifetime
 
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
-        return new Journey(testName, context, page);
+        return await Journey.StartAsync(testName, context, page);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
+using System.Text.RegularExpressions;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Identity;
@@ -17,8 +19,6 @@ namespace KeyPortal.EndToEnd.Users;
 [Collection(KeyPortalApps.Collection)]
 public sealed class UsersJourneyTests(KeyPortalApps apps)
 {
-    private const string Password = "Journey-Password-2026";
-
     [Fact]
     public async Task A_member_of_two_organizations_switches_and_sees_only_the_current_organizations_members()
     {
@@ -33,6 +33,10 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         var page = journey.Page;
         await SignInAsync(page, both);
         await Assertions.Expect(page.GetByTestId("current-organization")).ToHaveTextAsync($"Alpha {suffix}");
+        // The organization name sits in the top left corner, as the vendor's documentation says.
+        var name = await page.GetByTestId("current-organization").BoundingBoxAsync();
+        var viewport = page.ViewportSize!;
+        Assert.True(name!.X + name.Width < viewport.Width / 2f && name.Y + name.Height < 100, $"organization name at ({name.X}, {name.Y})");
         await page.GetByTestId("home-users").ClickAsync();
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyAlpha}']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}']")).ToHaveCountAsync(0);
@@ -45,8 +49,11 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         await Assertions.Expect(page.GetByTestId("current-organization")).ToHaveTextAsync($"Beta {suffix}");
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator($"tr[data-email='{onlyAlpha}']")).ToHaveCountAsync(0);
-        // Admin in Beta: the list, but no user management.
+        // Admin in Beta: the list, but no user management, and so no (empty) Actions column.
         await Assertions.Expect(page.Locator("#create-user")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#users thead th").Last).ToHaveTextAsync("Passwordless");
+        await Assertions.Expect(page.Locator("#users thead th")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.Locator($"tr[data-email='{onlyBeta}'] td")).ToHaveCountAsync(7);
         await journey.ScreenshotAsync("beta-users");
 
         await using var scope = apps.CoreServices();
@@ -62,6 +69,14 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         var owner = await PersonAsync($"owner.{suffix}@example.com", (organization, MemberRoles.Owner));
         var colleague = await PersonAsync($"colleague.{suffix}@example.com", (organization, MemberRoles.Admin));
         var newcomer = $"newcomer.{suffix}@example.com";
+        var withKey = await PasskeyPersonAsync($"key.{suffix}@example.com", organization);
+        var withCodes = await PersonAsync($"codes.{suffix}@example.com", (organization, MemberRoles.Auditor));
+        await using (var setup = apps.CoreServices())
+        {
+            var users = setup.ServiceProvider.GetRequiredService<PortalDbContext>();
+            (await users.Users.SingleAsync(u => u.Email == withCodes)).TwoFactorEnabled = true;
+            await users.SaveChangesAsync();
+        }
 
         await using var journey = await apps.StartJourneyAsync(nameof(An_owner_creates_edits_resets_and_removes_a_user_with_the_dialogs));
         var page = journey.Page;
@@ -70,6 +85,18 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         await page.GetByTestId("menu-users").ClickAsync();
         await Assertions.Expect(page.Locator("#owner-warning")).ToBeVisibleAsync();
         await journey.ScreenshotAsync("users-one-owner-warning");
+
+        // Password, MFA and Passwordless are ticks and crosses, with words for screen readers.
+        await Assertions.Expect(page.Locator("#users thead th").Last).ToHaveTextAsync("Actions");
+        var ownerRow = page.Locator($"tr[data-email='{owner}']");
+        await Assertions.Expect(ownerRow.GetByTestId("mfa")).ToHaveTextAsync("✗No");
+        await Assertions.Expect(ownerRow.GetByTestId("mfa").Locator(".visually-hidden")).ToHaveTextAsync("No");
+        await Assertions.Expect(ownerRow.GetByTestId("password")).ToHaveTextAsync("✓Yes");
+        var keyRow = page.Locator($"tr[data-email='{withKey}']");
+        await Assertions.Expect(keyRow.GetByTestId("mfa")).ToHaveTextAsync("✓Yes");
+        await Assertions.Expect(keyRow.GetByTestId("mfa").Locator("[title]")).ToHaveAttributeAsync("title", new Regex("passkey with user verification"));
+        await Assertions.Expect(keyRow.GetByTestId("passwordless")).ToHaveTextAsync("✓Yes");
+        await Assertions.Expect(page.Locator($"tr[data-email='{withCodes}']").GetByTestId("mfa")).ToHaveTextAsync("✓Yes");
 
         // Create.
         await page.Locator("#create-user").ClickAsync();
@@ -124,39 +151,31 @@ public sealed class UsersJourneyTests(KeyPortalApps apps)
         Assert.Equal(UserState.Deactivated, (await db.Users.AsNoTracking().SingleAsync(u => u.Email == newcomer)).State);
     }
 
-    private async Task<Organization> OrganizationAsync(string name)
-    {
-        await using var scope = apps.CoreServices();
-        return await scope.ServiceProvider.GetRequiredService<OrganizationService>()
-            .CreateAsync(AuditActor.System, name, name.ToLowerInvariant().Replace(' ', '-'), OrganizationKind.Customer);
-    }
+    private Task<Organization> OrganizationAsync(string name) => new People(apps).OrganizationAsync(name);
 
-    /// <summary>An Active person with a password, member of the given organizations.</summary>
-    private async Task<string> PersonAsync(string email, params (Organization Organization, MemberRoles Roles)[] memberships)
-    {
-        await using var scope = apps.CoreServices();
-        var services = scope.ServiceProvider;
-        foreach (var (organization, roles) in memberships)
-        {
-            await services.GetRequiredService<MembershipService>().AddMemberAsync(AuditActor.System, organization.Id, email, roles);
-        }
+    private Task<string> PersonAsync(string email, params (Organization Organization, MemberRoles Roles)[] memberships) =>
+        new People(apps).PersonAsync(email, memberships);
 
-        var db = services.GetRequiredService<PortalDbContext>();
+    /// <summary>An Active, passwordless person with one passkey (stored as registration stores it), Auditor of the organization.</summary>
+    private async Task<string> PasskeyPersonAsync(string email, Organization organization)
+    {
+        await PersonAsync(email, (organization, MemberRoles.Auditor));
+        await using var scope = apps.CoreServices();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var user = await db.Users.SingleAsync(u => u.Email == email);
-        user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
-        user.PasswordHash = new PasswordHasher<User>().HashPassword(user, Password);
+        user.PasswordHash = null;
+        db.PasskeyCredentials.Add(new PasskeyCredential
+        {
+            Id = Guid.NewGuid(),
+            UserId = user.Id,
+            CredentialId = Guid.NewGuid().ToByteArray(),
+            PublicKey = [1, 2, 3],
+            Name = "Security key",
+            CreatedAt = DateTimeOffset.UtcNow,
+        });
         await db.SaveChangesAsync();
         return email;
     }
 
-    private async Task SignInAsync(IPage page, string email)
-    {
-        await page.GotoAsync(apps.Portal.AbsoluteUri);
-        await page.Locator("#password-signin").ClickAsync();
-        await page.Locator("#Email").FillAsync(email);
-        await page.Locator("#Password").FillAsync(Password);
-        await page.Locator("#password-submit").ClickAsync();
-        await page.Locator("#not-now").ClickAsync();
-        await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
-    }
+    private Task SignInAsync(IPage page, string email) => new People(apps).SignInAsync(page, email);
 }

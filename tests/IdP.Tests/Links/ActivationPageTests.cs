@@ -85,8 +85,10 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.Contains("You have 1 try left", second.Html, StringComparison.Ordinal);
         var third = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = wrong });
         Assert.Equal(HttpStatusCode.Conflict, third.Status);
-        Assert.Contains("Try again in 15 minutes", third.Html, StringComparison.Ordinal);
+        // Said once, in the lock notice with the time left; not again in an error banner.
+        Assert.Contains("locked for 15 more minutes", third.Html, StringComparison.Ordinal);
         Assert.True(third.Shows("code-locked"));
+        Assert.False(third.Shows("step-error"));
         Assert.False(third.Shows("code-form"));
 
         // Another browser, the right code: still locked, and no new code is sent either.

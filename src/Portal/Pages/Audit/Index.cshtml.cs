@@ -41,7 +41,79 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
 
     public bool MayExport => Allows(Permission.DownloadCsv);
 
-    public sealed record Row(long Id, DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string? ClientAddress, string Details);
+    public sealed record Row(long Id, DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string? ClientAddress, string Details)
+    {
+        /// <summary>
+        /// Who acted, as a reader should see it. Uses of an emailed link by nobody signed in are
+        /// recorded without an actor ("anonymous"); the link is the credential, so the person is
+        /// "someone with the link", named by the address it was sent to when the link is known.
+        /// </summary>
+        public string DisplayActor =>
+            Actor == "anonymous" && Action.StartsWith("invitation.", StringComparison.Ordinal)
+                ? Target is null ? "someone with a link" : $"someone with the link sent to {Target}"
+                : Actor;
+
+        /// <summary>The details as label and value, in the order recorded; empty values left out.</summary>
+        public IReadOnlyList<KeyValuePair<string, string>> Fields => DetailFields(Details);
+    }
+
+    /// <summary>A details object (JSON) as readable label/value pairs: <c>invitationId</c> becomes "Invitation id".</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> DetailFields(string? details)
+    {
+        if (string.IsNullOrWhiteSpace(details))
+        {
+            return [];
+        }
+
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(details);
+            if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return [new("Details", details)];
+            }
+
+            return json.RootElement.EnumerateObject()
+                .Select(p => new KeyValuePair<string, string>(Label(p.Name), Value(p.Value)))
+                .Where(p => p.Value.Length > 0)
+                .ToList();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [new("Details", details)];
+        }
+    }
+
+    private static string Label(string name)
+    {
+        var words = new StringBuilder();
+        foreach (var c in name.Replace('_', ' '))
+        {
+            if (char.IsUpper(c) && words.Length > 0 && words[^1] != ' ')
+            {
+                words.Append(' ');
+            }
+
+            words.Append(words.Length == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
+    }
+
+    private static string Value(System.Text.Json.JsonElement value) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => "",
+        System.Text.Json.JsonValueKind.True => "yes",
+        System.Text.Json.JsonValueKind.False => "no",
+        // Times are recorded as ISO 8601 with fractions of a second; a reader wants minutes, in UTC like the When column.
+        System.Text.Json.JsonValueKind.String when value.TryGetDateTimeOffset(out var at) =>
+            at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+        System.Text.Json.JsonValueKind.String => value.GetString() ?? "",
+        System.Text.Json.JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(Value).Where(v => v.Length > 0)),
+        System.Text.Json.JsonValueKind.Object => string.Join("; ", value.EnumerateObject()
+            .Select(p => (Name: Label(p.Name), Value: Value(p.Value))).Where(p => p.Value.Length > 0).Select(p => $"{p.Name}: {p.Value}")),
+        _ => value.GetRawText(),
+    };
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {

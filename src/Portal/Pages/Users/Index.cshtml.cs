@@ -112,3 +112,6 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
         return string.Join(", ", names);
     }
 }
+
+/// <summary>A yes/no cell of the Users table (Password, MFA, Passwordless) and why, for its tooltip.</summary>
+public sealed record Tick(bool Value, string Reason);
