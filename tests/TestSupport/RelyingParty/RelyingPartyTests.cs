@@ -147,6 +147,24 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
         Assert.DoesNotContain("href=\"/signin\"", html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/signout-oidc")]
+    [InlineData("/signout-oidc?sid=not-this-session")]
+    public async Task A_front_channel_sign_out_link_without_this_sessions_sid_signs_nobody_out(string path)
+    {
+        var (browser, _, _) = await SignedInAsync();
+        using (browser)
+        {
+            // What an <img src> on another site would do.
+            using var forged = await browser.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.DoesNotContain(forged.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [],
+                c => c.StartsWith(CookieName + "=;", StringComparison.Ordinal) || c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
+
+            using var home = await browser.GetAsync(new Uri("/", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task Ending_the_session_at_the_IdP_ends_it_here_on_the_next_request()
     {
