@@ -101,7 +101,7 @@ internal static class ActivationEndpoints
         }
         catch (DomainException refused)
         {
-            if (!links.TryRecordRefusal(address))
+            if (!links.TryRecordRefusal(ClientAddress.ThrottleKey(http)))
             {
                 return (null, Results.Json(new { error = refused.Error.Message }, statusCode: StatusCodes.Status429TooManyRequests));
             }

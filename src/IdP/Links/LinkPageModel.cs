@@ -94,7 +94,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
         ArgumentNullException.ThrowIfNull(error);
         View = null;
         Refusal = error.Message;
-        if (!links.TryRecordRefusal(Address))
+        if (!links.TryRecordRefusal(ClientAddress.ThrottleKey(HttpContext)))
         {
             // Guessing from this address: refused without filling the audit trail.
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

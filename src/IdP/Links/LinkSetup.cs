@@ -16,7 +16,7 @@ internal static class LinkSetup
             // Per client address, reads included, far above a company's onboarding traffic; the
             // tight limits are per link and per refused link (LinkThrottle).
             limiter.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                Sessions.ClientAddress.ThrottleKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.LinkRequestsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })));
         return builder;
     }

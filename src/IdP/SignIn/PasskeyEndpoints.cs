@@ -55,7 +55,7 @@ internal static class PasskeyEndpoints
             }
 
             normalized = normalizer.NormalizeEmail(email);
-            if (!throttle.TryAcquire(normalized, ClientAddress.Of(http)))
+            if (!throttle.TryAcquire(normalized, ClientAddress.ThrottleKey(http)))
             {
                 return Failure(SignInMessages.TooManyAttempts, StatusCodes.Status429TooManyRequests);
             }

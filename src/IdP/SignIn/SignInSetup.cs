@@ -48,7 +48,7 @@ internal static class SignInSetup
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Per client address: enough for people behind one office NAT, too few for guessing.
             limiter.AddPolicy(RateLimitPolicy, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("get") : RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                Sessions.ClientAddress.ThrottleKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         return builder;

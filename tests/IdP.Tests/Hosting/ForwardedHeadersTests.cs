@@ -43,6 +43,19 @@ public sealed class ForwardedHeadersTests(ProxiedIdpFactory factory) : IClassFix
         Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(ProxiedIdpFactory.Proxy, "198.51.100.21"));
     }
 
+    [Fact]
+    public async Task IPv6_clients_are_limited_per_64_network()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync($"2001:db8:1:2::{10 + i}", "198.51.100.1"));
+        }
+
+        // Another address of the same /64 is the same subscriber; another /64 is not.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInStatusAsync("2001:db8:1:2:ffff::99", "198.51.100.1"));
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync("2001:db8:1:3::1", "198.51.100.1"));
+    }
+
     private async Task<string?> FailedSignInAddressAsync(string peer, string forwardedFor)
     {
         var email = $"nobody-{Guid.NewGuid():N}@contoso.example";

@@ -63,7 +63,7 @@ public sealed class PasswordModel(
             return Page();
         }
 
-        if (!throttle.TryAcquire(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.Of(HttpContext)))
+        if (!throttle.TryAcquire(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.ThrottleKey(HttpContext)))
         {
             Error = SignInMessages.TooManyAttempts;
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -102,7 +102,7 @@ public sealed class PasswordModel(
 
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         // The code step shares the account's sign-in limit: a known password gives no extra guesses.
-        if (!throttle.TryAcquire(user.NormalizedEmail!, ClientAddress.Of(HttpContext)))
+        if (!throttle.TryAcquire(user.NormalizedEmail!, ClientAddress.ThrottleKey(HttpContext)))
         {
             Error = SignInMessages.TooManyAttempts;
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
