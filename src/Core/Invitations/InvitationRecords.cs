@@ -145,7 +145,7 @@ internal sealed class InvitationRecords(PortalDbContext db, AuditTrail audit, Ti
         {
             InvitationPurpose.Activation => user.State is UserState.Pending or UserState.Reset,
             InvitationPurpose.AccountReset => user.State is UserState.Reset,
-            InvitationPurpose.PasswordReset => user.HasPassword && user.State is UserState.Active or UserState.ActiveDemo,
+            InvitationPurpose.PasswordReset => user.HasPassword && user.State.MayHoldSession(),
             _ => false,
         };
         if (!fits)

@@ -88,7 +88,7 @@ public sealed class MembershipInvitations(
             await memberships.LockOrganizationAsync(organizationId, ct);
             var user = await db.LockUserAsync(personId, ct);
             var invitation = await LockOpenAsync(invitationId, person, ct);
-            if (user.State is not (UserState.Active or UserState.ActiveDemo))
+            if (!user.State.MayHoldSession())
             {
                 throw new DomainException(DomainErrors.MembershipInvitationNotFound);
             }

@@ -109,7 +109,7 @@ public sealed class AccountResetService(
                 throw new DomainException(DomainErrors.ResetNotAllowedPasswordless);
             }
 
-            if (user.State is not (UserState.Active or UserState.ActiveDemo))
+            if (!user.State.MayHoldSession())
             {
                 throw new DomainException(DomainErrors.IllegalTransition(user.State, user.State));
             }

@@ -72,8 +72,7 @@ public sealed partial class RelyingPartySessionValidator(
             return SessionRejection.UnknownUser;
         }
 
-        // An explicit allow-list: a state added later is refused until someone decides otherwise.
-        if (user.State is not (UserState.Active or UserState.ActiveDemo))
+        if (!user.State.MayHoldSession())
         {
             return SessionRejection.UserNotActive;
         }

@@ -21,6 +21,16 @@ public enum UserState
     Deactivated = 5,
 }
 
+public static class UserStateRules
+{
+    /// <summary>
+    /// SPEC: only Active accounts (and a first Owner in demo mode) may hold a session, get
+    /// tokens, sign in or accept an invitation. An explicit allow-list: a state added later is
+    /// refused until someone decides otherwise. The one home of this rule.
+    /// </summary>
+    public static bool MayHoldSession(this UserState state) => state is UserState.Active or UserState.ActiveDemo;
+}
+
 public static class UserStateNames
 {
     public static string Display(UserState state) => state switch

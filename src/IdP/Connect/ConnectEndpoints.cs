@@ -134,7 +134,7 @@ internal static class ConnectEndpoints
             var session = await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
             var now = clock.GetUtcNow();
             // The session's own rule: ended, or past its absolute lifetime, means no more tokens.
-            if (user is null || !SessionService.MaySignIn(user.State) || session is null || session.UserId != user.Id
+            if (user is null || !user.State.MayHoldSession() || session is null || session.UserId != user.Id
                 || !session.IsActiveAt(now)
                 || !string.Equals(user.SecurityStamp, stored.GetClaim(StampClaim), StringComparison.Ordinal))
             {
@@ -167,7 +167,7 @@ internal static class ConnectEndpoints
         }
 
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
-        if (user is null || !SessionService.MaySignIn(user.State))
+        if (user is null || !user.State.MayHoldSession())
         {
             return Challenge(Errors.InvalidToken, "The access token is not valid.");
         }

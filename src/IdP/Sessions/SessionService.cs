@@ -13,9 +13,6 @@ namespace KeyPortal.IdP.Sessions;
 public sealed class SessionService(
     PortalDbContext db, AuditTrail audit, TimeProvider clock, IOptions<IdentityProviderOptions> options)
 {
-    /// <summary>States in which an account may hold a session (demo mode: onboarding only).</summary>
-    public static bool MaySignIn(UserState state) => state is UserState.Active or UserState.ActiveDemo;
-
     public async Task StartAsync(
         HttpContext http, User user, IReadOnlyList<string> methods, Guid? passkeyId, bool passkeyRequired = false)
     {

@@ -1,4 +1,5 @@
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +36,7 @@ internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) :
         if (current is null
             || current.EndedAt is not null
             || current.AbsoluteExpiresAt <= now
-            || !SessionService.MaySignIn(current.User.State)
+            || !current.User.State.MayHoldSession()
             || !string.Equals(current.User.SecurityStamp, principal.FindFirst(SessionClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
         {
             await RejectAsync(context);

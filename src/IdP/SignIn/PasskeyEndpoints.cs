@@ -78,7 +78,7 @@ internal static class PasskeyEndpoints
         try
         {
             var signIn = await passkeys.CompleteAssertionAsync(actor, body.CeremonyId, body.Credential.ToJsonString(), http.RequestAborted);
-            if (!SessionService.MaySignIn(signIn.User.State))
+            if (!signIn.User.State.MayHoldSession())
             {
                 await RecordFailureAsync(audit, db, actor, signIn.User.Id, $"state {signIn.User.State}", http);
                 return Failure(SignInMessages.GenericFailure);

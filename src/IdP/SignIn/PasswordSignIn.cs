@@ -45,7 +45,7 @@ public sealed class PasswordSignIn(
             : await users.CheckPasswordAsync(user, password);
 
         // ... and one recording for every refusal, whatever its cause (bench/run.sh measures it).
-        if (!valid || !SessionService.MaySignIn(user!.State))
+        if (!valid || !user!.State.MayHoldSession())
         {
             var reason = user is null ? "unknown account" : user.PasswordHash is null ? "no password" : valid ? $"state {user.State}" : "wrong password";
             await credentials.RecordRefusedPasswordAsync(actor, normalized, "sign-in", reason, cancellationToken);
@@ -54,7 +54,7 @@ public sealed class PasswordSignIn(
 
         // The right password: under the account's row lock, where a lockout or a state that
         // changed meanwhile still refuses it.
-        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid: true, "sign-in", u => SessionService.MaySignIn(u.State), cancellationToken);
+        var check = await credentials.RecordPasswordAsync(actor, user.Id, valid: true, "sign-in", u => u.State.MayHoldSession(), cancellationToken);
         return check == CredentialCheck.Valid ? new PasswordCheck(user, user.TwoFactorEnabled) : new PasswordCheck(null, false);
     }
 
