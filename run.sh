@@ -45,7 +45,8 @@ dotnet build "$ROOT/Portal.sln" -c Debug -nologo -v quiet -clp:ErrorsOnly
 dll() { echo "$ROOT/src/$1/bin/Debug/net10.0/KeyPortal.$1.dll"; }
 
 echo "Migrating the database and seeding the demo..."
-(cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" migrate --seed-demo)
+SEEDED="$(cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" migrate --seed-demo)"
+echo "$SEEDED" | sed -n '1,2p'
 # The console admits operators signed in with a passkey, and a password cannot enrol one: the
 # demo operator gets a set-up link by email until they have registered a key.
 (cd "$ROOT/src/Admin" && dotnet "$(dll Admin)" operator-link operator@keyportal.example --if-no-passkey)
@@ -87,9 +88,7 @@ cat <<INFO
     Customer portal     http://localhost:5001
     Operator console    http://localhost:5002
 
-  Demo accounts (password where one is set: Demo-Password-2026):
-$(sed -n 's/^ *new("\([^"]*\)", "\([^"]*\)", "\([^"]*\)", HasPassword: \(true\|false\)),$/    \1|\3|\2|\4/p' "$ROOT/src/Core/Seeding/DemoSeeder.cs" \
-  | awk -F'|' '{ printf "    %-32s %-20s %s%s\n", $1, $2, $3, ($4=="true" ? "" : " (no password)") }')
+$(echo "$SEEDED" | sed -n '/^Demo accounts/,$ s/^/  /p')
 
   API client (client_credentials): demo-client / demo-secret, token endpoint http://localhost:5000/connect/token
 

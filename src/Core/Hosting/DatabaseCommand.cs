@@ -40,6 +40,11 @@ public static class DatabaseCommand
         {
             var seeded = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
             await output.WriteLineAsync(seeded ? "Demo data created." : "Demo data already present.");
+            await output.WriteLineAsync($"Demo accounts (password where one is set: {DemoSeeder.DemoPassword}):");
+            foreach (var account in DemoSeeder.Accounts)
+            {
+                await output.WriteLineAsync("    " + account);
+            }
         }
 
         return 0;

@@ -108,4 +108,9 @@ public sealed class DemoSeeder(
     }
 }
 
-public sealed record DemoAccount(string Email, string Roles, string State, bool HasPassword);
+public sealed record DemoAccount(string Email, string Roles, string State, bool HasPassword)
+{
+    /// <summary>One line of the table <c>migrate --seed-demo</c> prints (and <c>run.sh</c> shows).</summary>
+    public override string ToString() =>
+        $"{Email,-32} {State,-20} {Roles}{(HasPassword ? "" : " (no password)")}";
+}
