@@ -5,9 +5,6 @@ namespace KeyPortal.Admin.Sessions;
 /// <summary>Who may use the operator console.</summary>
 public static class OperatorAdmission
 {
-    /// <summary>RFC 8176 "hwk": proof of possession of a hardware-secured key (a passkey).</summary>
-    public const string PasskeyMethod = "hwk";
-
     /// <summary>
     /// Platform operators only (vendor staff; organization roles give no access here), and only
     /// in a session signed in with a passkey: a password session, however fresh, is refused.
@@ -17,7 +14,6 @@ public static class OperatorAdmission
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(session);
-        return Task.FromResult(user.IsPlatformOperator
-            && session.AuthenticationMethods.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(PasskeyMethod, StringComparer.Ordinal));
+        return Task.FromResult(user.IsPlatformOperator && AuthenticationMethods.Include(session.AuthenticationMethods, AuthenticationMethods.Passkey));
     }
 }

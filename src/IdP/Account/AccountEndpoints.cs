@@ -4,6 +4,7 @@ using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -116,7 +117,7 @@ internal static class AccountRules
         // A platform operator's passkey is the console's key: a password (phished, say) must not
         // be enough to enrol one. Operators add keys from a passkey sign-in, or through the
         // set-up link emailed to them (an operator reset, or "KeyPortal.Admin operator-link").
-        if (user.IsPlatformOperator && !principal.FindAll(SessionClaims.AuthenticationMethod).Any(c => c.Value == "hwk"))
+        if (user.IsPlatformOperator && !principal.FindAll(SessionClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Passkey))
         {
             return Results.Json(
                 new { error = "Operators add security keys only after signing in with one, or through the set-up link emailed to them. Ask another operator to reset your account." },

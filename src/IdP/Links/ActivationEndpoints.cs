@@ -6,6 +6,7 @@ using KeyPortal.Core.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
 using Microsoft.EntityFrameworkCore;
@@ -65,7 +66,7 @@ internal static class ActivationEndpoints
                 passkeys.CompleteRegistrationAsync(actor, body.CeremonyId, locked.UserId, body.Credential.ToJsonString(), ct), http.RequestAborted);
             var user = await db.Users.FindAsync([ticket.UserId], http.RequestAborted)
                 ?? throw new InvalidOperationException("The activated account is gone.");
-            await sessions.StartAsync(http, user, ["hwk", "mfa"], credential.Id);
+            await sessions.StartAsync(http, user, [AuthenticationMethods.Passkey, AuthenticationMethods.MultiFactor], credential.Id);
             LinkConfirmation.Forget(http);
             return Results.Ok(new { redirect = urls.Value.Portal.AbsoluteUri });
         }

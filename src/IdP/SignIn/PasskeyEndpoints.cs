@@ -6,6 +6,7 @@ using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Sessions;
@@ -84,7 +85,7 @@ internal static class PasskeyEndpoints
                 return Failure(SignInMessages.GenericFailure);
             }
 
-            await sessions.StartAsync(http, signIn.User, ["hwk", "mfa"], signIn.Credential.Id);
+            await sessions.StartAsync(http, signIn.User, [AuthenticationMethods.Passkey, AuthenticationMethods.MultiFactor], signIn.Credential.Id);
             return Results.Ok(new { redirect = ReturnUrls.Safe(body.ReturnUrl) });
         }
         catch (DomainException refused)

@@ -2,6 +2,7 @@ using KeyPortal.Core.Errors;
 using KeyPortal.Core.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -63,7 +64,7 @@ public sealed class ActivateModel(
         }
 
         var user = await db.Users.FindAsync([userId], cancellationToken) ?? throw new InvalidOperationException("The activated account is gone.");
-        await sessions.StartAsync(HttpContext, user, ["pwd"], passkeyId: null);
+        await sessions.StartAsync(HttpContext, user, [AuthenticationMethods.Password], passkeyId: null);
         LinkConfirmation.Forget(HttpContext);
         return Redirect(PortalUrl);
     }

@@ -1,4 +1,5 @@
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -87,7 +88,7 @@ public sealed class PasswordModel(
             return Page();
         }
 
-        return await CompleteAsync(check.User!, ["pwd"]);
+        return await CompleteAsync(check.User!, [AuthenticationMethods.Password]);
     }
 
     private async Task<IActionResult> VerifyTotpAsync(string? address, CancellationToken cancellationToken)
@@ -116,7 +117,7 @@ public sealed class PasswordModel(
         }
 
         Response.Cookies.Delete(TotpCookie);
-        return await CompleteAsync(user, ["pwd", "otp", "mfa"]);
+        return await CompleteAsync(user, [AuthenticationMethods.Password, AuthenticationMethods.OneTimePassword, AuthenticationMethods.MultiFactor]);
     }
 
     private async Task<IActionResult> CompleteAsync(User user, string[] methods)

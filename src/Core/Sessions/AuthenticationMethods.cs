@@ -1,0 +1,23 @@
+namespace KeyPortal.Core.Sessions;
+
+/// <summary>
+/// RFC 8176 authentication method references (OIDC <c>amr</c>) the IdP writes for a sign-in and
+/// stores on the <see cref="UserSession"/>; the one place their values are spelled.
+/// </summary>
+public static class AuthenticationMethods
+{
+    /// <summary>Proof of possession of a hardware-secured key: a passkey.</summary>
+    public const string Passkey = "hwk";
+
+    public const string Password = "pwd";
+
+    /// <summary>A one-time password (authenticator-app code).</summary>
+    public const string OneTimePassword = "otp";
+
+    /// <summary>More than one factor (a passkey with user verification counts as two).</summary>
+    public const string MultiFactor = "mfa";
+
+    /// <summary>Whether the session's stored methods (space-separated) include <paramref name="method"/>.</summary>
+    public static bool Include(string? stored, string method) =>
+        (stored ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(method, StringComparer.Ordinal);
+}
