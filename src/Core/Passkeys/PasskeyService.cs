@@ -290,16 +290,15 @@ public sealed partial class PasskeyService(
         };
         db.PasskeyCredentials.Add(credential);
 
-        if (!user.HasPassword)
+        if (user.HasPassword)
+        {
+            await RemovePasswordAsync(actor, user, ct);
+        }
+        else
         {
             // A new credential is a credential change: every other session and token ends.
             user.RotateSecurityStamp();
             await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, keepSessionId, "passkey added", now, ct);
-        }
-
-        if (user.HasPassword)
-        {
-            await RemovePasswordAsync(actor, user, ct);
         }
 
         if (user.State is UserState.Pending or UserState.ActiveDemo or UserState.Reset)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using KeyPortal.Core.Persistence;
@@ -84,13 +85,7 @@ internal static class ConnectEndpoints
         var userId = Guid.Parse(principal.FindFirstValue(SessionClaims.Subject)!);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
         var identity = CreateIdentity(user, principal.FindAll(SessionClaims.AuthenticationMethod).Select(c => c.Value),
-            principal.FindFirstValue(SessionClaims.SessionId)!);
-        if (long.TryParse(principal.FindFirstValue(SessionClaims.AuthenticationTime), out var signedInAt))
-        {
-            // Always present (OIDC Core §2 requires it after max_age; harmless otherwise).
-            identity.SetClaim(Claims.AuthenticationTime, signedInAt);
-        }
-
+            principal.FindFirstValue(SessionClaims.SessionId)!, principal.FindFirstValue(SessionClaims.AuthenticationTime));
         identity.SetScopes(request.GetScopes());
         identity.SetResources(Audiences(http, request));
         identity.SetDestinations(Destinations);
@@ -141,12 +136,7 @@ internal static class ConnectEndpoints
                 return Forbid(Errors.InvalidGrant, "The grant is no longer valid.");
             }
 
-            var identity = CreateIdentity(user, stored.GetClaims(Claims.AuthenticationMethodReference), sessionId.ToString());
-            if (stored.GetClaim(Claims.AuthenticationTime) is { } authTime && long.TryParse(authTime, out var signedInAt))
-            {
-                identity.SetClaim(Claims.AuthenticationTime, signedInAt);
-            }
-
+            var identity = CreateIdentity(user, stored.GetClaims(Claims.AuthenticationMethodReference), sessionId.ToString(), stored.GetClaim(Claims.AuthenticationTime));
             // A refresh token never outlives the session it came from (12 hours at most).
             identity.SetRefreshTokenLifetime(session.AbsoluteExpiresAt - now);
             identity.SetScopes(stored.GetScopes());
@@ -225,7 +215,8 @@ internal static class ConnectEndpoints
             ? [ServerSetup.ApiResource]
             : [http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer!.AbsoluteUri];
 
-    internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId)
+    /// <param name="authenticatedAt">When the person signed in (seconds since the epoch, as text): the <c>auth_time</c> claim.</param>
+    internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId, string? authenticatedAt)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id.ToString());
@@ -235,6 +226,12 @@ internal static class ConnectEndpoints
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. methods]);
         identity.SetClaim(SessionIdClaim, sessionId);
         identity.SetClaim(StampClaim, user.SecurityStamp);
+        if (long.TryParse(authenticatedAt, NumberStyles.None, CultureInfo.InvariantCulture, out var signedInAt))
+        {
+            // Always present (OIDC Core §2 requires it after max_age; harmless otherwise).
+            identity.SetClaim(Claims.AuthenticationTime, signedInAt);
+        }
+
         return identity;
     }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using KeyPortal.IdP.SignIn;
 using Microsoft.Extensions.Options;
 
@@ -10,9 +8,11 @@ namespace KeyPortal.IdP.Links;
 /// flood its owner's mailbox. Keyed by a hash of the link, never the link itself. Guessing is
 /// bounded separately and exactly by the invitation's tries and lock.
 /// </summary>
-public sealed class CodeRequestThrottle(IOptions<IdentityProviderOptions> options)
-    : KeyedThrottle(options.Value.CodeRequestsPerLinkPerHour, TimeSpan.FromHours(1), segments: 6)
+public sealed class CodeRequestThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
 {
-    public bool TryAcquire(string token) =>
-        TryAcquireKey(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token ?? ""))));
+    private readonly KeyedThrottle _perLink = new(options.Value.CodeRequestsPerLinkPerHour, TimeSpan.FromHours(1), segments: 6);
+
+    public bool TryAcquire(string token) => _perLink.TryAcquire(KeyedThrottle.KeyOfSecret(token));
+
+    public void Dispose() => _perLink.Dispose();
 }

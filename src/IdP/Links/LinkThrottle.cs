@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using KeyPortal.IdP.SignIn;
 using Microsoft.Extensions.Options;
 
@@ -14,33 +12,22 @@ namespace KeyPortal.IdP.Links;
 /// </summary>
 public sealed class LinkThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
 {
-    private readonly PerLink _perLink = new(options.Value.LinkRequestsPerLinkPerMinute);
-    private readonly RefusalsPerAddress _refusals = new(options.Value.RefusedLinksPerAddressPerMinute);
+    private readonly KeyedThrottle _perLink = new(options.Value.LinkRequestsPerLinkPerMinute, TimeSpan.FromMinutes(1), segments: 6);
+    private readonly KeyedThrottle _refusals = new(options.Value.RefusedLinksPerAddressPerMinute, TimeSpan.FromMinutes(1), segments: 6);
 
     /// <summary>
     /// Takes one request of this link's budget; false once the link is over it. A guesser at the
     /// same address does not stop the live links of everybody else there: refusals are counted
     /// (and cut off) only when a link is refused.
     /// </summary>
-    public bool TryAcquire(string token) => _perLink.TryAcquire(token);
+    public bool TryAcquire(string token) => _perLink.TryAcquire(KeyedThrottle.KeyOfSecret(token));
 
     /// <summary>Counts a refused link against the address; false when it is over its limit (the refusal is then not audited).</summary>
-    public bool TryRecordRefusal(string? address) => _refusals.TryAcquire(address);
+    public bool TryRecordRefusal(string? address) => _refusals.TryAcquire(address ?? "unknown");
 
     public void Dispose()
     {
         _perLink.Dispose();
         _refusals.Dispose();
-    }
-
-    private sealed class PerLink(int permits) : KeyedThrottle(permits, TimeSpan.FromMinutes(1), segments: 6)
-    {
-        // Keyed by a hash: the throttle never holds a live link.
-        public bool TryAcquire(string token) => TryAcquireKey(Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token ?? ""))));
-    }
-
-    private sealed class RefusalsPerAddress(int permits) : KeyedThrottle(permits, TimeSpan.FromMinutes(1), segments: 6)
-    {
-        public bool TryAcquire(string? address) => TryAcquireKey(address ?? "unknown");
     }
 }

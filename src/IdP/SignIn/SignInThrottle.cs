@@ -11,8 +11,8 @@ namespace KeyPortal.IdP.SignIn;
 /// </summary>
 public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
 {
-    private readonly Limit _fromOneAddress = new(options.Value.SignInAttemptsPerAccountPer5Minutes);
-    private readonly Limit _fromEverywhere = new(options.Value.SignInAttemptsPerAccountCeilingPer5Minutes);
+    private readonly KeyedThrottle _fromOneAddress = new(options.Value.SignInAttemptsPerAccountPer5Minutes, TimeSpan.FromMinutes(5), segments: 5);
+    private readonly KeyedThrottle _fromEverywhere = new(options.Value.SignInAttemptsPerAccountCeilingPer5Minutes, TimeSpan.FromMinutes(5), segments: 5);
 
     public bool TryAcquire(string normalizedEmail, string? clientAddress) =>
         _fromOneAddress.TryAcquire($"{normalizedEmail}\n{clientAddress ?? "unknown"}") && _fromEverywhere.TryAcquire(normalizedEmail);
@@ -21,10 +21,5 @@ public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options) : 
     {
         _fromOneAddress.Dispose();
         _fromEverywhere.Dispose();
-    }
-
-    private sealed class Limit(int permits) : KeyedThrottle(permits, TimeSpan.FromMinutes(5), segments: 5)
-    {
-        public bool TryAcquire(string key) => TryAcquireKey(key);
     }
 }
