@@ -158,6 +158,26 @@ public sealed class ProductionSettingsTests
 public sealed class ClientPruningTests
 {
     [Fact]
+    public async Task With_no_clients_configured_nothing_is_removed()
+    {
+        // A missing or mistyped IdentityProvider:Clients section must not wipe every client.
+        await using var factory = new IdpProductionFactory();
+        await factory.InitializeAsync();
+        await using (var db = factory.Database.CreateContext())
+        {
+            db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = "portal", ClientType = "confidential" });
+            await db.SaveChangesAsync();
+        }
+
+        using var client = factory.CreateClient();
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            Assert.Equal(["portal"], await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().Select(a => a.ClientId).ToListAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_client_left_from_a_development_start_is_removed_with_its_tokens()
     {
         await using var factory = new IdpProductionFactory
