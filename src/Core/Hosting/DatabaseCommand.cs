@@ -23,6 +23,8 @@ public static class DatabaseCommand
 {
     public static bool IsRequested(string[] args) => args is ["migrate", ..] or ["operator-link", _, ..];
 
+    private const string PromoteExisting = "--promote-existing";
+
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -33,7 +35,7 @@ public static class DatabaseCommand
         await output.WriteLineAsync($"Database migrated ({db.Database.ProviderName}).");
         if (args is ["operator-link", var email, ..])
         {
-            return await SendOperatorLinkAsync(scope.ServiceProvider, db, email, args.Contains("--if-no-passkey"), output);
+            return await SendOperatorLinkAsync(scope.ServiceProvider, db, email, args.Contains("--if-no-passkey"), args.Contains(PromoteExisting), output);
         }
 
         if (args.Contains("--seed-demo"))
@@ -50,7 +52,8 @@ public static class DatabaseCommand
         return 0;
     }
 
-    private static async Task<int> SendOperatorLinkAsync(IServiceProvider services, PortalDbContext db, string address, bool ifNoPasskey, TextWriter output)
+    private static async Task<int> SendOperatorLinkAsync(
+        IServiceProvider services, PortalDbContext db, string address, bool ifNoPasskey, bool promoteExisting, TextWriter output)
     {
         if (!Users.EmailAddress.TryParse(address, out var email))
         {
@@ -71,6 +74,19 @@ public static class DatabaseCommand
         {
             await output.WriteLineAsync($"{email} is an operator with a passkey already: no link sent.");
             return 0;
+        }
+
+        else if (!user.IsPlatformOperator && !promoteExisting)
+        {
+            // A typo must not turn a customer into an operator (and wipe their credentials).
+            await output.WriteLineAsync($"{email} is an existing account that is not an operator. To make it one (its credentials are reset), run again with {PromoteExisting}.");
+            return 2;
+        }
+        else if (user.State is not (Users.UserState.Active or Users.UserState.ActiveDemo or Users.UserState.Reset))
+        {
+            // Checked before anything is granted: the reset would refuse this state.
+            await output.WriteLineAsync($"{email} is {Users.UserStateNames.Display(user.State)}: no link sent, nothing changed.");
+            return 2;
         }
 
         if (!user.IsPlatformOperator)

@@ -65,9 +65,8 @@ internal static class ConnectEndpoints
             parameters.RemoveAll(parameter => parameter.Key is Parameters.Prompt or Parameters.MaxAge);
             if (session.Succeeded)
             {
-                // The old session ends (row and cookie), so no app stays signed in on a session
-                // that nobody can sign out of any more; the apps follow the new one.
-                await sessions.EndAsync(http, "sign-in asked for again");
+                // Set aside, not ended: a forged link must not sign anybody out of every app.
+                await sessions.SetAsideAsync(http);
             }
 
             var returnUrl = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters);

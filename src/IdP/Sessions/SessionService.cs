@@ -4,6 +4,7 @@ using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -11,8 +12,11 @@ namespace KeyPortal.IdP.Sessions;
 
 /// <summary>Starts and ends IdP sessions: a <see cref="UserSession"/> row plus the session cookie.</summary>
 public sealed class SessionService(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOptions<IdentityProviderOptions> options)
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOptions<IdentityProviderOptions> options, IDataProtectionProvider protection)
 {
+    /// <summary>Names the session a forced re-authentication set aside, until the new sign-in ends it.</summary>
+    private const string SetAsideCookie = "KeyPortal.IdP.SetAside";
+
     public async Task StartAsync(
         HttpContext http, User user, IReadOnlyList<string> methods, Guid? passkeyId, bool passkeyRequired = false)
     {
@@ -31,6 +35,7 @@ public sealed class SessionService(
             SecurityStamp = user.SecurityStamp,
         };
         db.UserSessions.Add(session);
+        await EndSetAsideAsync(http, user.Id, now);
         db.Users.Attach(user);
         user.LastLoginAt = now;
         audit.Record(AuditActor.ForUser(user, session.ClientAddress), AuditActions.SignInSucceeded, null, user.Id,
@@ -54,6 +59,59 @@ public sealed class SessionService(
         }
 
         await http.SignInAsync(SessionClaims.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+    }
+
+    /// <summary>
+    /// <c>prompt=login</c> or <c>max_age</c>: this browser must authenticate again. The session
+    /// cookie goes, but the session itself stays until the same person has signed in again (then
+    /// <see cref="StartAsync"/> ends it), so a forged navigation costs a sign-in at the IdP, not
+    /// every app's session, and no app is left on a session nobody can sign out of.
+    /// </summary>
+    public async Task SetAsideAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var current = await http.AuthenticateAsync(SessionClaims.Scheme);
+        if (current.Principal?.FindFirstValue(SessionClaims.SessionId) is { } sessionId)
+        {
+            http.Response.Cookies.Append(SetAsideCookie, SetAsideProtector.Protect(sessionId, TimeSpan.FromMinutes(30)), new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax,
+                Secure = http.Request.IsHttps,
+                MaxAge = TimeSpan.FromMinutes(30),
+            });
+        }
+
+        await http.SignOutAsync(SessionClaims.Scheme);
+    }
+
+    private ITimeLimitedDataProtector SetAsideProtector => protection.CreateProtector("KeyPortal.IdP.SetAsideSession").ToTimeLimitedDataProtector();
+
+    /// <summary>The session this browser set aside, if it is the same person's: ended with the new sign-in, in its transaction.</summary>
+    private async Task EndSetAsideAsync(HttpContext http, Guid userId, DateTimeOffset now)
+    {
+        if (!http.Request.Cookies.TryGetValue(SetAsideCookie, out var protectedId))
+        {
+            return;
+        }
+
+        http.Response.Cookies.Delete(SetAsideCookie);
+        Guid sessionId;
+        try
+        {
+            sessionId = Guid.Parse(SetAsideProtector.Unprotect(protectedId));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return;
+        }
+
+        var previous = await db.UserSessions.SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null, http.RequestAborted);
+        if (previous is not null)
+        {
+            previous.EndedAt = now;
+            previous.EndReason = "replaced by a new sign-in";
+        }
     }
 
     /// <summary>Ends the current session (row and cookie); audited.</summary>

@@ -45,9 +45,11 @@ public sealed class PasswordSignIn(
             : await users.CheckPasswordAsync(user, password);
 
         // ... and one recording for every refusal, whatever its cause (bench/run.sh measures it).
-        if (!valid || !user!.State.MayHoldSession())
+        // A locked account goes this way too, right password or not, so the time does not tell
+        // a right guess during the lockout (the row-lock path below still refuses it in a race).
+        if (!valid || !user!.State.MayHoldSession() || credentials.IsLockedOut(user))
         {
-            var reason = user is null ? "unknown account" : user.PasswordHash is null ? "no password" : valid ? $"state {user.State}" : "wrong password";
+            var reason = user is null ? "unknown account" : user.PasswordHash is null ? "no password" : !valid ? "wrong password" : credentials.IsLockedOut(user) ? "locked out" : $"state {user.State}";
             await credentials.RecordRefusedPasswordAsync(actor, normalized, "sign-in", reason, cancellationToken);
             return new PasswordCheck(null, false);
         }

@@ -16,6 +16,9 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
 {
     private const string Owner = "owner@contoso.example";
 
+    /// <summary>A second account: the per-account sign-in limit (10 per 5 minutes from one address) holds in tests too.</summary>
+    private const string Auditor = "auditor@contoso.example";
+
     [Fact]
     public async Task A_refresh_is_refused_once_the_session_passed_its_absolute_lifetime()
     {
@@ -207,15 +210,23 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     }
 
     [Fact]
-    public async Task Prompt_login_ends_the_session_it_replaces()
+    public async Task Prompt_login_ends_the_session_it_replaces_once_the_person_signed_in_again()
     {
         using var browser = new OidcBrowser(factory);
-        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
+        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Auditor, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
 
-        using var again = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge) + "&prompt=login", UriKind.Relative));
-
+        // What a forged link does: the browser must sign in again, but no app loses its session.
+        var prompt = OidcBrowser.AuthorizeUrl(browser.CodeChallenge) + "&prompt=login";
+        using var again = await browser.Http.GetAsync(new Uri(prompt, UriKind.Relative));
         Assert.StartsWith("/signin", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Null(await EndedAtAsync(sid));
+
+        // The same person signs in again: the set-aside session ends with it, and its tokens.
+        using (await browser.SignInWithPasswordAsync(Auditor, DemoSeeder.DemoPassword, prompt))
+        {
+        }
+
         Assert.NotNull(await EndedAtAsync(sid));
         var (status, _) = await browser.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
         Assert.Equal(HttpStatusCode.BadRequest, status);
