@@ -94,11 +94,22 @@ public sealed class PageChecks(IPage page, string artifactDirectory)
 
             ;(() => {
               if (window !== window.top || !location.protocol.startsWith("http")) { return; }
+              // What a Content-Security-Policy without 'unsafe-inline' would refuse in the document
+              // as served: style attributes, inline scripts and handlers. An attribute set after
+              // parsing (by a script of the page through the CSSOM, which the policy allows, or by
+              // the browser itself, such as its autofill) is not the server's and is left out.
+              const handlers = ["onclick", "onload", "onsubmit", "onchange", "oninput"];
+              const changedLater = new WeakSet();
+              const observer = new MutationObserver(records => records.forEach(r => changedLater.add(r.target)));
+              observer.observe(document, { subtree: true, attributes: true, attributeFilter: ["style", ...handlers] });
+              const describe = e => "<" + e.localName + [...e.attributes]
+                .map(a => " " + a.name + "=\"" + (a.name === "value" ? "…" : a.value.slice(0, 80)) + "\"").join("") + ">";
               const check = async () => {
-                // As served, before any script of the page ran: what a Content-Security-Policy
-                // without 'unsafe-inline' would refuse (style attributes, inline scripts and handlers).
-                const inline = [...document.querySelectorAll("[style], script:not([src]), [onclick], [onload], [onsubmit], [onchange], [oninput]")]
-                  .slice(0, 5).map(e => e.outerHTML.slice(0, 160));
+                observer.takeRecords().forEach(r => changedLater.add(r.target));
+                observer.disconnect();
+                const inline = [...document.querySelectorAll(["[style]", "script:not([src])", ...handlers.map(h => `[${h}]`)].join(", "))]
+                  .filter(e => !changedLater.has(e))
+                  .slice(0, 5).map(describe);
                 let violations;
                 try {
                   const result = await axe.run(document, { runOnly: { type: "tag", values: {{tags}} }, resultTypes: ["violations"] });

@@ -92,6 +92,29 @@ public sealed class JourneyChecksTests(KeyPortalApps apps)
         Assert.StartsWith("Inline style or script", problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_style_set_after_the_page_was_served_is_not_the_servers_inline_style()
+    {
+        await using var journey = await apps.StartJourneyAsync(nameof(A_style_set_after_the_page_was_served_is_not_the_servers_inline_style));
+        var page = new Uri(apps.IdP, "checks/styled-later").AbsoluteUri;
+        var script = new Uri(apps.IdP, "checks/styled-later.js").AbsoluteUri;
+        await journey.Page.RouteAsync(script, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/javascript",
+            Body = """document.getElementById("later").style.color = "#1b1f24"; document.getElementById("token").setAttribute("style", "display: none");""",
+        }));
+        await journey.Page.RouteAsync(page, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"""<!DOCTYPE html><html lang="en"><head><title>Styled later</title></head><body><main><h1 id="later">Later</h1><input type="hidden" id="token" value="x"><p id="served" style="color: #1b1f24">Served</p></main><script src="{script}"></script></body></html>""",
+        }));
+
+        await journey.Page.GotoAsync(page);
+
+        var problem = Assert.Single(await ProblemsAsync(journey));
+        Assert.Contains("<p id=\"served\"", problem, StringComparison.Ordinal);
+    }
+
     /// <summary>The journey's problems once at least one arrived (events come in after the script ran), taken so the journey ends clean.</summary>
     private static async Task<IReadOnlyList<string>> ProblemsAsync(Journey journey)
     {
