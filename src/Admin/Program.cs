@@ -1,8 +1,10 @@
+using KeyPortal.Admin.Operations;
 using KeyPortal.Admin.Sessions;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddPortalWebDefaults("KeyPortal.Admin");
+builder.AddKeyPortalDefaults("KeyPortal.Admin");
 builder.AddRelyingPartyAuthentication(new RelyingParty
 {
     ClientId = "admin",
@@ -12,15 +14,19 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
 });
 
 var app = builder.Build();
-if (await app.RunDatabaseTasksAsync(args))
+if (DatabaseCommand.IsRequested(args))
 {
+    // The installation's commands (migrate, operator-link) run here and nowhere else.
+    Environment.ExitCode = await DatabaseCommand.RunAsync(app.Services, args, Console.Out);
     return;
 }
 
-app.UsePortalWebDefaults();
+await app.MigrateOnStartupIfConfiguredAsync();
+
+app.UseKeyPortalDefaults();
 app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
-app.MapPortalHealth();
+app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
 await app.RunAsync();
 

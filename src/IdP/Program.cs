@@ -1,11 +1,12 @@
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddPortalWebDefaults("KeyPortal.IdP");
+builder.AddKeyPortalDefaults("KeyPortal.IdP");
 builder.AddSignIn();
 builder.AddEmailedLinks();
 builder.AddIdentityProviderServer();
@@ -13,18 +14,15 @@ builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();
 
 var app = builder.Build();
-if (await app.RunDatabaseTasksAsync(args))
-{
-    return;
-}
+await app.MigrateOnStartupIfConfiguredAsync();
 
-app.UsePortalWebDefaults();
+app.UseKeyPortalDefaults();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapRazorPages();
-app.MapPortalHealth();
+app.MapKeyPortalHealth();
 app.MapConnectEndpoints();
 app.MapPasskeyEndpoints();
 app.MapActivationEndpoints();

@@ -1,9 +1,10 @@
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Portal.Organizations;
 using KeyPortal.Portal.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddPortalWebDefaults("KeyPortal.Portal");
+builder.AddKeyPortalDefaults("KeyPortal.Portal");
 builder.AddRelyingPartyAuthentication(new RelyingParty
 {
     ClientId = "portal",
@@ -14,17 +15,14 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
 builder.AddCurrentOrganization();
 
 var app = builder.Build();
-if (await app.RunDatabaseTasksAsync(args))
-{
-    return;
-}
+await app.MigrateOnStartupIfConfiguredAsync();
 
-app.UsePortalWebDefaults();
+app.UseKeyPortalDefaults();
 app.UseAuthentication();
 app.UseCurrentOrganization();
 app.UseAuthorization();
 app.MapRazorPages();
-app.MapPortalHealth();
+app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
 app.MapOrganizationSwitch();
 await app.RunAsync();

@@ -1,4 +1,5 @@
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace KeyPortal.Admin.Pages;

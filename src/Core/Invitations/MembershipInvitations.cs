@@ -1,4 +1,3 @@
-using KeyPortal.Core.Hosting;
 using KeyPortal.Core.Mail;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Persistence;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;

@@ -105,7 +105,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
         Response.StatusCode = error.Code switch
         {
             "invitation.expired" or "invitation.used" or "invitation.superseded" => StatusCodes.Status410Gone,
-            _ => Core.Hosting.DomainExceptionHandler.StatusCodeOf(error),
+            _ => KeyPortal.Hosting.DomainExceptionHandler.StatusCodeOf(error),
         };
     }
 
@@ -127,7 +127,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
         }
 
         Error = error.Message;
-        Response.StatusCode = Core.Hosting.DomainExceptionHandler.StatusCodeOf(error);
+        Response.StatusCode = KeyPortal.Hosting.DomainExceptionHandler.StatusCodeOf(error);
         try
         {
             View = await invitations.OpenAsync(Token, cancellationToken);

@@ -1,4 +1,5 @@
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 
 namespace KeyPortal.IdP.SignIn;
 

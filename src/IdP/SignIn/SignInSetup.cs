@@ -15,6 +15,7 @@ internal static class SignInSetup
     {
         var options = builder.Configuration.GetSection(IdentityProviderOptions.SectionName).Get<IdentityProviderOptions>() ?? new();
         var isDevelopment = builder.Environment.IsDevelopment();
+        builder.Services.AddPasskeys();
         builder.Services.AddScoped<SessionService>();
         builder.Services.AddScoped<SessionValidator>();
         builder.Services.AddSingleton<SignInThrottle>();

@@ -1,7 +1,8 @@
 using System.Security.Claims;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;

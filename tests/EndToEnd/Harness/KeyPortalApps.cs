@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using KeyPortal.Core.Auditing;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Persistence;

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;

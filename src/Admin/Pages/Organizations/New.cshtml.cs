@@ -1,6 +1,7 @@
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Organizations;
 using KeyPortal.Core.Sessions;

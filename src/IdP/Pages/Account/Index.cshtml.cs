@@ -264,7 +264,7 @@ public sealed class IndexModel(
         catch (DomainException refused)
         {
             Error = refused.Error.Message;
-            Response.StatusCode = Core.Hosting.DomainExceptionHandler.StatusCodeOf(refused.Error);
+            Response.StatusCode = KeyPortal.Hosting.DomainExceptionHandler.StatusCodeOf(refused.Error);
             db.ChangeTracker.Clear();
             await LoadAsync(cancellationToken);
             return Page();

@@ -1,5 +1,6 @@
 using KeyPortal.Core.Errors;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Resets;
 using KeyPortal.IdP.Links;

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Portal.Organizations;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,8 @@
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Resets;
 using KeyPortal.Portal.Organizations;

@@ -1,6 +1,7 @@
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Hosting;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Portal.Organizations;
 using Microsoft.AspNetCore.Mvc;

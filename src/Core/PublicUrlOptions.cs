@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Core;
 
 /// <summary>
 /// Where people reach each app; used for links in emails and redirects between apps.

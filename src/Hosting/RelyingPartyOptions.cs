@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>
 /// How Portal and Admin sign in at the IdP as OpenID Connect clients. Section

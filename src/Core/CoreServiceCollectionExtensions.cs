@@ -1,7 +1,6 @@
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Mail;
-using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Resets;
 using KeyPortal.Core.Seeding;
 using Microsoft.AspNetCore.Identity;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Core;
 
 public static class CoreServiceCollectionExtensions
 {
@@ -21,7 +20,6 @@ public static class CoreServiceCollectionExtensions
         services.AddPortalDatabase(configuration);
         services.AddPortalMail();
         services.AddPermissionPolicies();
-        services.AddPasskeys();
 
         // Accounts: password hashing, security stamps and TOTP keys from ASP.NET Core Identity.
         services.AddIdentityCore<User>(ConfigureIdentity)

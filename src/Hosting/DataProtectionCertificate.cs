@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>
 /// The certificate that encrypts the data-protection key ring at rest: PKCS#12 file

@@ -6,13 +6,13 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    public static IServiceCollection AddPortalHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddKeyPortalHealthChecks(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
         return services;
@@ -22,7 +22,7 @@ public static class HealthEndpoints
     /// <c>/health/live</c>: the process answers (no dependencies checked).
     /// <c>/health/ready</c>: the database answers and is fully migrated. Anyone may call both.
     /// </summary>
-    public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapKeyPortalHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
             .AllowAnonymous();

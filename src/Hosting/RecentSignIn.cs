@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>
 /// "Confirm it's you" in a relying party: whether the signed-in person authenticated at the IdP

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>What IdP, Portal and Admin share as web hosts.</summary>
 public static class WebApplicationExtensions
@@ -15,12 +15,12 @@ public static class WebApplicationExtensions
     /// Core services, Razor Pages, problem details, telemetry, health checks, and data-protection
     /// keys kept in the database so several instances of an app can read each other's cookies.
     /// </summary>
-    public static WebApplicationBuilder AddPortalWebDefaults(this WebApplicationBuilder builder, string applicationName)
+    public static WebApplicationBuilder AddKeyPortalDefaults(this WebApplicationBuilder builder, string applicationName)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPortalCore(builder.Configuration);
-        builder.Services.AddPortalTelemetry(builder.Configuration, applicationName);
-        builder.Services.AddPortalHealthChecks();
+        builder.Services.AddKeyPortalTelemetry(builder.Configuration, applicationName);
+        builder.Services.AddKeyPortalHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddRazorPages();
@@ -47,7 +47,7 @@ public static class WebApplicationExtensions
     }
 
     /// <summary>The request pipeline up to authentication: errors without stack traces, security headers, static files.</summary>
-    public static WebApplication UsePortalWebDefaults(this WebApplication app)
+    public static WebApplication UseKeyPortalDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         // First: the client's address and scheme as configured proxies report them (and only they).
@@ -84,23 +84,17 @@ public static class WebApplicationExtensions
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
         + "frame-ancestors 'none'; object-src 'none'; base-uri 'self'";
 
-    /// <summary>Runs <c>migrate [--seed-demo]</c> if asked, else migrates when configured; returns true when the process should exit.</summary>
-    public static async Task<bool> RunDatabaseTasksAsync(this WebApplication app, string[] args)
+    /// <summary>
+    /// Applies pending migrations when <c>Database:MigrateOnStartup</c> is set (tests, single
+    /// instances); otherwise <c>KeyPortal.Admin migrate</c> does it once before the apps start.
+    /// </summary>
+    public static async Task MigrateOnStartupIfConfiguredAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (DatabaseCommand.IsRequested(args))
-        {
-            await DatabaseCommand.RunAsync(app.Services, args, Console.Out);
-            return true;
-        }
-
         if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await using var scope = app.Services.CreateAsyncScope();
             await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
         }
-
-        return false;
     }
-
 }

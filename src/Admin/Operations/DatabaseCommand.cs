@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace KeyPortal.Core.Hosting;
+using KeyPortal.Core;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+
+namespace KeyPortal.Admin.Operations;
 
 /// <summary>
 /// Commands the apps run instead of serving, then exit:
@@ -55,7 +59,7 @@ public static class DatabaseCommand
     private static async Task<int> SendOperatorLinkAsync(
         IServiceProvider services, PortalDbContext db, string address, bool ifNoPasskey, bool promoteExisting, TextWriter output)
     {
-        if (!Users.EmailAddress.TryParse(address, out var email))
+        if (!EmailAddress.TryParse(address, out var email))
         {
             await output.WriteLineAsync($"'{address}' is not an email address.");
             return 2;
@@ -66,8 +70,8 @@ public static class DatabaseCommand
         var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalized);
         if (user is null)
         {
-            user = Users.User.Create(email, normalized, Users.UserState.Pending, clock.GetUtcNow());
-            user.TransitionTo(Users.UserState.Active, clock.GetUtcNow());
+            user = User.Create(email, normalized, UserState.Pending, clock.GetUtcNow());
+            user.TransitionTo(UserState.Active, clock.GetUtcNow());
             db.Users.Add(user);
         }
         else if (ifNoPasskey && user.IsPlatformOperator && await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id))
@@ -82,10 +86,10 @@ public static class DatabaseCommand
             await output.WriteLineAsync($"{email} is an existing account that is not an operator. To make it one (its credentials are reset), run again with {PromoteExisting}.");
             return 2;
         }
-        else if (user.State is not (Users.UserState.Active or Users.UserState.ActiveDemo or Users.UserState.Reset))
+        else if (user.State is not (UserState.Active or UserState.ActiveDemo or UserState.Reset))
         {
             // Checked before anything is granted: the reset would refuse this state.
-            await output.WriteLineAsync($"{email} is {Users.UserStateNames.Display(user.State)}: no link sent, nothing changed.");
+            await output.WriteLineAsync($"{email} is {UserStateNames.Display(user.State)}: no link sent, nothing changed.");
             return 2;
         }
 
@@ -97,7 +101,7 @@ public static class DatabaseCommand
         }
 
         await db.SaveChangesAsync();
-        if (user.State == Users.UserState.Reset)
+        if (user.State == UserState.Reset)
         {
             await output.WriteLineAsync($"{email} was sent a set-up link already (see that email; it works for a day). Once it has expired, another operator resets the account again.");
             return 0;

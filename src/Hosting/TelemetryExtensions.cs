@@ -4,7 +4,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>Where traces and metrics go. Section <c>Telemetry</c>.</summary>
 public sealed class TelemetryOptions
@@ -25,7 +25,7 @@ public enum TelemetryExporter
 public static class TelemetryExtensions
 {
     /// <summary>OpenTelemetry traces and metrics for ASP.NET Core, EF Core and outgoing HTTP.</summary>
-    public static IServiceCollection AddPortalTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    public static IServiceCollection AddKeyPortalTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
     {
         var exporter = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.Exporter ?? TelemetryExporter.None;
         if (exporter == TelemetryExporter.None)

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>
 /// Turns a rule's refusal that escaped a handler into RFC 7807 problem details carrying the

@@ -1,9 +1,10 @@
 using System.Text.Json;
-using KeyPortal.Core.Hosting;
+using KeyPortal.Core.Errors;
+using KeyPortal.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KeyPortal.Core.Tests.Hosting;
+namespace KeyPortal.Portal.Tests.Hosting;
 
 public sealed class DomainExceptionHandlerTests
 {

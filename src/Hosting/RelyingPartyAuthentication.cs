@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
-namespace KeyPortal.Core.Hosting;
+namespace KeyPortal.Hosting;
 
 /// <summary>One app that signs its users in at the IdP (Portal, Admin).</summary>
 public sealed class RelyingParty
@@ -187,7 +187,7 @@ public static partial class RelyingPartyAuthentication
         return builder;
     }
 
-    /// <summary>Authentication (with the per-request session check) and authorization; call after <c>UsePortalWebDefaults</c>.</summary>
+    /// <summary>Authentication (with the per-request session check) and authorization; call after <c>UseKeyPortalDefaults</c>.</summary>
     public static WebApplication UseRelyingPartyAuthentication(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
