@@ -13,9 +13,6 @@ namespace KeyPortal.Hosting;
 /// </summary>
 public static class RecentSignIn
 {
-    /// <summary>OIDC Core §2: when the person authenticated, in seconds since the epoch.</summary>
-    public const string AuthenticationTimeClaim = "auth_time";
-
     public static bool IsRecent(this HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -25,7 +22,7 @@ public static class RecentSignIn
     }
 
     public static DateTimeOffset? AuthenticatedAt(this ClaimsPrincipal principal) =>
-        principal?.FindFirst(AuthenticationTimeClaim)?.Value is { } text
+        principal?.FindFirst(KeyPortalClaims.AuthenticationTime)?.Value is { } text
         && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;

@@ -118,7 +118,7 @@ public static partial class RelyingPartyAuthentication
                 // WS-Federation URIs; everything the app needs is in the id_token.
                 options.MapInboundClaims = false;
                 options.GetClaimsFromUserInfoEndpoint = false;
-                options.TokenValidationParameters.NameClaimType = RelyingPartySessionValidator.EmailClaim;
+                options.TokenValidationParameters.NameClaimType = KeyPortalClaims.Email;
                 options.SaveTokens = true;
                 options.RequireHttpsMetadata = !development;
                 options.DisableTelemetry = true;
@@ -250,14 +250,14 @@ public static partial class RelyingPartyAuthentication
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(db);
-        var userId = Guid.Parse(http.User.FindFirst(RelyingPartySessionValidator.SubjectClaim)!.Value);
+        var userId = Guid.Parse(http.User.FindFirst(KeyPortalClaims.Subject)!.Value);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
         return AuditActor.ForUser(user, http.Connection.RemoteIpAddress?.ToString());
     }
 
     /// <summary>The email of the signed-in user, for the header.</summary>
     public static string? SignedInEmail(this ClaimsPrincipal principal) =>
-        principal?.Identity?.IsAuthenticated == true ? principal.FindFirst(RelyingPartySessionValidator.EmailClaim)?.Value : null;
+        principal?.Identity?.IsAuthenticated == true ? principal.FindFirst(KeyPortalClaims.Email)?.Value : null;
 
     /// <summary>
     /// A path on this app only: "/x", never "//host" or "/\host" (open-redirect guard). Control
@@ -281,7 +281,7 @@ public static partial class RelyingPartyAuthentication
         // Answer with a 403 page here instead of signing in: a cookie that the next request's
         // check would reject would send the browser straight back to the IdP, which would sign
         // it in again at once, in a loop.
-        LogRefused(Logger(context.HttpContext), context.Principal?.FindFirst(RelyingPartySessionValidator.SubjectClaim)?.Value, rejection);
+        LogRefused(Logger(context.HttpContext), context.Principal?.FindFirst(KeyPortalClaims.Subject)?.Value, rejection);
         context.HandleResponse();
         context.Response.Redirect(context.Request.PathBase + RelyingPartyPaths.AccessDenied);
     }

@@ -17,7 +17,7 @@ public sealed class PermissionAuthorizationHandler(PortalDbContext db, IServiceP
     public static Guid? UserIdOf(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        var value = principal.FindFirstValue("sub") ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        var value = principal.FindFirstValue(KeyPortal.Core.Sessions.KeyPortalClaims.Subject) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
         return Guid.TryParse(value, out var id) ? id : null;
     }
 

@@ -46,22 +46,9 @@ public sealed partial class RelyingPartySessionValidator(
     AdmissionRule admits,
     ILogger<RelyingPartySessionValidator> logger)
 {
-    /// <summary>OIDC subject: the user's id.</summary>
-    public const string SubjectClaim = "sub";
-
-    /// <summary>OIDC session id: the <see cref="UserSession"/> id at the IdP.</summary>
-    public const string SessionClaim = "sid";
-
-    public const string EmailClaim = "email";
-
-    public const string NameClaim = "name";
-
-    /// <summary>RFC 8176 authentication method references, one claim per value.</summary>
-    public const string AuthenticationMethodClaim = "amr";
-
     public async Task<SessionRejection> ValidateAsync(ClaimsPrincipal? principal, CancellationToken cancellationToken = default)
     {
-        if (!TryGetGuid(principal, SubjectClaim, out var userId) || !TryGetGuid(principal, SessionClaim, out var sessionId))
+        if (!TryGetGuid(principal, KeyPortalClaims.Subject, out var userId) || !TryGetGuid(principal, KeyPortalClaims.SessionId, out var sessionId))
         {
             return SessionRejection.MissingClaims;
         }
@@ -107,7 +94,7 @@ public sealed partial class RelyingPartySessionValidator(
             return;
         }
 
-        LogRejected(logger, context.Principal?.FindFirst(SubjectClaim)?.Value, rejection);
+        LogRejected(logger, context.Principal?.FindFirst(KeyPortalClaims.Subject)?.Value, rejection);
         context.RejectPrincipal();
         await context.HttpContext.SignOutAsync(context.Scheme.Name);
     }

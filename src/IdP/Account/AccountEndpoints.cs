@@ -95,7 +95,7 @@ internal static class AccountEndpoints
 
     private static Task<User> CurrentUserAsync(PortalDbContext db, HttpContext http)
     {
-        var userId = Guid.Parse(http.User.FindFirstValue(SessionClaims.Subject)!);
+        var userId = Guid.Parse(http.User.FindFirstValue(KeyPortalClaims.Subject)!);
         return db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
     }
 }
@@ -117,7 +117,7 @@ internal static class AccountRules
         // A platform operator's passkey is the console's key: a password (phished, say) must not
         // be enough to enrol one. Operators add keys from a passkey sign-in, or through the
         // set-up link emailed to them (an operator reset, or "KeyPortal.Admin operator-link").
-        if (user.IsPlatformOperator && !principal.FindAll(SessionClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Passkey))
+        if (user.IsPlatformOperator && !principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Passkey))
         {
             return Results.Json(
                 new { error = "Operators add security keys only after signing in with one, or through the set-up link emailed to them. Ask another operator to reset your account." },

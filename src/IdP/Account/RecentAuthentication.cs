@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using System.Globalization;
 using System.Security.Claims;
 using KeyPortal.IdP.Sessions;
@@ -15,7 +16,7 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
     public bool IsRecent(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        return long.TryParse(principal.FindFirstValue(SessionClaims.AuthenticationTime), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        return long.TryParse(principal.FindFirstValue(KeyPortalClaims.AuthenticationTime), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             && clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds) <= options.Value.RecentAuthenticationWindow;
     }
 
@@ -40,22 +41,22 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
 
         if (reauthenticated)
         {
-            foreach (var claim in identity.FindAll(SessionClaims.AuthenticationTime).ToList())
+            foreach (var claim in identity.FindAll(KeyPortalClaims.AuthenticationTime).ToList())
             {
                 identity.RemoveClaim(claim);
             }
 
-            identity.AddClaim(new Claim(SessionClaims.AuthenticationTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+            identity.AddClaim(new Claim(KeyPortalClaims.AuthenticationTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         }
 
         if (securityStamp is not null)
         {
-            foreach (var claim in identity.FindAll(SessionClaims.SecurityStamp).ToList())
+            foreach (var claim in identity.FindAll(KeyPortalClaims.SecurityStamp).ToList())
             {
                 identity.RemoveClaim(claim);
             }
 
-            identity.AddClaim(new Claim(SessionClaims.SecurityStamp, securityStamp));
+            identity.AddClaim(new Claim(KeyPortalClaims.SecurityStamp, securityStamp));
         }
 
         await http.SignInAsync(SessionClaims.Scheme, result.Principal, result.Properties);

@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -28,7 +29,6 @@ internal static class ConnectEndpoints
     private const string StampClaim = "ks:stamp";
 
     /// <summary>OpenID Connect Front-Channel/Back-Channel Logout <c>sid</c>: the IdP session.</summary>
-    private const string SessionIdClaim = "sid";
 
     public static IEndpointRouteBuilder MapConnectEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -51,7 +51,7 @@ internal static class ConnectEndpoints
         var session = await http.AuthenticateAsync(SessionClaims.Scheme);
         // OIDC Core §3.1.2.1 (with errata): max_age=0 is prompt=login, even within the same second.
         var maxAgeExceeded = request.MaxAge is { } maxAge && session.Principal is { } p
-            && (maxAge == 0 || !long.TryParse(p.FindFirstValue(SessionClaims.AuthenticationTime), out var authTime)
+            && (maxAge == 0 || !long.TryParse(p.FindFirstValue(KeyPortalClaims.AuthenticationTime), out var authTime)
                 || clock.GetUtcNow().ToUnixTimeSeconds() - authTime > maxAge);
         if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || maxAgeExceeded)
         {
@@ -74,17 +74,17 @@ internal static class ConnectEndpoints
         }
 
         var principal = session.Principal!;
-        if (principal.HasClaim(SessionClaims.PasskeyRequired, "true"))
+        if (principal.HasClaim(KeyPortalClaims.PasskeyRequired, "true"))
         {
             // Password after the cut-off: good for creating a passkey, not for signing in to apps.
             var returnUrl = http.Request.PathBase + http.Request.Path + http.Request.QueryString;
             return Results.Redirect($"/signin/create-passkey?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
         }
 
-        var userId = Guid.Parse(principal.FindFirstValue(SessionClaims.Subject)!);
+        var userId = Guid.Parse(principal.FindFirstValue(KeyPortalClaims.Subject)!);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
-        var identity = CreateIdentity(user, principal.FindAll(SessionClaims.AuthenticationMethod).Select(c => c.Value),
-            principal.FindFirstValue(SessionClaims.SessionId)!, principal.FindFirstValue(SessionClaims.AuthenticationTime));
+        var identity = CreateIdentity(user, principal.FindAll(KeyPortalClaims.AuthenticationMethod).Select(c => c.Value),
+            principal.FindFirstValue(KeyPortalClaims.SessionId)!, principal.FindFirstValue(KeyPortalClaims.AuthenticationTime));
         identity.SetScopes(request.GetScopes());
         identity.SetResources(Audiences(http, request));
         identity.SetDestinations(Destinations);
@@ -124,7 +124,7 @@ internal static class ConnectEndpoints
             }
 
             var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
-            var sessionId = Guid.TryParse(stored.GetClaim(SessionIdClaim), out var sid) ? sid : Guid.Empty;
+            var sessionId = Guid.TryParse(stored.GetClaim(KeyPortalClaims.SessionId), out var sid) ? sid : Guid.Empty;
             var session = await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
             var now = clock.GetUtcNow();
             // The session's own rule: ended, or past its absolute lifetime, means no more tokens.
@@ -187,10 +187,10 @@ internal static class ConnectEndpoints
         // id_token_hint naming this very session ends it at once (RP-initiated logout); anything
         // else asks the person first, then comes back here with no session left to end.
         var session = await http.AuthenticateAsync(SessionClaims.Scheme);
-        if (session.Principal?.FindFirstValue(SessionClaims.SessionId) is { } currentSession)
+        if (session.Principal?.FindFirstValue(KeyPortalClaims.SessionId) is { } currentSession)
         {
             var hint = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-            if (!string.Equals(hint.Principal?.GetClaim(SessionIdClaim), currentSession, StringComparison.Ordinal))
+            if (!string.Equals(hint.Principal?.GetClaim(KeyPortalClaims.SessionId), currentSession, StringComparison.Ordinal))
             {
                 var again = http.Request.PathBase + http.Request.Path + QueryString.Create(
                     http.Request.HasFormContentType ? http.Request.Form.ToList() : http.Request.Query.ToList());
@@ -223,7 +223,7 @@ internal static class ConnectEndpoints
         identity.SetClaim(Claims.EmailVerified, user.EmailConfirmed);
         identity.SetClaim(Claims.Name, user.Email);
         identity.SetClaims(Claims.AuthenticationMethodReference, [.. methods]);
-        identity.SetClaim(SessionIdClaim, sessionId);
+        identity.SetClaim(KeyPortalClaims.SessionId, sessionId);
         identity.SetClaim(StampClaim, user.SecurityStamp);
         if (long.TryParse(authenticatedAt, NumberStyles.None, CultureInfo.InvariantCulture, out var signedInAt))
         {
@@ -238,7 +238,7 @@ internal static class ConnectEndpoints
     {
         Claims.Email or Claims.EmailVerified when claim.Subject?.HasScope(Scopes.Email) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.Name when claim.Subject?.HasScope(Scopes.Profile) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
-        Claims.AuthenticationMethodReference or SessionIdClaim or Claims.AuthenticationTime => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        Claims.AuthenticationMethodReference or KeyPortalClaims.SessionId or Claims.AuthenticationTime => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         StampClaim => [],
         _ => [OpenIddictConstants.Destinations.AccessToken],
     };

@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -57,7 +58,7 @@ internal static class ServerSetup
 
                 server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope);
                 server.RegisterResources(ApiResource);
-                server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, "sid");
+                server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, KeyPortalClaims.SessionId);
 
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
 

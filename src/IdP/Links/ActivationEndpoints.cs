@@ -89,7 +89,7 @@ internal static class ActivationEndpoints
             return (null, Results.Json(new { error = "Too many requests for this link. Wait a minute, then try again." }, statusCode: StatusCodes.Status429TooManyRequests));
         }
 
-        var signedIn = Guid.TryParse(http.User.FindFirstValue(SessionClaims.Subject), out var id) ? id : (Guid?)null;
+        var signedIn = Guid.TryParse(http.User.FindFirstValue(KeyPortalClaims.Subject), out var id) ? id : (Guid?)null;
         try
         {
             var ticket = await invitations.AuthorizeActivationAsync(token, LinkConfirmation.ConfirmedFor(http), http.RequestAborted);

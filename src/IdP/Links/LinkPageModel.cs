@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using System.Security.Claims;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Invitations;
@@ -37,7 +38,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
 
     protected string? Address => ClientAddress.Of(HttpContext);
 
-    protected Guid? SignedInUserId => Guid.TryParse(User.FindFirstValue(SessionClaims.Subject), out var id) ? id : null;
+    protected Guid? SignedInUserId => Guid.TryParse(User.FindFirstValue(KeyPortalClaims.Subject), out var id) ? id : null;
 
     public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
@@ -78,7 +79,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
         if (SignedInUserId is { } signedIn && signedIn != View.UserId)
         {
             // Someone else's session must not act on, or see, this person's link.
-            OtherAccount = User.FindFirstValue(SessionClaims.Email) ?? "";
+            OtherAccount = User.FindFirstValue(KeyPortalClaims.Email) ?? "";
             await RefuseAsync(DomainErrors.InvitationInvalid, step, cancellationToken, "followed by another account's session");
             Refusal = null;
             Response.StatusCode = StatusCodes.Status403Forbidden;

@@ -42,20 +42,20 @@ public sealed class SessionService(
             new { methods = session.AuthenticationMethods, session = session.Id, passkeyRequired });
         await db.SaveChangesAsync(http.RequestAborted);
 
-        var identity = new ClaimsIdentity(SessionClaims.Scheme, SessionClaims.Email, null);
-        identity.AddClaim(new Claim(SessionClaims.Subject, user.Id.ToString()));
-        identity.AddClaim(new Claim(SessionClaims.Email, user.Email ?? ""));
-        identity.AddClaim(new Claim(SessionClaims.SessionId, session.Id.ToString()));
-        identity.AddClaim(new Claim(SessionClaims.SecurityStamp, user.SecurityStamp ?? ""));
-        identity.AddClaim(new Claim(SessionClaims.AuthenticationTime, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var identity = new ClaimsIdentity(SessionClaims.Scheme, KeyPortalClaims.Email, null);
+        identity.AddClaim(new Claim(KeyPortalClaims.Subject, user.Id.ToString()));
+        identity.AddClaim(new Claim(KeyPortalClaims.Email, user.Email ?? ""));
+        identity.AddClaim(new Claim(KeyPortalClaims.SessionId, session.Id.ToString()));
+        identity.AddClaim(new Claim(KeyPortalClaims.SecurityStamp, user.SecurityStamp ?? ""));
+        identity.AddClaim(new Claim(KeyPortalClaims.AuthenticationTime, now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         foreach (var method in methods)
         {
-            identity.AddClaim(new Claim(SessionClaims.AuthenticationMethod, method));
+            identity.AddClaim(new Claim(KeyPortalClaims.AuthenticationMethod, method));
         }
 
         if (passkeyRequired)
         {
-            identity.AddClaim(new Claim(SessionClaims.PasskeyRequired, "true"));
+            identity.AddClaim(new Claim(KeyPortalClaims.PasskeyRequired, "true"));
         }
 
         await http.SignInAsync(SessionClaims.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
@@ -71,7 +71,7 @@ public sealed class SessionService(
     {
         ArgumentNullException.ThrowIfNull(http);
         var current = await http.AuthenticateAsync(SessionClaims.Scheme);
-        if (current.Principal?.FindFirstValue(SessionClaims.SessionId) is { } sessionId)
+        if (current.Principal?.FindFirstValue(KeyPortalClaims.SessionId) is { } sessionId)
         {
             http.Response.Cookies.Append(SetAsideCookie, SetAsideProtector.Protect(sessionId, TimeSpan.FromMinutes(30)), new CookieOptions
             {
@@ -123,14 +123,14 @@ public sealed class SessionService(
         var principal = http.User.Identity?.AuthenticationType == SessionClaims.Scheme
             ? http.User
             : (await http.AuthenticateAsync(SessionClaims.Scheme)).Principal;
-        if (principal is not null && Guid.TryParse(principal.FindFirstValue(SessionClaims.SessionId), out var sessionId))
+        if (principal is not null && Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sessionId))
         {
             var session = await db.UserSessions.SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
             if (session is { EndedAt: null })
             {
                 session.EndedAt = clock.GetUtcNow();
                 session.EndReason = reason;
-                audit.Record(new AuditActor(session.UserId, principal.FindFirstValue(SessionClaims.Email) ?? "", ClientAddress.Of(http)),
+                audit.Record(new AuditActor(session.UserId, principal.FindFirstValue(KeyPortalClaims.Email) ?? "", ClientAddress.Of(http)),
                     AuditActions.SignedOut, null, session.UserId, new { session = session.Id, reason });
                 await db.SaveChangesAsync(http.RequestAborted);
             }

@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
 using Microsoft.AspNetCore.Authentication;
@@ -21,8 +22,8 @@ internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) :
         ArgumentNullException.ThrowIfNull(context);
         var principal = context.Principal;
         if (principal is null
-            || !Guid.TryParse(principal.FindFirst(SessionClaims.SessionId)?.Value, out var sessionId)
-            || !Guid.TryParse(principal.FindFirst(SessionClaims.Subject)?.Value, out var userId))
+            || !Guid.TryParse(principal.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sessionId)
+            || !Guid.TryParse(principal.FindFirst(KeyPortalClaims.Subject)?.Value, out var userId))
         {
             await RejectAsync(context);
             return;
@@ -37,7 +38,7 @@ internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) :
             || current.EndedAt is not null
             || current.AbsoluteExpiresAt <= now
             || !current.User.State.MayHoldSession()
-            || !string.Equals(current.User.SecurityStamp, principal.FindFirst(SessionClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
+            || !string.Equals(current.User.SecurityStamp, principal.FindFirst(KeyPortalClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
         {
             await RejectAsync(context);
             return;

@@ -129,7 +129,7 @@ internal static class PasskeyEndpoints
 
         try
         {
-            var session = Guid.TryParse(http.User.FindFirstValue(SessionClaims.SessionId), out var id) ? id : (Guid?)null;
+            var session = Guid.TryParse(http.User.FindFirstValue(KeyPortalClaims.SessionId), out var id) ? id : (Guid?)null;
             var credential = await passkeys.CompleteRegistrationAsync(
                 AuditActor.ForUser(user, ClientAddress.Of(http)), body.CeremonyId, user.Id, body.Credential.ToJsonString(), session, http.RequestAborted);
             // This session goes on with the account's new stamp (unless the next step ends it).
@@ -158,7 +158,7 @@ internal static class PasskeyEndpoints
 
     private static async Task<User> CurrentUserAsync(PortalDbContext db, HttpContext http)
     {
-        var userId = Guid.Parse(http.User.FindFirstValue(SessionClaims.Subject)!);
+        var userId = Guid.Parse(http.User.FindFirstValue(KeyPortalClaims.Subject)!);
         // Untracked: the passkey service locks and reloads the account in its own transaction.
         return await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
     }

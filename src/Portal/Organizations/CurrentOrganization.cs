@@ -40,7 +40,7 @@ public sealed class CurrentOrganization(PortalDbContext db) : ICurrentOrganizati
     {
         ArgumentNullException.ThrowIfNull(principal);
         if (principal.Identity?.IsAuthenticated != true
-            || !Guid.TryParse(principal.FindFirstValue(RelyingPartySessionValidator.SubjectClaim), out var userId))
+            || !Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.Subject), out var userId))
         {
             return;
         }

@@ -354,8 +354,8 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
 
     protected static ClaimsPrincipal Principal(Guid userId, Guid sessionId) => new(new ClaimsIdentity(
         [
-            new Claim(RelyingPartySessionValidator.SubjectClaim, userId.ToString()),
-            new Claim(RelyingPartySessionValidator.SessionClaim, sessionId.ToString()),
+            new Claim(KeyPortalClaims.Subject, userId.ToString()),
+            new Claim(KeyPortalClaims.SessionId, sessionId.ToString()),
         ],
         "test"));
 

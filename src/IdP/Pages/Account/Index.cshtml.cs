@@ -97,7 +97,7 @@ public sealed class IndexModel(
             await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
         }, cancellationToken);
 
-    private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
+    private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(KeyPortalClaims.SessionId)!);
 
     public Task<IActionResult> OnPostChangePasswordAsync(CancellationToken cancellationToken) =>
         ChangeAsync("password-changed", async (actor, ct) =>
@@ -108,7 +108,7 @@ public sealed class IndexModel(
             }
 
             await VerifyCurrentPasswordAsync(actor, ct);
-            var sessionId = Guid.Parse(User.FindFirstValue(SessionClaims.SessionId)!);
+            var sessionId = Guid.Parse(User.FindFirstValue(KeyPortalClaims.SessionId)!);
             var stamp = await db.InTransactionAsync(async inner =>
             {
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
@@ -275,12 +275,12 @@ public sealed class IndexModel(
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var userId = Guid.Parse(User.FindFirstValue(SessionClaims.Subject)!);
+        var userId = Guid.Parse(User.FindFirstValue(KeyPortalClaims.Subject)!);
         Account = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, cancellationToken);
         Passkeys = await passkeys.ListAsync(userId, cancellationToken);
         ManagedBySso = await AccountRules.IsManagedBySsoAsync(db, userId, cancellationToken);
         Recent = recent.IsRecent(User);
-        if (Guid.TryParse(User.FindFirstValue(SessionClaims.SessionId), out var sessionId))
+        if (Guid.TryParse(User.FindFirstValue(KeyPortalClaims.SessionId), out var sessionId))
         {
             SessionPasskeyId = await db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.PasskeyCredentialId).SingleOrDefaultAsync(cancellationToken);
         }

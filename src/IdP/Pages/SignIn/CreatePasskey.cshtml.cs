@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using System.Security.Claims;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -17,11 +18,11 @@ public sealed class CreatePasskeyModel : PageModel
     [BindProperty(SupportsGet = true)]
     public bool Required { get; set; }
 
-    public string Email => User.FindFirstValue(SessionClaims.Email) ?? "";
+    public string Email => User.FindFirstValue(KeyPortalClaims.Email) ?? "";
 
     public void OnGet()
     {
         ReturnUrl = ReturnUrls.Safe(ReturnUrl);
-        Required = Required || User.HasClaim(SessionClaims.PasskeyRequired, "true");
+        Required = Required || User.HasClaim(KeyPortalClaims.PasskeyRequired, "true");
     }
 }

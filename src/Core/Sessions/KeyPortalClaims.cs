@@ -1,0 +1,28 @@
+namespace KeyPortal.Core.Sessions;
+
+/// <summary>
+/// The claim types the product reads and writes: in the IdP's session cookie, in the tokens it
+/// issues (OpenID Connect names), and in the relying parties' cookies. One spelling for all.
+/// </summary>
+public static class KeyPortalClaims
+{
+    /// <summary>The user's id (a client's id in client-credentials tokens).</summary>
+    public const string Subject = "sub";
+
+    public const string Email = "email";
+
+    /// <summary>The IdP session's id (OpenID Connect front- and back-channel logout).</summary>
+    public const string SessionId = "sid";
+
+    /// <summary>RFC 8176 values, one claim each; see <see cref="AuthenticationMethods"/>.</summary>
+    public const string AuthenticationMethod = "amr";
+
+    /// <summary>When the person last authenticated, in seconds since the Unix epoch.</summary>
+    public const string AuthenticationTime = "auth_time";
+
+    /// <summary>The user's security stamp at sign-in: a reset, suspension or credential change rotates it and ends the session.</summary>
+    public const string SecurityStamp = "ks:stamp";
+
+    /// <summary>Set when the session may only be used to create a passkey (password after the cut-off).</summary>
+    public const string PasskeyRequired = "ks:passkey_required";
+}
