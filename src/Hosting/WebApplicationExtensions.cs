@@ -24,6 +24,9 @@ public static class WebApplicationExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddRazorPages();
+        // Page handlers state the permission they need ([RequirePermission]); one filter checks it
+        // through the permission policies before the handler runs.
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(o => o.Filters.Add<Authorization.PermissionPageFilter>());
         builder.Services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.IsValid(), "ReverseProxy:KnownProxies must be IP addresses and ReverseProxy:KnownNetworks CIDR networks.")

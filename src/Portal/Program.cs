@@ -12,7 +12,6 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     PublicUrl = urls => urls.Portal,
     Admits = PortalAdmission.IsMemberOfAnOrganizationAsync,
 });
-builder.AddCurrentOrganization();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace KeyPortal.TestSupport;
@@ -20,6 +24,24 @@ public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> facto
 
     /// <summary>The page anyone may open without signing in (the home page, unless it needs sign-in).</summary>
     protected virtual string LandingPath => "/";
+
+    /// <summary>
+    /// Every endpoint and page of the app (from its endpoint data sources) says who may call it:
+    /// an authorization policy (a permission, or a signed-in user) or an explicit anonymous marker.
+    /// One that says neither would be open by accident.
+    /// </summary>
+    [Fact]
+    public void Every_endpoint_states_who_may_call_it()
+    {
+        var endpoints = Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.NotEmpty(endpoints);
+
+        var unmarked = endpoints
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null && e.Metadata.GetOrderedMetadata<IAuthorizeData>().Count == 0)
+            .Select(e => $"{string.Join(",", e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"])} {e.RoutePattern.RawText} ({e.DisplayName})")
+            .ToList();
+        Assert.True(unmarked.Count == 0, "Endpoints with neither an authorization policy nor an anonymous marker:\n" + string.Join("\n", unmarked));
+    }
 
     [Fact]
     public async Task Live_answers_healthy_without_touching_dependencies()

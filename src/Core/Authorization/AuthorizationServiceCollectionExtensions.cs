@@ -8,6 +8,7 @@ public static class AuthorizationServiceCollectionExtensions
     /// <summary>Registers one policy per <see cref="Permission"/>, named by <see cref="PermissionRequirement.PolicyName"/>.</summary>
     public static IServiceCollection AddPermissionPolicies(this IServiceCollection services)
     {
+        services.AddScoped<CurrentMember>();
         services.AddScoped<IAuthorizationHandler, PermissionAuthorizationHandler>();
         services.AddAuthorizationBuilder();
         services.Configure<AuthorizationOptions>(options =>

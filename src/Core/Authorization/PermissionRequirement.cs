@@ -7,16 +7,8 @@ public sealed class PermissionRequirement(Permission permission) : IAuthorizatio
 {
     public Permission Permission { get; } = permission;
 
+    /// <summary>The name of the policy that requires <paramref name="permission"/> (one per permission).</summary>
     public static string PolicyName(Permission permission) => $"permission:{permission}";
-}
-
-/// <summary>
-/// Names the organization a request acts in. Apps provide it (the Portal from the session's
-/// current organization); a handler may also pass an <see cref="OrganizationResource"/> explicitly.
-/// </summary>
-public interface ICurrentOrganization
-{
-    Guid? OrganizationId { get; }
 }
 
 /// <summary>An explicit organization to authorize against, passed as the authorization resource.</summary>

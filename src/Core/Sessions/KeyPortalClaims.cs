@@ -23,6 +23,9 @@ public static class KeyPortalClaims
     /// <summary>The user's security stamp at sign-in: a reset, suspension or credential change rotates it and ends the session.</summary>
     public const string SecurityStamp = "ks:stamp";
 
+    /// <summary>The organization a Portal user works in (their choice in the header menu).</summary>
+    public const string Organization = "ks:org";
+
     /// <summary>Set when the session may only be used to create a passkey (password after the cut-off).</summary>
     public const string PasskeyRequired = "ks:passkey_required";
 }

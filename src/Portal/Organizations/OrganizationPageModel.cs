@@ -1,16 +1,19 @@
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
+using KeyPortal.Hosting.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace KeyPortal.Portal.Organizations;
 
 /// <summary>
 /// A page of the current organization. Every handler states the permission it needs with
-/// <see cref="Require"/>; a refusal renders the page's refusal banner with 403 and nothing else.
+/// <see cref="RequirePermissionAttribute"/> (on the handler, or on the page for all of its
+/// handlers); a refusal renders the page's refusal banner with 403 and nothing else.
 /// </summary>
-public abstract class OrganizationPageModel(CurrentOrganization organization) : PageModel
+public abstract class OrganizationPageModel(CurrentMember organization) : PageModel, IRefusingPage
 {
-    protected CurrentOrganization Organization => organization;
+    protected CurrentMember Organization => organization;
 
     /// <summary>The current organization (a Portal user always has one; the admission rule checks it).</summary>
     public OrganizationMembership Current => organization.Current ?? throw new InvalidOperationException("No current organization.");
@@ -23,22 +26,13 @@ public abstract class OrganizationPageModel(CurrentOrganization organization) : 
 
     public bool Allows(Permission permission) => organization.Allows(permission);
 
-    /// <summary>True when the signed-in member holds <paramref name="permission"/> in the current organization.</summary>
-    protected bool Require(Permission permission)
+    /// <summary>Shows the page's refusal banner, with 403 and nothing else (the permission filter calls it before the handler).</summary>
+    public IActionResult Refuse(Permission permission)
     {
-        if (organization.Allows(permission))
-        {
-            return true;
-        }
-
         RefusedForDemoMode = organization.IsBlockedByDemoMode(permission);
-        Refusal = organization.Current is null
-            ? "You are not a member of any organization."
-            : RefusedForDemoMode
-                ? "Your account is in demo mode: register a passkey on your security key first."
-                : $"Your role in {organization.Current.Name} does not allow this: {PermissionMatrix.Label(permission)}.";
+        Refusal = organization.RefusalOf(permission);
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        return false;
+        return Page();
     }
 
     /// <summary>The roles this organization's kind allows, as forms offer them.</summary>

@@ -1,3 +1,4 @@
+using KeyPortal.Core.Sessions;
 using System.Security.Claims;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
@@ -13,18 +14,11 @@ internal static class OrganizationSetup
 {
     public const string SwitchPath = "/organization/switch";
 
-    public static WebApplicationBuilder AddCurrentOrganization(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddScoped<CurrentOrganization>();
-        builder.Services.AddScoped<ICurrentOrganization>(provider => provider.GetRequiredService<CurrentOrganization>());
-        return builder;
-    }
-
     /// <summary>Loads the current organization after authentication, before authorization reads it.</summary>
     public static void UseCurrentOrganization(this IApplicationBuilder app) =>
         app.Use(async (context, next) =>
         {
-            await context.RequestServices.GetRequiredService<CurrentOrganization>().LoadAsync(context.User, context.RequestAborted);
+            await context.RequestServices.GetRequiredService<CurrentMember>().LoadAsync(context.User, context.RequestAborted);
             await next(context);
         });
 
@@ -39,7 +33,7 @@ internal static class OrganizationSetup
     }
 
     private static async Task<IResult> SwitchAsync(
-        HttpContext context, IAntiforgery antiforgery, CurrentOrganization organizations, AuditTrail audit, PortalDbContext db)
+        HttpContext context, IAntiforgery antiforgery, CurrentMember organizations, AuditTrail audit, PortalDbContext db)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
         {
@@ -62,12 +56,12 @@ internal static class OrganizationSetup
             return Results.Unauthorized();
         }
 
-        foreach (var claim in identity.FindAll(CurrentOrganization.Claim).ToList())
+        foreach (var claim in identity.FindAll(KeyPortalClaims.Organization).ToList())
         {
             identity.RemoveClaim(claim);
         }
 
-        identity.AddClaim(new Claim(CurrentOrganization.Claim, target.Id.ToString()));
+        identity.AddClaim(new Claim(KeyPortalClaims.Organization, target.Id.ToString()));
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, result.Principal, result.Properties);
 
         // Recorded in the organization switched to; which one was left is no business of its trail.

@@ -8,11 +8,11 @@ using Microsoft.Extensions.Options;
 namespace KeyPortal.Portal.Pages;
 
 /// <summary>Home for a signed-in member (every page needs sign-in unless it says otherwise).</summary>
-public sealed class IndexModel(CurrentOrganization organization, IOptions<PublicUrlOptions> urls) : PageModel
+public sealed class IndexModel(CurrentMember organization, IOptions<PublicUrlOptions> urls) : PageModel
 {
     public string Email { get; private set; } = "";
 
-    public CurrentOrganization Organizations => organization;
+    public CurrentMember Organizations => organization;
 
     /// <summary>Active (demo mode): signed in with the onboarding password, no passkey yet.</summary>
     public bool DemoMode => organization.UserState == UserState.ActiveDemo;

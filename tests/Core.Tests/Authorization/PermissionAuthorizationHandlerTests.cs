@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using KeyPortal.Core.Authorization;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.DependencyInjection;
+using KeyPortal.Core.Sessions;
 
 namespace KeyPortal.Core.Tests.Authorization;
 
@@ -71,12 +71,19 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     }
 
     [Fact]
-    public async Task CurrentOrganizationService_IsUsedWhenNoResourceIsGiven()
+    public async Task The_organization_the_member_works_in_is_used_when_no_resource_is_given()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
+        var (elsewhere, _) = await GivenOrganizationWithOwnerAsync();
+        await using (var scope = OpenScope())
+        {
+            await scope.Memberships.AddMemberAsync(Actors.Operator, elsewhere.Id, owner.Email!, MemberRoles.Auditor);
+        }
 
         Assert.True(await IsGrantedAsync(SignedIn(owner), Permission.ManageMembers, resource: null, currentOrganization: organization.Id));
-        Assert.False(await IsGrantedAsync(SignedIn(owner), Permission.ManageMembers, resource: null, currentOrganization: null));
+        Assert.False(await IsGrantedAsync(SignedIn(owner), Permission.ManageMembers, resource: null, currentOrganization: elsewhere.Id));
+        // A chosen organization the user does not belong to falls back to the one joined first.
+        Assert.True(await IsGrantedAsync(SignedIn(owner), Permission.ManageMembers, resource: null, currentOrganization: Guid.NewGuid()));
     }
 
     [Fact]
@@ -103,21 +110,19 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     private async Task<bool> IsGrantedAsync(
         ClaimsPrincipal principal, Permission permission, OrganizationResource? resource, Guid? currentOrganization = null)
     {
-        var services = new ServiceCollection();
-        if (currentOrganization is not null)
+        await using var db = Database.CreateContext();
+        if (currentOrganization is { } chosen)
         {
-            services.AddSingleton<ICurrentOrganization>(new FixedOrganization(currentOrganization));
+            // The organization the member works in, as the Portal's header menu sets it.
+            principal = new ClaimsPrincipal(new ClaimsIdentity(
+                [.. principal.Claims, new Claim(KeyPortalClaims.Organization, chosen.ToString())], principal.Identity?.AuthenticationType));
         }
 
-        await using var provider = services.BuildServiceProvider();
-        await using var db = Database.CreateContext();
-        var handler = new PermissionAuthorizationHandler(db, provider);
+        var handler = new PermissionAuthorizationHandler(new CurrentMember(db));
         var context = new AuthorizationHandlerContext([new PermissionRequirement(permission)], principal, resource);
         await handler.HandleAsync(context);
         return context.HasSucceeded;
     }
-
-    private sealed record FixedOrganization(Guid? OrganizationId) : ICurrentOrganization;
 }
 
 public sealed class PermissionAuthorizationHandlerTestsOnSqlite(SqliteDatabaseFixture fixture)

@@ -1,3 +1,4 @@
+using KeyPortal.Hosting.Authorization;
 using System.Globalization;
 using System.Text;
 using KeyPortal.Core.Auditing;
@@ -14,7 +15,8 @@ namespace KeyPortal.Portal.Pages.Audit;
 /// Auditors (ViewAuditTrail). The CSV export of the same filters is for Owners (DownloadCsv).
 /// Pages by position (time, id), so a long trail pages as fast as a short one.
 /// </summary>
-public sealed class IndexModel(CurrentOrganization organization, PortalDbContext db, AuditTrail audit) : OrganizationPageModel(organization)
+[RequirePermission(Permission.ViewAuditTrail)]
+public sealed class IndexModel(CurrentMember organization, PortalDbContext db, AuditTrail audit) : OrganizationPageModel(organization)
 {
     public const int PageSize = 50;
 
@@ -118,11 +120,6 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (!Require(Permission.ViewAuditTrail))
-        {
-            return Page();
-        }
-
         var query = Filtered();
         if (ParseBefore(Before) is { } before)
         {
@@ -144,14 +141,11 @@ public sealed class IndexModel(CurrentOrganization organization, PortalDbContext
     /// The filtered trail as CSV (Owners). A POST (anti-forgery checked: taking a copy is itself
     /// audited), never cached. Cells that a spreadsheet would run as formulas are defused.
     /// </summary>
+    [RequirePermission(Permission.DownloadCsv)]
     public async Task<IActionResult> OnPostExportAsync(CancellationToken cancellationToken)
     {
         Response.Headers.CacheControl = "no-store";
         Response.Headers.Pragma = "no-cache";
-        if (!Require(Permission.DownloadCsv))
-        {
-            return Page();
-        }
 
         // Who took a copy of the trail, and of what, is itself part of it.
         audit.Record(await HttpContext.SignedInActorAsync(db), AuditActions.AuditExported, Current.Id, null,

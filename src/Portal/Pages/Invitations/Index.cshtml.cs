@@ -1,3 +1,4 @@
+using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core;
 using KeyPortal.Hosting;
@@ -12,7 +13,7 @@ namespace KeyPortal.Portal.Pages.Invitations;
 /// The signed-in person's invitations to join organizations: accept or decline. Any signed-in
 /// person; only their own invitations are listed or accepted (anyone else's id is 404).
 /// </summary>
-public sealed class IndexModel(CurrentOrganization organization, MembershipInvitations invitations, PortalDbContext db) : PageModel
+public sealed class IndexModel(CurrentMember organization, MembershipInvitations invitations, PortalDbContext db) : PageModel
 {
     public IReadOnlyList<MembershipInvitationView> Open { get; private set; } = [];
 

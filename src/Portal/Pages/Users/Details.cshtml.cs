@@ -1,3 +1,4 @@
+using KeyPortal.Hosting.Authorization;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
@@ -17,8 +18,9 @@ namespace KeyPortal.Portal.Pages.Users;
 /// ViewMembers; every change its own Owner permission. A user who is not a member of the current
 /// organization is 404, whatever their id.
 /// </summary>
+[RequirePermission(Permission.ViewMembers)]
 public sealed class DetailsModel(
-    CurrentOrganization organization, PortalDbContext db, MembershipService memberships, AccountResetService resets,
+    CurrentMember organization, PortalDbContext db, MembershipService memberships, AccountResetService resets,
     InvitationService invitations, IOptions<PublicUrlOptions> urls) : OrganizationPageModel(organization)
 {
     [BindProperty(SupportsGet = true)]
@@ -66,18 +68,12 @@ public sealed class DetailsModel(
         public bool AwaitsActivation => State is UserState.Pending or UserState.Reset;
     }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
-    {
-        if (!Require(Permission.ViewMembers))
-        {
-            return Page();
-        }
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) =>
+        await LoadAsync(cancellationToken) ? Page() : NotFound();
 
-        return await LoadAsync(cancellationToken) ? Page() : NotFound();
-    }
-
+    [RequirePermission(Permission.ChangeMemberRoles)]
     public Task<IActionResult> OnPostRolesAsync(CancellationToken cancellationToken) =>
-        ChangeAsync(Permission.ChangeMemberRoles, "roles", async actor =>
+        ChangeAsync("roles", async actor =>
         {
             var organizationRole = Enum.TryParse<OrganizationRole>(OrganizationRoleInput, out var role) ? role : (OrganizationRole?)null;
             var channel = ChannelRoles.None;
@@ -94,29 +90,28 @@ public sealed class DetailsModel(
             await memberships.ChangeRolesAsync(actor, Current.Id, Id, new MemberRoles(organizationRole, channel), cancellationToken);
         }, cancellationToken);
 
+    [RequirePermission(Permission.ResetMemberCredentials)]
     public Task<IActionResult> OnPostResetAsync(CancellationToken cancellationToken) =>
-        ChangeAsync(Permission.ResetMemberCredentials, "reset", actor => resets.ResetUserAsync(actor, Id, Current.Id, urls.Value.IdP, cancellationToken), cancellationToken);
+        ChangeAsync("reset", actor => resets.ResetUserAsync(actor, Id, Current.Id, urls.Value.IdP, cancellationToken), cancellationToken);
 
+    [RequirePermission(Permission.ResetMemberCredentials)]
     public Task<IActionResult> OnPostResetPasswordAsync(CancellationToken cancellationToken) =>
-        ChangeAsync(Permission.ResetMemberCredentials, "password-reset", actor => resets.ResetPasswordAsync(actor, Id, Current.Id, urls.Value.IdP, cancellationToken), cancellationToken);
+        ChangeAsync("password-reset", actor => resets.ResetPasswordAsync(actor, Id, Current.Id, urls.Value.IdP, cancellationToken), cancellationToken);
 
+    [RequirePermission(Permission.ManageMembers)]
     public Task<IActionResult> OnPostResendAsync(CancellationToken cancellationToken) =>
-        ChangeAsync(Permission.ManageMembers, "resent", actor => invitations.ResendAsync(actor, Current.Id, Id, urls.Value.IdP, cancellationToken), cancellationToken);
+        ChangeAsync("resent", actor => invitations.ResendAsync(actor, Current.Id, Id, urls.Value.IdP, cancellationToken), cancellationToken);
 
+    [RequirePermission(Permission.ManageMembers)]
     public async Task<IActionResult> OnPostRemoveAsync(CancellationToken cancellationToken)
     {
-        var result = await ChangeAsync(Permission.ManageMembers, "removed", actor => memberships.RemoveMemberAsync(actor, Current.Id, Id, cancellationToken), cancellationToken);
+        var result = await ChangeAsync("removed", actor => memberships.RemoveMemberAsync(actor, Current.Id, Id, cancellationToken), cancellationToken);
         return result is RedirectResult ? Redirect("/users?done=removed") : result;
     }
 
-    /// <summary>Checks the permission and that the user is a member here, runs the change, and shows the page again.</summary>
-    private async Task<IActionResult> ChangeAsync(Permission permission, string done, Func<AuditActor, Task> change, CancellationToken cancellationToken)
+    /// <summary>Checks that the user is a member here, runs the change, and shows the page again (the handler's permission was checked before it ran).</summary>
+    private async Task<IActionResult> ChangeAsync(string done, Func<AuditActor, Task> change, CancellationToken cancellationToken)
     {
-        if (!Require(permission))
-        {
-            return Page();
-        }
-
         if (!await LoadAsync(cancellationToken))
         {
             return NotFound();

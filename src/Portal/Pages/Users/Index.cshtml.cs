@@ -1,3 +1,4 @@
+using KeyPortal.Hosting.Authorization;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core;
@@ -9,7 +10,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace KeyPortal.Portal.Pages.Users;
 
 /// <summary>Your organization > Users: members of the current organization. Owners, Admins and Auditors (ViewMembers).</summary>
-public sealed class IndexModel(CurrentOrganization organization, MemberDirectory directory, PortalDbContext db, MembershipInvitations invitations)
+[RequirePermission(Permission.ViewMembers)]
+public sealed class IndexModel(CurrentMember organization, MemberDirectory directory, PortalDbContext db, MembershipInvitations invitations)
     : OrganizationPageModel(organization)
 {
     /// <summary>Existing accounts invited to join that have not accepted yet (Owners see and withdraw them).</summary>
@@ -46,11 +48,6 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (!Require(Permission.ViewMembers))
-        {
-            return Page();
-        }
-
         var query = new MemberQuery(
             EmailPrefix: Search,
             Role: Enum.TryParse<OrganizationRole>(Role, out var role) ? role : null,
@@ -69,13 +66,9 @@ public sealed class IndexModel(CurrentOrganization organization, MemberDirectory
     }
 
     /// <summary>An Owner withdraws an open invitation of the current organization (ManageMembers).</summary>
+    [RequirePermission(Permission.ManageMembers)]
     public async Task<IActionResult> OnPostWithdrawAsync(CancellationToken cancellationToken)
     {
-        if (!Require(Permission.ManageMembers))
-        {
-            return Page();
-        }
-
         try
         {
             await invitations.WithdrawAsync(await HttpContext.SignedInActorAsync(db), Current.Id, InvitationId, cancellationToken);

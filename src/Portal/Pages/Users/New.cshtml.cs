@@ -1,3 +1,4 @@
+using KeyPortal.Hosting.Authorization;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core;
@@ -13,8 +14,9 @@ namespace KeyPortal.Portal.Pages.Users;
 /// Create user (SPEC: an Owner creates a user with email and role): new people get an activation
 /// email, existing accounts a notice. Owners of the current organization only (ManageMembers).
 /// </summary>
+[RequirePermission(Permission.ManageMembers)]
 public sealed class NewModel(
-    CurrentOrganization organization, PortalDbContext db, InvitationService invitations, IOptions<PublicUrlOptions> urls)
+    CurrentMember organization, PortalDbContext db, InvitationService invitations, IOptions<PublicUrlOptions> urls)
     : OrganizationPageModel(organization)
 {
     [BindProperty]
@@ -27,19 +29,10 @@ public sealed class NewModel(
 
     public InvitationResult? Result { get; private set; }
 
-    public IActionResult OnGet()
-    {
-        Require(Permission.ManageMembers);
-        return Page();
-    }
+    public IActionResult OnGet() => Page();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        if (!Require(Permission.ManageMembers))
-        {
-            return Page();
-        }
-
         if (!OfferedRoles.Contains(Role) || string.IsNullOrWhiteSpace(Email))
         {
             Error = string.IsNullOrWhiteSpace(Email) ? "Enter the person's email address." : "Choose one of the offered roles.";

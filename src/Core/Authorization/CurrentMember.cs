@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using KeyPortal.Core.Sessions;
+
+namespace KeyPortal.Core.Authorization;
+
+/// <summary>One of the signed-in user's organizations, with their roles there.</summary>
+public sealed record OrganizationMembership(Guid Id, string Name, string Slug, OrganizationKind Kind, MemberRoles Roles);
+
+/// <summary>
+/// Who acts in this request, and where: the signed-in user, their state, every organization they
+/// belong to with their roles there, and the one they are working in (chosen in the Portal's
+/// header menu and kept in the cookie as <see cref="KeyPortalClaims.Organization"/>; until then
+/// the one they joined first). Read from the database once per request, so a role change, a
+/// removal or a suspension applies on the next request. This is the only evaluation of
+/// permissions: the permission policies (<see cref="PermissionAuthorizationHandler"/>) ask it, and
+/// pages ask it what to show.
+/// </summary>
+public sealed class CurrentMember(PortalDbContext db)
+{
+    private ClaimsPrincipal? _loadedFor;
+
+    public OrganizationMembership? Current { get; private set; }
+
+    /// <summary>All of the user's organizations, by name.</summary>
+    public IReadOnlyList<OrganizationMembership> All { get; private set; } = [];
+
+    public UserState UserState { get; private set; }
+
+    /// <summary>The acting user; <see cref="Guid.Empty"/> when the caller is not a user (anonymous, or a client's own token).</summary>
+    public Guid UserId { get; private set; }
+
+    public Guid? OrganizationId => Current?.Id;
+
+    /// <summary>True when the user holds <paramref name="permission"/> in the organization they work in.</summary>
+    public bool Allows(Permission permission) => Allows(OrganizationId, permission);
+
+    /// <summary>True when the user is a member of <paramref name="organizationId"/> with a role and state that hold <paramref name="permission"/>.</summary>
+    public bool Allows(Guid? organizationId, Permission permission) =>
+        All.FirstOrDefault(o => o.Id == organizationId) is { } membership && PermissionMatrix.Allows(UserState, membership.Roles, permission);
+
+    /// <summary>Refused only because the account is in demo mode (it should register a passkey).</summary>
+    public bool IsBlockedByDemoMode(Permission permission) =>
+        Current is { } current && PermissionMatrix.IsBlockedByDemoMode(UserState, current.Roles, permission);
+
+    /// <summary>Why <paramref name="permission"/> is refused, in words for the page.</summary>
+    public string RefusalOf(Permission permission) =>
+        Current is null
+            ? "You are not a member of any organization."
+            : IsBlockedByDemoMode(permission)
+                ? "Your account is in demo mode: register a passkey on your security key first."
+                : $"Your role in {Current.Name} does not allow this: {PermissionMatrix.Label(permission)}.";
+
+    /// <summary>Reads the member behind <paramref name="principal"/>; once per request (again only for another principal).</summary>
+    public async Task LoadAsync(ClaimsPrincipal principal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (ReferenceEquals(_loadedFor, principal))
+        {
+            return;
+        }
+
+        _loadedFor = principal;
+        (Current, All, UserState, UserId) = (null, [], default, Guid.Empty);
+        if (principal.Identity?.IsAuthenticated != true || UserIdOf(principal) is not { } userId)
+        {
+            return;
+        }
+
+        UserId = userId;
+        var rows = await db.Memberships.AsNoTracking()
+            .Where(m => m.UserId == userId)
+            .OrderBy(m => m.Organization.Name)
+            .Select(m => new { m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Organization.Kind, m.OrganizationRole, m.ChannelRoles, m.User.State, m.CreatedAt, m.Id })
+            .ToListAsync(cancellationToken);
+        All = [.. rows.Select(r => new OrganizationMembership(r.OrganizationId, r.Name, r.Slug, r.Kind, new MemberRoles(r.OrganizationRole, r.ChannelRoles)))];
+        UserState = rows.Count > 0 ? rows[0].State : await db.Users.Where(u => u.Id == userId).Select(u => u.State).SingleOrDefaultAsync(cancellationToken);
+        var chosen = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.Organization), out var id) ? id : (Guid?)null;
+        // Until the person switches, the organization they joined first: joining another one
+        // later (whatever its name) never moves them out of the one they are working in.
+        var first = rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => (Guid?)r.OrganizationId).FirstOrDefault();
+        Current = All.FirstOrDefault(o => o.Id == chosen) ?? All.FirstOrDefault(o => o.Id == first);
+    }
+
+    /// <summary>The user id a principal carries: OIDC <c>sub</c> or ASP.NET's name identifier; null when it is no user's id.</summary>
+    public static Guid? UserIdOf(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var value = principal.FindFirstValue(KeyPortalClaims.Subject) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        return Guid.TryParse(value, out var id) ? id : null;
+    }
+}
