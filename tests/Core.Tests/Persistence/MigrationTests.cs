@@ -1,11 +1,21 @@
 namespace KeyPortal.Core.Tests.Persistence;
 
 /// <summary>
-/// The migrations of each provider: a database built by the migrations that Baseline replaced
-/// keeps working. Each test that rewrites a history does so on a database of its own.
+/// The migrations of each provider: they cover the whole model, and a database built by the
+/// migrations that Baseline replaced keeps working. Each test that rewrites a history does so on
+/// a database of its own.
 /// </summary>
 public abstract class MigrationTests(DatabaseFixture fixture) : DatabaseTests(fixture)
 {
+    [Fact]
+    public async Task The_model_has_no_change_that_a_migration_does_not_cover()
+    {
+        await using var db = Database.CreateContext();
+
+        Assert.False(db.Database.HasPendingModelChanges(),
+            $"The model of {db.GetType().Name} differs from its migrations' snapshot: add a migration for both providers (README, Developing).");
+    }
+
     [Fact]
     public async Task A_database_with_the_squashed_history_migrates_and_keeps_only_the_baseline_row()
     {
