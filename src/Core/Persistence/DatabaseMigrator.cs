@@ -1,3 +1,7 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
 namespace KeyPortal.Core.Persistence;
 
 /// <summary>Applies migrations and the pragmas the embedded database needs.</summary>
@@ -12,7 +16,57 @@ public static class DatabaseMigrator
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
 
+        await AdoptBaselineAsync(db, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A database built by the migrations that Baseline replaced (<see cref="SquashedMigrations"/>)
+    /// has Baseline's schema but their ids in its history, so migrating it would run Baseline over
+    /// the existing tables. Its history becomes Baseline's one row instead, in one transaction. A
+    /// database part-way through the old migrations is refused: the schema Baseline stands for is
+    /// the one they end with, and no migration here can bring it there.
+    /// </summary>
+    private static async Task AdoptBaselineAsync(PortalDbContext db, CancellationToken cancellationToken)
+    {
+        var history = db.GetService<IHistoryRepository>();
+        if (!await history.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var squashed = SquashedMigrations.Of(db);
+        var applied = (await history.GetAppliedMigrationsAsync(cancellationToken)).Select(row => row.MigrationId).ToHashSet(StringComparer.Ordinal);
+        var replaced = squashed.Replaced.Where(applied.Contains).ToList();
+        if (replaced.Count == 0 || applied.Contains(squashed.Baseline))
+        {
+            return;
+        }
+
+        if (!applied.Contains(squashed.LastReplaced))
+        {
+            throw new InvalidOperationException(
+                $"The database's migration history ends at {replaced[^1]}, before {squashed.LastReplaced}, "
+                + "which this release's Baseline starts from. Migrate it with an earlier release first.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = 0;
+        foreach (var id in replaced)
+        {
+            deleted += await db.Database.ExecuteSqlRawAsync(history.GetDeleteScript(id), cancellationToken);
+        }
+
+        // Fewer rows than were read: another instance rewrote the history first (its transaction
+        // held these rows until it committed), so this one leaves it as it is.
+        if (deleted != replaced.Count)
+        {
+            return;
+        }
+
+        await db.Database.ExecuteSqlRawAsync(
+            history.GetInsertScript(new HistoryRow(squashed.Baseline, ProductInfo.GetVersion())), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>True when the database answers and has no pending migrations.</summary>
@@ -69,4 +123,49 @@ public static class DatabaseMigrator
             return false;
         }
     }
+}
+
+/// <summary>
+/// The migrations each provider's Baseline replaced, in the order they ran. A database they built
+/// has the schema Baseline builds (compared column by column, index by index and trigger by
+/// trigger when they were squashed), so <see cref="DatabaseMigrator"/> rewrites its history.
+/// </summary>
+internal sealed class SquashedMigrations
+{
+    private SquashedMigrations(string baseline, IReadOnlyList<string> replaced)
+    {
+        Baseline = baseline;
+        Replaced = replaced;
+    }
+
+    public static SquashedMigrations Sqlite { get; } = new(IdOf<Migrations.Sqlite.Baseline>(),
+    [
+        "20261128125854_Initial",
+        "20261128132825_IdentityProvider",
+        "20261128144436_Invitations",
+        "20261128165226_MemberDirectory",
+        "20261201205951_SessionSecurityStamp",
+    ]);
+
+    public static SquashedMigrations Postgres { get; } = new(IdOf<Migrations.Postgres.Baseline>(),
+    [
+        "20261128125931_Initial",
+        "20261128132837_IdentityProvider",
+        "20261128144443_Invitations",
+        "20261128165244_MemberDirectory",
+        "20261201205955_SessionSecurityStamp",
+    ]);
+
+    /// <summary>The id of the migration that replaced them.</summary>
+    public string Baseline { get; }
+
+    public IReadOnlyList<string> Replaced { get; }
+
+    public string LastReplaced => Replaced[^1];
+
+    public static SquashedMigrations Of(PortalDbContext db) => db is SqlitePortalDbContext ? Sqlite : Postgres;
+
+    private static string IdOf<TMigration>() where TMigration : Migration =>
+        typeof(TMigration).GetCustomAttribute<MigrationAttribute>()?.Id
+        ?? throw new InvalidOperationException($"{typeof(TMigration)} has no migration id.");
 }

@@ -26,7 +26,7 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
 
         // The Users page lists, filters, sorts and pages one organization's members on this
         // table alone: a copy of each member's email, state and last login, written by database
-        // triggers (migration MemberDirectory) whenever the user row changes, so it cannot drift.
+        // triggers (MemberDirectoryTriggers) whenever the user row changes, so it cannot drift.
         builder.Property<string?>(MemberDirectoryColumns.Email).HasMaxLength(256);
         builder.Property<UserState?>(MemberDirectoryColumns.State).HasConversion<string>().HasMaxLength(16);
         builder.Property<DateTimeOffset?>(MemberDirectoryColumns.LastLoginAt);

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261128144436_Invitations")]
-    partial class Invitations
+    [Migration("20261202030951_Baseline")]
+    partial class Baseline
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -166,19 +166,39 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UserLastLoginAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserState")
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
-                    b.HasIndex("OrganizationId", "OrganizationRole");
+                    b.HasIndex("OrganizationId", "UserEmail");
 
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
-                    b.ToTable("memberships", (string)null);
+                    b.HasIndex("OrganizationId", "UserLastLoginAt");
+
+                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail");
+
+                    b.HasIndex("OrganizationId", "UserState", "UserEmail");
+
+                    b.ToTable("memberships", null, t =>
+                        {
+                            t.HasTrigger("memberships_copy_user");
+                        });
                 });
 
             modelBuilder.Entity("KeyPortal.Core.Organizations.Organization", b =>
@@ -339,6 +359,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.Property<Guid?>("PasskeyCredentialId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SecurityStamp")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("TEXT");
 
@@ -435,7 +459,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 
                     b.HasIndex("State");
 
-                    b.ToTable("users", (string)null);
+                    b.ToTable("users", null, t =>
+                        {
+                            t.HasTrigger("users_copy_to_memberships");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

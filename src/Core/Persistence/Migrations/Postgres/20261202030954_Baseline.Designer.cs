@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace KeyPortal.Core.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDbContext))]
-    [Migration("20261128144443_Invitations")]
-    partial class Invitations
+    [Migration("20261202030954_Baseline")]
+    partial class Baseline
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -173,19 +173,40 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("UserLastLoginAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserState")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.HasKey("Id");
 
                     b.HasIndex("UserId");
 
-                    b.HasIndex("OrganizationId", "OrganizationRole");
+                    b.HasIndex("OrganizationId", "UserEmail");
 
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
-                    b.ToTable("memberships", (string)null);
+                    b.HasIndex("OrganizationId", "UserLastLoginAt");
+
+                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail");
+
+                    b.HasIndex("OrganizationId", "UserState", "UserEmail");
+
+                    b.ToTable("memberships", null, t =>
+                        {
+                            t.HasTrigger("memberships_copy_user");
+                        });
                 });
 
             modelBuilder.Entity("KeyPortal.Core.Organizations.Organization", b =>
@@ -346,6 +367,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                     b.Property<Guid?>("PasskeyCredentialId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("SecurityStamp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
 
@@ -442,7 +467,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
 
                     b.HasIndex("State");
 
-                    b.ToTable("users", (string)null);
+                    b.ToTable("users", null, t =>
+                        {
+                            t.HasTrigger("users_copy_to_memberships");
+                        });
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
