@@ -28,6 +28,7 @@ app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
 app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
+app.MapApi();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

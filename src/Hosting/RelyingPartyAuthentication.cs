@@ -67,6 +67,10 @@ public static partial class RelyingPartyAuthentication
 
     public const string OpenIdConnectScheme = OpenIdConnectDefaults.AuthenticationScheme;
 
+    private const string PageOrApiScheme = "KeyPortal.PageOrApi";
+
+    private const string PageOrApiChallengeScheme = "KeyPortal.PageOrApi.Challenge";
+
     public static WebApplicationBuilder AddRelyingPartyAuthentication(this WebApplicationBuilder builder, RelyingParty client)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -82,11 +86,18 @@ public static partial class RelyingPartyAuthentication
         services.AddSingleton(client.Admits);
         services.AddScoped<RelyingPartySessionValidator>();
 
-        services.AddAuthentication(options =>
+        var authentication = services.AddAuthentication(options =>
             {
-                options.DefaultScheme = CookieScheme;
-                options.DefaultChallengeScheme = OpenIdConnectScheme;
+                // APIs (/api/*) with bearer tokens, everything else with the cookie and the IdP.
+                options.DefaultScheme = PageOrApiScheme;
+                options.DefaultChallengeScheme = PageOrApiChallengeScheme;
             })
+            .AddPolicyScheme(PageOrApiScheme, "Cookie for pages, bearer token for APIs", options =>
+                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.BearerScheme : CookieScheme)
+            .AddPolicyScheme(PageOrApiChallengeScheme, "Sign-in at the IdP for pages, 401 for APIs", options =>
+                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.BearerScheme : OpenIdConnectScheme);
+        authentication.AddApiBearer(development);
+        authentication
             .AddCookie(CookieScheme, options =>
             {
                 options.Cookie.Name = client.CookieName;

@@ -24,6 +24,7 @@ app.MapRazorPages();
 app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
 app.MapOrganizationSwitch();
+app.MapApi().MapOrganizationApi();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

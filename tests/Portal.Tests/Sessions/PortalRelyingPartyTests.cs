@@ -22,6 +22,36 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
     protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: false);
 
     [Fact]
+    public async Task The_organization_API_follows_the_members_permission_of_the_moment()
+    {
+        var user = await Users.CreateAsync(UserState.Active, member: true);
+        var entry = await CreateTokenEntryAsync(user.Id.ToString());
+        var token = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry);
+        var path = new Uri("/api/organization", UriKind.Relative);
+
+        using (var response = await CallAsync(path, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(user.Email!, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Users.TransitionAsync(user, UserState.Suspended);
+        using var suspended = await CallAsync(path, token);
+        Assert.Equal(HttpStatusCode.Forbidden, suspended.StatusCode);
+        Assert.Equal("application/problem+json", suspended.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_client_token_is_no_member_and_gets_403_from_the_organization_API()
+    {
+        var entry = await CreateTokenEntryAsync("delivery-system");
+        using var response = await CallAsync(new Uri("/api/organization", UriKind.Relative), Factory.IdentityProvider.IssueAccessToken("delivery-system", entry));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Platform_operator_without_a_membership_is_not_admitted()
     {
         var user = await Users.CreateAsync(UserState.Active, member: false, isOperator: true);

@@ -154,6 +154,28 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
         return Json(new { access_token = "opaque-access-token", token_type = "Bearer", expires_in = 3600, id_token = idToken });
     }
 
+    /// <summary>
+    /// An access token as the IdP issues it (JWT, RS256, <c>oi_tkn_id</c> naming its token entry),
+    /// for <paramref name="audience"/>; <paramref name="subject"/> is a user's id, or a client's
+    /// id in client-credentials tokens. <paramref name="signedBy"/> other than null signs with a
+    /// key this IdP never published.
+    /// </summary>
+    public string IssueAccessToken(string subject, string tokenId, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer.AbsoluteUri,
+            Audience = audience,
+            IssuedAt = now.AddMinutes(-10),
+            NotBefore = now.AddMinutes(-10),
+            Expires = now + (lifetime ?? TimeSpan.FromMinutes(5)),
+            TokenType = "at+jwt",
+            SigningCredentials = new SigningCredentials(signedBy ?? _signingKey, SecurityAlgorithms.RsaSha256),
+            Claims = new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal" },
+        });
+    }
+
     private HttpResponseMessage Refuse(string reason)
     {
         LastTokenError = reason;

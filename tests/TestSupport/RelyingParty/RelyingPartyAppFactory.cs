@@ -1,6 +1,7 @@
 using System.Net;
 using KeyPortal.Core;
 using KeyPortal.Hosting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -58,8 +59,13 @@ public class RelyingPartyAppFactory<TProgram> : PortalAppFactory<TProgram>
     {
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services =>
+        {
             services.Configure<OpenIdConnectOptions>(
                 OpenIdConnectDefaults.AuthenticationScheme,
-                options => options.BackchannelHttpHandler = IdentityProvider));
+                options => options.BackchannelHttpHandler = IdentityProvider);
+            services.Configure<JwtBearerOptions>(
+                ApiAuthentication.BearerScheme,
+                options => options.BackchannelHttpHandler = IdentityProvider);
+        });
     }
 }

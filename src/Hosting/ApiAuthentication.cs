@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using KeyPortal.Core.Authorization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+
+namespace KeyPortal.Hosting;
+
+/// <summary>Who calls an API: a member acting for themselves, or a client with its own token (client credentials).</summary>
+public sealed record ApiCaller(string Kind, Guid? UserId, string? ClientId)
+{
+    public const string MemberKind = "member";
+
+    public const string ClientKind = "client";
+
+    /// <summary>A token's subject is a user's id (member) or, in client-credentials tokens, the client's id.</summary>
+    public static ApiCaller Of(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return CurrentMember.UserIdOf(principal) is { } userId
+            ? new ApiCaller(MemberKind, userId, principal.FindFirstValue("client_id") ?? principal.FindFirstValue("azp"))
+            : new ApiCaller(ClientKind, null, principal.FindFirstValue(KeyPortalClaims.Subject));
+    }
+}
+
+/// <summary>
+/// The APIs of Portal and Admin (everything under <see cref="PathPrefix"/>) authenticate with
+/// bearer access tokens from the IdP, never with the browser's cookie (so no cross-site request
+/// can call them): a JWT signed by the IdP, for the audience <see cref="Audience"/>, whose token
+/// entry at the IdP is still valid (a revoked token stops at once, not when it expires).
+/// Refusals are problem JSON: 401 without a valid token, 403 when the caller lacks the
+/// permission; never a redirect to the IdP. Pages keep the cookie.
+/// </summary>
+public static class ApiAuthentication
+{
+    public const string PathPrefix = "/api";
+
+    public const string BearerScheme = JwtBearerDefaults.AuthenticationScheme;
+
+    /// <summary>The resource the IdP names in access tokens granted the <c>api</c> scope.</summary>
+    public const string Audience = "urn:keyportal:api";
+
+    /// <summary>The policy of every API endpoint: a caller authenticated by a bearer token.</summary>
+    public const string CallerPolicy = "api-caller";
+
+    /// <summary>OpenIddict's claim naming the token entry.</summary>
+    private const string TokenIdClaim = "oi_tkn_id";
+
+    public static bool IsApiRequest(HttpContext context) =>
+        context?.Request.Path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase) == true;
+
+    internal static void AddApiBearer(this AuthenticationBuilder authentication, bool development)
+    {
+        authentication.AddJwtBearer(BearerScheme, options =>
+        {
+            options.Audience = Audience;
+            options.MapInboundClaims = false;
+            options.RequireHttpsMetadata = !development;
+            options.TokenValidationParameters.NameClaimType = KeyPortalClaims.Subject;
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = RequireLiveTokenEntryAsync,
+                OnChallenge = context =>
+                {
+                    context.HandleResponse();
+                    context.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
+                    return WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "A valid bearer access token is required.");
+                },
+                OnForbidden = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "The caller may not do this."),
+            };
+        });
+        authentication.Services.AddOptions<JwtBearerOptions>(BearerScheme)
+            .Configure<IOptions<PublicUrlOptions>>((options, urls) => options.Authority = urls.Value.IdP.AbsoluteUri);
+        authentication.Services.AddAuthorizationBuilder()
+            .AddPolicy(CallerPolicy, policy => policy.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser());
+    }
+
+    /// <summary>A group for API endpoints: bearer callers only, no anti-forgery (no cookie is read), problem JSON.</summary>
+    public static RouteGroupBuilder MapApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup(PathPrefix).RequireAuthorization(CallerPolicy).DisableAntiforgery();
+        // Who is calling: a member (their user id) or a client with its own token.
+        api.MapGet("/me", (HttpContext http) => Results.Ok(ApiCaller.Of(http.User))).WithName("ApiCaller");
+        return api;
+    }
+
+    /// <summary>
+    /// Accepts the token only while its entry at the IdP is valid: the IdP revokes entries on
+    /// sign-out, suspension, reset and refresh-token reuse, and they share this database.
+    /// </summary>
+    private static async Task RequireLiveTokenEntryAsync(TokenValidatedContext context)
+    {
+        var tokens = context.HttpContext.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
+        var id = context.Principal?.FindFirstValue(TokenIdClaim);
+        var entry = id is null ? null : await tokens.FindByIdAsync(id, context.HttpContext.RequestAborted);
+        if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, context.HttpContext.RequestAborted))
+        {
+            context.Fail("The token was revoked or is unknown to the identity provider.");
+        }
+    }
+
+    private static Task WriteProblemAsync(HttpContext http, int status, string title)
+    {
+        http.Response.StatusCode = status;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Title = title },
+        }).AsTask();
+    }
+}

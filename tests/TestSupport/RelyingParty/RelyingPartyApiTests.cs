@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using KeyPortal.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using Xunit;
+
+namespace KeyPortal.TestSupport.RelyingParty;
+
+/// <summary>
+/// The app's APIs (<c>/api/*</c>): bearer access tokens of the IdP only, with a live token entry;
+/// problem JSON for every refusal, never a redirect to the IdP, never the browser's cookie.
+/// </summary>
+public abstract partial class RelyingPartyTests<TProgram>
+{
+    private static readonly Uri CallerPath = new("/api/me", UriKind.Relative);
+
+    [Fact]
+    public async Task An_API_call_without_a_token_is_a_401_problem_not_a_redirect_to_the_IdP()
+    {
+        using var client = Factory.CreateBrowser();
+
+        using var response = await client.GetAsync(CallerPath);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task The_session_cookie_does_not_authenticate_an_API_call()
+    {
+        var user = await CreateAdmittedUserAsync();
+        var session = await Users.StartSessionAsync(user);
+        using var browser = Factory.CreateBrowser();
+        using (var signedIn = await Factory.SignInAsync(browser, SignedInUsers.ClaimsOf(user, session)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+
+        using var home = await browser.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        using var api = await browser.GetAsync(CallerPath);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_live_access_token_names_the_member_who_calls_and_stops_at_once_when_revoked()
+    {
+        var user = await CreateAdmittedUserAsync();
+        var entry = await CreateTokenEntryAsync(user.Id.ToString());
+        var token = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry);
+
+        using (var response = await CallAsync(CallerPath, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(ApiCaller.MemberKind, json.RootElement.GetProperty("kind").GetString());
+            Assert.Equal(user.Id, json.RootElement.GetProperty("userId").GetGuid());
+        }
+
+        await RevokeTokenEntryAsync(entry);
+        using var revoked = await CallAsync(CallerPath, token);
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+        Assert.Equal("application/problem+json", revoked.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_client_credentials_token_names_the_client_not_a_user()
+    {
+        var entry = await CreateTokenEntryAsync("delivery-system");
+        using var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueAccessToken("delivery-system", entry));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(ApiCaller.ClientKind, json.RootElement.GetProperty("kind").GetString());
+        Assert.Equal("delivery-system", json.RootElement.GetProperty("clientId").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("userId").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("another audience")]
+    [InlineData("another key")]
+    [InlineData("no token entry")]
+    [InlineData("expired")]
+    public async Task A_token_the_API_must_not_trust_is_refused(string flaw)
+    {
+        var user = await CreateAdmittedUserAsync();
+        var entry = await CreateTokenEntryAsync(user.Id.ToString());
+        using var foreignKey = RSA.Create(2048);
+        var token = flaw switch
+        {
+            "another audience" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, audience: "http://localhost:5000/"),
+            "another key" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, signedBy: new RsaSecurityKey(foreignKey) { KeyId = "fake-idp-rs256" }),
+            "no token entry" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), Guid.NewGuid().ToString()),
+            _ => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, lifetime: TimeSpan.FromMinutes(-6)),
+        };
+
+        using var response = await CallAsync(CallerPath, token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    /// <summary>Calls <paramref name="path"/> with <paramref name="token"/> as bearer, without cookies.</summary>
+    protected async Task<HttpResponseMessage> CallAsync(Uri path, string token)
+    {
+        using var client = Factory.CreateBrowser();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>The token entry the IdP writes when it issues an access token; its id goes into the token.</summary>
+    protected async Task<string> CreateTokenEntryAsync(string subject)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var entry = await tokens.CreateAsync(new OpenIddictTokenDescriptor
+        {
+            Subject = subject,
+            Status = OpenIddictConstants.Statuses.Valid,
+            Type = OpenIddictConstants.TokenTypeHints.AccessToken,
+            CreationDate = DateTimeOffset.UtcNow,
+            ExpirationDate = DateTimeOffset.UtcNow.AddMinutes(5),
+        });
+        return (await tokens.GetIdAsync(entry))!;
+    }
+
+    private async Task RevokeTokenEntryAsync(string id)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        Assert.True(await tokens.TryRevokeAsync((await tokens.FindByIdAsync(id))!));
+    }
+}
