@@ -67,14 +67,13 @@ public sealed class Membership
             throw new DomainException(DomainErrors.RoleUnknown);
         }
 
-        if (roles.ChannelRoles.HasFlag(ChannelRoles.Reseller) && !organization.Kind.HasFlag(OrganizationKind.Reseller))
+        var offered = MemberRoles.ChannelRolesOf(organization.Kind);
+        foreach (var channel in (ChannelRoles[])[ChannelRoles.Reseller, ChannelRoles.Distributor])
         {
-            throw new DomainException(DomainErrors.ChannelRoleNotAllowed(ChannelRoles.Reseller));
-        }
-
-        if (roles.ChannelRoles.HasFlag(ChannelRoles.Distributor) && !organization.Kind.HasFlag(OrganizationKind.Distributor))
-        {
-            throw new DomainException(DomainErrors.ChannelRoleNotAllowed(ChannelRoles.Distributor));
+            if (roles.ChannelRoles.HasFlag(channel) && !offered.HasFlag(channel))
+            {
+                throw new DomainException(DomainErrors.ChannelRoleNotAllowed(channel));
+            }
         }
     }
 }

@@ -69,6 +69,40 @@ public readonly record struct MemberRoles(OrganizationRole? OrganizationRole, Ch
         return new MemberRoles(organizationRole, channel);
     }
 
+    /// <summary>One role name as a filter or a single-choice form sends it; false when it names no role.</summary>
+    public static bool TryParse(string? name, out MemberRoles roles)
+    {
+        roles = default;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return false;
+        }
+
+        try
+        {
+            roles = Parse([name]);
+            return true;
+        }
+        catch (DomainException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The channel roles an organization of <paramref name="kind"/> may give (each only in its kind).</summary>
+    public static ChannelRoles ChannelRolesOf(OrganizationKind kind) =>
+        (kind.HasFlag(OrganizationKind.Reseller) ? ChannelRoles.Reseller : ChannelRoles.None)
+        | (kind.HasFlag(OrganizationKind.Distributor) ? ChannelRoles.Distributor : ChannelRoles.None);
+
+    /// <summary>The role names an organization of <paramref name="kind"/> offers, as forms list them.</summary>
+    public static IReadOnlyList<string> OfferedBy(OrganizationKind kind)
+    {
+        List<string> names = [.. Enum.GetValues<OrganizationRole>().Select(r => r.ToString())];
+        var channel = ChannelRolesOf(kind);
+        names.AddRange(Enum.GetValues<ChannelRoles>().Where(c => c != ChannelRoles.None && channel.HasFlag(c)).Select(c => c.ToString()));
+        return names;
+    }
+
     /// <summary>Role names for display and audit, e.g. "Owner, Reseller".</summary>
     public override string ToString()
     {

@@ -35,23 +35,6 @@ public abstract class OrganizationPageModel(CurrentMember organization) : PageMo
         return Page();
     }
 
-    /// <summary>The roles this organization's kind allows, as forms offer them.</summary>
-    public IReadOnlyList<string> OfferedRoles
-    {
-        get
-        {
-            List<string> roles = [nameof(OrganizationRole.Owner), nameof(OrganizationRole.Admin), nameof(OrganizationRole.Auditor)];
-            if (Current.Kind.HasFlag(Core.Organizations.OrganizationKind.Reseller))
-            {
-                roles.Add(nameof(ChannelRoles.Reseller));
-            }
-
-            if (Current.Kind.HasFlag(Core.Organizations.OrganizationKind.Distributor))
-            {
-                roles.Add(nameof(ChannelRoles.Distributor));
-            }
-
-            return roles;
-        }
-    }
+    /// <summary>The roles this organization's kind offers, as forms list them.</summary>
+    public IReadOnlyList<string> OfferedRoles => MemberRoles.OfferedBy(Current.Kind);
 }

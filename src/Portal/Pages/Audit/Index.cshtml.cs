@@ -194,7 +194,7 @@ public sealed class IndexModel(CurrentMember organization, PortalDbContext db, A
     private IQueryable<AuditEntry> Filtered()
     {
         var organizationId = Current.Id;
-        var query = db.AuditEntries.AsNoTracking().Where(a => a.OrganizationId == organizationId);
+        var query = db.AuditEntries.AsNoTracking().OfOrganization(organizationId);
         if (!string.IsNullOrWhiteSpace(Action))
         {
             var prefix = Action.Trim();

@@ -75,19 +75,9 @@ public sealed class DetailsModel(
     public Task<IActionResult> OnPostRolesAsync(CancellationToken cancellationToken) =>
         ChangeAsync("roles", async actor =>
         {
-            var organizationRole = Enum.TryParse<OrganizationRole>(OrganizationRoleInput, out var role) ? role : (OrganizationRole?)null;
-            var channel = ChannelRoles.None;
-            foreach (var input in ChannelRoleInputs)
-            {
-                if (!Enum.TryParse<ChannelRoles>(input, out var parsed) || parsed == ChannelRoles.None || !OfferedRoles.Contains(parsed.ToString()))
-                {
-                    throw new DomainException(DomainErrors.ChannelRoleNotAllowed(parsed));
-                }
-
-                channel |= parsed;
-            }
-
-            await memberships.ChangeRolesAsync(actor, Current.Id, Id, new MemberRoles(organizationRole, channel), cancellationToken);
+            // Unknown names are refused here, roles the organization's kind does not offer by the change itself.
+            var roles = MemberRoles.Parse([OrganizationRoleInput, .. ChannelRoleInputs]);
+            await memberships.ChangeRolesAsync(actor, Current.Id, Id, roles, cancellationToken);
         }, cancellationToken);
 
     [RequirePermission(Permission.ResetMemberCredentials)]
@@ -154,11 +144,8 @@ public sealed class DetailsModel(
         AccountWithinReach = await db.MayActOnAccountAsync(await HttpContext.SignedInActorAsync(db), Id, cancellationToken);
         Member = new MemberView(row.UserId, row.Email ?? "", row.State, new MemberRoles(row.OrganizationRole, row.ChannelRoles),
             row.LastLoginAt, row.CreatedAt, row.HasPassword, row.TwoFactorEnabled, row.Passkeys);
-        // This organization's entries about the member, and what the member or the system did to
-        // the account itself (sign-ins, credentials); never what another organization did.
         RecentAudit = await db.AuditEntries.AsNoTracking()
-            .Where(a => a.TargetUserId == Id
-                && (a.OrganizationId == organizationId || (a.OrganizationId == null && (a.ActorUserId == Id || a.ActorUserId == null))))
+            .AboutMember(organizationId, Id)
             .OrderByDescending(a => a.Id)
             .Take(20)
             .ToListAsync(cancellationToken);

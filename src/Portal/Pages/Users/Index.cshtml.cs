@@ -50,8 +50,8 @@ public sealed class IndexModel(CurrentMember organization, MemberDirectory direc
     {
         var query = new MemberQuery(
             EmailPrefix: Search,
-            Role: Enum.TryParse<OrganizationRole>(Role, out var role) ? role : null,
-            Channel: Enum.TryParse<ChannelRoles>(Role, out var channel) && channel != ChannelRoles.None ? channel : ChannelRoles.None,
+            Role: MemberRoles.TryParse(Role, out var filter) ? filter.OrganizationRole : null,
+            Channel: filter.ChannelRoles,
             State: State,
             Sort: Sort,
             Page: PageNumber);
@@ -92,19 +92,6 @@ public sealed class IndexModel(CurrentMember organization, MemberDirectory direc
             ["p"] = (page ?? Members.Page).ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary());
 
-    public static string DisplayState(UserState state) => state == UserState.ActiveDemo ? "Active (demo mode)" : state.ToString();
-
-    public static string DisplayRoles(MemberRoles roles)
-    {
-        var names = new List<string>();
-        if (roles.OrganizationRole is { } role)
-        {
-            names.Add(role.ToString());
-        }
-
-        names.AddRange(Enum.GetValues<ChannelRoles>().Where(c => c != ChannelRoles.None && roles.ChannelRoles.HasFlag(c)).Select(c => c.ToString()));
-        return string.Join(", ", names);
-    }
 }
 
 /// <summary>A yes/no cell of the Users table (Password, MFA, Passwordless) and why, for its tooltip.</summary>

@@ -40,9 +40,7 @@ public sealed class NewModel(
             return Page();
         }
 
-        var roles = Enum.TryParse<OrganizationRole>(Role, out var organizationRole)
-            ? new MemberRoles(organizationRole, ChannelRoles.None)
-            : new MemberRoles(null, Enum.Parse<ChannelRoles>(Role));
+        var roles = MemberRoles.Parse([Role]);
         try
         {
             Result = await invitations.InviteAsync(await HttpContext.SignedInActorAsync(db), Current.Id, Email, roles, urls.Value.IdP, cancellationToken);
