@@ -37,8 +37,6 @@ STARTED="$(date +%Y%m%d-%H%M%S)"
 declare -A PORTS=([IdP]=5000 [Portal]=5001 [Admin]=5002)
 APPS=(IdP Portal Admin)
 
-"$ROOT/certs/generate.sh"
-
 echo "Building..."
 dotnet build "$ROOT/Portal.sln" -c Debug -nologo -v quiet -clp:ErrorsOnly
 
