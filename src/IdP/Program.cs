@@ -1,12 +1,15 @@
 using KeyPortal.Core;
 using KeyPortal.Hosting;
+using KeyPortal.IdP;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Links;
+using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddKeyPortalDefaults("KeyPortal.IdP");
+builder.AddFeatureFolders();
 builder.AddSignIn();
 builder.AddEmailedLinks();
 builder.AddIdentityProviderServer();
