@@ -135,8 +135,7 @@ public sealed class IndexModel(
             var stamp = await db.InTransactionAsync(async inner =>
             {
                 var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                await users.SetTwoFactorEnabledAsync(user, false);
-                await users.RemoveAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey);
+                await CredentialRemoval.TurnOffTotpAsync(db, user, inner);
                 await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned off", clock.GetUtcNow(), inner);
                 audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
                 return user.SecurityStamp;
