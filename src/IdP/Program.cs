@@ -3,6 +3,7 @@ using KeyPortal.Hosting;
 using KeyPortal.IdP;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
+using KeyPortal.IdP.Federation;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -15,6 +16,7 @@ builder.AddEmailedLinks();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();
+builder.Services.AddScoped<FederatedSignIn>();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
