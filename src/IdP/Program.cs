@@ -13,6 +13,7 @@ builder.AddKeyPortalDefaults("KeyPortal.IdP");
 builder.AddFeatureFolders();
 builder.AddSignIn();
 builder.AddEmailedLinks();
+builder.AddAccountPage();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();

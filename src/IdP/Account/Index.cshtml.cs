@@ -2,14 +2,12 @@ using System.Security.Claims;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
-using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Passkeys;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -18,13 +16,15 @@ namespace KeyPortal.IdP.Account;
 
 /// <summary>
 /// Manage credentials: the signed-in user's passkeys (add, rename, remove, identify) and, while
-/// they still have one, their password and TOTP. Signed-in users only, for themselves; every
-/// change needs a recent authentication and is audited.
+/// they still have one, their password and TOTP. Every form posts here (<c>/account?handler=...</c>)
+/// and every refusal shows this page again; each action's work is its own class
+/// (<see cref="PasswordChange"/>, <see cref="AuthenticatorSetup"/>, <see cref="PasskeyManagement"/>)
+/// and each section its own partial. Signed-in users only, for themselves; every change needs a
+/// recent authentication (or, for the password's own sections, the current password) and is audited.
 /// </summary>
 [Authorize]
 public sealed class IndexModel(
-    PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, UserManager<User> users, LegacyCredentials credentials,
-    AuditTrail audit, TimeProvider clock, IDataProtectionProvider protection)
+    PortalDbContext db, PasskeyManagement passkeys, RecentAuthentication recent, PasswordChange passwords, AuthenticatorSetup authenticator)
     : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -77,6 +77,11 @@ public sealed class IndexModel(
     /// <summary>The change was refused because the last authentication is too old.</summary>
     public bool NeedsReverify { get; private set; }
 
+    /// <summary>An otpauth URI for the setup key (the text of a QR code).</summary>
+    public string TotpUri => AuthenticatorSetup.UriOf(Account.Email ?? "", TotpSetupKey ?? "");
+
+    private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(KeyPortalClaims.SessionId)!);
+
     public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
     {
         // The page can show an authenticator set-up key: never cached.
@@ -93,77 +98,27 @@ public sealed class IndexModel(
         {
             await passkeys.RemoveAsync(actor, Account.Id, PasskeyId, CurrentSessionId, ct);
             // This session goes on (unless it was signed in with the removed key) with the new stamp.
-            var stamp = await db.Users.Where(u => u.Id == Account.Id).Select(u => u.SecurityStamp).SingleAsync(ct);
-            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
+            await KeepSessionAsync(await db.Users.Where(u => u.Id == Account.Id).Select(u => u.SecurityStamp).SingleAsync(ct));
         }, cancellationToken);
-
-    private Guid CurrentSessionId => Guid.Parse(User.FindFirstValue(KeyPortalClaims.SessionId)!);
 
     public Task<IActionResult> OnPostChangePasswordAsync(CancellationToken cancellationToken) =>
         ChangeAsync("password-changed", async (actor, ct) =>
-        {
-            if (!string.Equals(NewPassword, ConfirmPassword, StringComparison.Ordinal))
-            {
-                throw new DomainException(DomainErrors.PasswordsDiffer);
-            }
-
-            await VerifyCurrentPasswordAsync(actor, ct);
-            var sessionId = Guid.Parse(User.FindFirstValue(KeyPortalClaims.SessionId)!);
-            var stamp = await db.InTransactionAsync(async inner =>
-            {
-                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                var result = await users.ChangePasswordAsync(user, CurrentPassword ?? "", NewPassword ?? "");
-                if (!result.Succeeded)
-                {
-                    throw new DomainException(result.Errors.Any(e => e.Code == "PasswordMismatch")
-                        ? AccountErrors.CurrentPasswordWrong
-                        : DomainErrors.PasswordInvalid(result.Errors.Select(e => e.Description)));
-                }
-
-                // Every other session and token of the account ends; this one continues with the new stamp.
-                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, sessionId, "password changed", clock.GetUtcNow(), inner);
-                audit.Record(actor, AuditActions.PasswordChanged, null, user.Id);
-                return user.SecurityStamp;
-            }, ct);
-            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
-        }, cancellationToken, passwordOnly: true);
+            await KeepSessionAsync(await passwords.ChangeAsync(actor, Account.Id, CurrentSessionId, CurrentPassword, NewPassword, ConfirmPassword, ct)),
+            cancellationToken, passwordOnly: true);
 
     public Task<IActionResult> OnPostDisableTotpAsync(CancellationToken cancellationToken) =>
         ChangeAsync("totp-disabled", async (actor, ct) =>
-        {
-            await VerifyCurrentPasswordAsync(actor, ct);
-            var stamp = await db.InTransactionAsync(async inner =>
-            {
-                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                await CredentialRemoval.TurnOffTotpAsync(db, user, inner);
-                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned off", clock.GetUtcNow(), inner);
-                audit.Record(actor, AuditActions.TotpDisabled, null, user.Id);
-                return user.SecurityStamp;
-            }, ct);
-            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
-        }, cancellationToken, passwordOnly: true);
+            await KeepSessionAsync(await authenticator.TurnOffAsync(actor, Account.Id, CurrentSessionId, CurrentPassword, ct)),
+            cancellationToken, passwordOnly: true);
 
-    /// <summary>
-    /// Starts authenticator-app codes: after the current password, a new key is shown (and
-    /// carried, protected, by the form); <see cref="OnPostConfirmTotpAsync"/> stores it and turns
-    /// codes on once a code from the app matches. Nothing is stored before that, so no page ever
-    /// shows a key read back from the database.
-    /// </summary>
+    /// <summary>Shows a new authenticator key after the current password; <see cref="OnPostConfirmTotpAsync"/> turns codes on with it.</summary>
     public async Task<IActionResult> OnPostStartTotpAsync(CancellationToken cancellationToken)
     {
         var result = await ChangeAsync("", async (actor, ct) =>
         {
-            if (Account.TwoFactorEnabled)
-            {
-                // A live key is replaced only after turning codes off (which needs the password).
-                throw new DomainException(AccountErrors.TotpAlreadyOn);
-            }
-
-            await VerifyCurrentPasswordAsync(actor, ct);
-            TotpSetupKey = users.GenerateNewAuthenticatorKey();
-            // Bound to the account's stamp too: after any credential change (codes on, then off
-            // again) an old set-up cannot switch them back on with its key.
-            TotpSetup = SetupProtector.Protect($"{Account.Id:N}|{CurrentSessionId:N}|{Account.SecurityStamp}|{TotpSetupKey}", TimeSpan.FromMinutes(15));
+            var pending = await authenticator.StartAsync(actor, Account, CurrentSessionId, CurrentPassword, ct);
+            TotpSetupKey = pending.Key;
+            TotpSetup = pending.Setup;
         }, cancellationToken, passwordOnly: true);
         return TotpSetupKey is null ? result : Page();
     }
@@ -172,67 +127,21 @@ public sealed class IndexModel(
         ChangeAsync("totp-enabled", async (actor, ct) =>
         {
             // Only the page that proved the password in this session holds a setup to confirm.
-            var key = SetupKeyOfThisSession() ?? throw new DomainException(AccountErrors.TotpSetupExpired);
-            var stamp = await db.InTransactionAsync(async inner =>
+            var key = authenticator.KeyOf(TotpSetup, Account, CurrentSessionId) ?? throw new DomainException(AccountErrors.TotpSetupExpired);
+            try
             {
-                var user = await db.Users.SingleAsync(u => u.Id == Account.Id, inner);
-                if (user.TwoFactorEnabled)
-                {
-                    throw new DomainException(AccountErrors.TotpAlreadyOn);
-                }
-
-                if (AuthenticatorCode.MatchingTimeStep(key, TotpCode, clock.GetUtcNow()) is null)
-                {
-                    // The same key again (the submitter had it already), never the stored one.
-                    TotpSetupKey = key;
-                    throw new DomainException(AccountErrors.TotpCodeWrong);
-                }
-
-                await users.SetAuthenticationTokenAsync(user, IdentityTokenNames.Provider, IdentityTokenNames.AuthenticatorKey, key);
-                await users.SetTwoFactorEnabledAsync(user, true);
-                await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, CurrentSessionId, "authenticator codes turned on", clock.GetUtcNow(), inner);
-                audit.Record(actor, AuditActions.TotpEnabled, null, user.Id);
-                return user.SecurityStamp;
-            }, ct);
-            await recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
+                await KeepSessionAsync(await authenticator.TurnOnAsync(actor, Account.Id, CurrentSessionId, key, TotpCode, ct));
+            }
+            catch (DomainException wrong) when (wrong.Error == AccountErrors.TotpCodeWrong)
+            {
+                // The same key again (the submitter had it already), never the stored one.
+                TotpSetupKey = key;
+                throw;
+            }
         }, cancellationToken, passwordOnly: true);
 
-    private ITimeLimitedDataProtector SetupProtector =>
-        protection.CreateProtector("KeyPortal.IdP.TotpSetup").ToTimeLimitedDataProtector();
-
-    private string? SetupKeyOfThisSession()
-    {
-        try
-        {
-            var parts = SetupProtector.Unprotect(TotpSetup ?? "").Split('|');
-            return parts.Length == 4 && parts[0] == Account.Id.ToString("N") && parts[1] == CurrentSessionId.ToString("N")
-                && string.Equals(parts[2], Account.SecurityStamp, StringComparison.Ordinal) ? parts[3] : null;
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            // Tampered, from another deployment or older than 15 minutes: start again.
-            return null;
-        }
-    }
-
-    /// <summary>An otpauth URI for the setup key (the text of a QR code).</summary>
-    public string TotpUri => $"otpauth://totp/{Uri.EscapeDataString("Key Portal:" + Account.Email)}?secret={TotpSetupKey}&issuer=Key%20Portal&digits=6";
-
-    /// <summary>
-    /// Checks the current password; a wrong one counts toward the account's lockout like a failed
-    /// sign-in and is audited, and a locked-out account is refused whatever it types.
-    /// </summary>
-    private async Task VerifyCurrentPasswordAsync(AuditActor actor, CancellationToken ct)
-    {
-        var user = await db.Users.SingleAsync(u => u.Id == Account.Id, ct);
-        var valid = await users.CheckPasswordAsync(user, CurrentPassword ?? "");
-        db.Entry(user).State = EntityState.Detached;
-        if (await credentials.RecordPasswordAsync(actor, user.Id, valid, "account", ct) != CredentialCheck.Valid)
-        {
-            throw new DomainException(AccountErrors.CurrentPasswordWrong);
-        }
-
-    }
+    /// <summary>This session goes on after its own credential change, with the account's new stamp.</summary>
+    private Task KeepSessionAsync(string? stamp) => recent.KeepAfterCredentialChangeAsync(HttpContext, stamp);
 
     private async Task<IActionResult> ChangeAsync(
         string done, Func<AuditActor, CancellationToken, Task> change, CancellationToken cancellationToken, bool passwordOnly = false)
@@ -284,15 +193,4 @@ public sealed class IndexModel(
             SessionPasskeyId = await db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.PasskeyCredentialId).SingleOrDefaultAsync(cancellationToken);
         }
     }
-}
-
-internal static class AccountErrors
-{
-    public static readonly DomainError TotpAlreadyOn = new("totp.already_on", "Authenticator-app codes are already on. Turn them off first to set up a new app.", DomainErrorKind.Conflict);
-
-    public static readonly DomainError TotpSetupExpired = new("totp.setup_expired", "This set-up has expired or belongs to another sign-in. Start again with your current password.");
-
-    public static readonly DomainError TotpCodeWrong = new("totp.code_wrong", "That code does not match. Check the time on your phone and enter the current code.");
-
-    public static readonly DomainError CurrentPasswordWrong = new("password.current_wrong", "Your current password is not correct.");
 }
