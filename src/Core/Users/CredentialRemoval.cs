@@ -1,8 +1,5 @@
 namespace KeyPortal.Core.Users;
 
-/// <summary>What <see cref="CredentialRemoval.WipeAllAsync"/> took away, for the audit entry.</summary>
-public sealed record WipedCredentials(int PasskeysRemoved, bool PasswordRemoved, bool TotpRemoved);
-
 /// <summary>
 /// The one home of taking credentials away: authenticator-app codes turned off, a password
 /// removed (registering a passkey), everything wiped (an account reset). Each works on the user

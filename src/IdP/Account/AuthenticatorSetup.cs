@@ -9,9 +9,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Account;
 
-/// <summary>A new authenticator key being set up, and the form's protected copy of it.</summary>
-public sealed record PendingAuthenticator(string Key, string Setup);
-
 /// <summary>
 /// Authenticator-app codes on the account page. Setting up: after the current password a new key
 /// is shown (and carried, protected, by the form); <see cref="TurnOnAsync"/> stores it and turns

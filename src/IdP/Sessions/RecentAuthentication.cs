@@ -33,7 +33,7 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
     private async Task ReissueAsync(HttpContext http, string? securityStamp, bool reauthenticated)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var result = await http.AuthenticateAsync(SessionClaims.Scheme);
+        var result = await http.AuthenticateAsync(SessionCookie.Scheme);
         if (result.Principal?.Identity is not ClaimsIdentity identity)
         {
             return;
@@ -59,7 +59,7 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
             identity.AddClaim(new Claim(KeyPortalClaims.SecurityStamp, securityStamp));
         }
 
-        await http.SignInAsync(SessionClaims.Scheme, result.Principal, result.Properties);
+        await http.SignInAsync(SessionCookie.Scheme, result.Principal, result.Properties);
         http.User = result.Principal;
     }
 }
