@@ -1,17 +1,23 @@
 using KeyPortal.Core;
 using KeyPortal.Hosting;
+using KeyPortal.IdP;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
+using KeyPortal.IdP.Federation;
 using KeyPortal.IdP.Links;
+using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddKeyPortalDefaults("KeyPortal.IdP");
+builder.AddFeatureFolders();
 builder.AddSignIn();
 builder.AddEmailedLinks();
+builder.AddAccountPage();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();
+builder.Services.AddScoped<FederatedSignIn>();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Fido2NetLib;
 using Fido2NetLib.Exceptions;
 using Fido2NetLib.Objects;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -322,16 +321,8 @@ public sealed partial class PasskeyService(
     /// <summary>SPEC: registering a passkey deletes the password "and any password-based MFA".</summary>
     private async Task RemovePasswordAsync(AuditActor actor, User user, CancellationToken ct)
     {
-        var hadTotp = user.TwoFactorEnabled;
-        user.PasswordHash = null;
-        user.TwoFactorEnabled = false;
-        var tokens = await db.Set<IdentityUserToken<Guid>>()
-            .Where(t => t.UserId == user.Id && t.LoginProvider == IdentityTokenNames.Provider
-                && (t.Name == IdentityTokenNames.AuthenticatorKey || t.Name == IdentityTokenNames.RecoveryCodes))
-            .ToListAsync(ct);
-        db.RemoveRange(tokens);
         // Sessions, cookies and tokens issued on the strength of the password end with the old stamp.
-        user.RotateSecurityStamp();
+        var hadTotp = await CredentialRemoval.RemovePasswordAsync(db, user, ct);
         await SessionRevocation.EndOthersAfterCredentialChangeAsync(db, user, keepSessionId: null, "password removed", clock.GetUtcNow(), ct);
         audit.Record(actor, AuditActions.PasswordRemoved, null, user.Id, new { reason = "passkey registered", totpRemoved = hadTotp });
     }

@@ -44,20 +44,12 @@ public sealed class AccountResetService(
             var from = user.State;
             // Refuses Pending, Suspended, Deactivated and an account already in Reset (resend instead).
             user.TransitionTo(UserState.Reset, now);
-            var hadPassword = user.HasPassword;
-            var hadTotp = user.TwoFactorEnabled;
-            var passkeys = await db.PasskeyCredentials.Where(p => p.UserId == userId).ExecuteDeleteAsync(ct);
-            // TOTP key and recovery codes live in Identity's token table.
-            await db.Set<IdentityUserToken<Guid>>().Where(t => t.UserId == userId).ExecuteDeleteAsync(ct);
-            user.PasswordHash = null;
-            user.TwoFactorEnabled = false;
-            user.AccessFailedCount = 0;
-            user.LockoutEnd = null;
+            var wiped = await CredentialRemoval.WipeAllAsync(db, user, ct);
             var sessions = await SessionRevocation.EndAllAsync(db, userId, "account reset", now, ct);
             audit.Record(actor, AuditActions.UserStateChanged, organizationId, userId,
                 new { from = from.ToString(), to = nameof(UserState.Reset), reason = "account reset" });
             audit.Record(actor, AuditActions.UserReset, organizationId, userId,
-                new { passkeysRemoved = passkeys, passwordRemoved = hadPassword, totpRemoved = hadTotp, sessionsEnded = sessions });
+                new { passkeysRemoved = wiped.PasskeysRemoved, passwordRemoved = wiped.PasswordRemoved, totpRemoved = wiped.TotpRemoved, sessionsEnded = sessions });
             return await _records.IssueAsync(actor, organizationId, user, default, InvitationPurpose.AccountReset, isOnboarding: false, ct);
         }, cancellationToken);
 

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core.Passkeys;
@@ -7,7 +6,8 @@ using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Sessions;
-using KeyPortal.IdP.SignIn;
+using KeyPortal.IdP.Passkeys;
+using KeyPortal.IdP.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Account;
@@ -22,8 +22,8 @@ internal static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/account").WithTags("Account").RequireAuthorization()
-            .AddEndpointFilter(PasskeyEndpoints.ValidateAntiforgeryAsync);
-        group.MapPost("/passkeys/options", PasskeyEndpoints.BeginRegistrationAsync);
+            .AddEndpointFilter(ValidateAntiforgery.FilterAsync);
+        group.MapPost("/passkeys/options", PasskeyRegistration.BeginAsync);
         group.MapPost("/passkeys/complete", CompleteAddAsync);
         group.MapPost("/identify/options", BeginAssertionAsync);
         group.MapPost("/identify/complete", IdentifyAsync);
@@ -34,9 +34,9 @@ internal static class AccountEndpoints
 
     /// <summary>A passkey user keeps this session; a password user loses the password with it and proves the new key.</summary>
     private static Task<IResult> CompleteAddAsync(
-        PasskeyEndpoints.CompleteRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http) =>
-        PasskeyEndpoints.RegisterAsync(body, db, passkeys, recent, http, (user, credential) => user.HasPassword
-            ? PasskeyEndpoints.ProveNewKeyAsync(sessions, http, credential, "/account")
+        CompleteCeremonyRequest body, PortalDbContext db, PasskeyService passkeys, SessionService sessions, RecentAuthentication recent, HttpContext http) =>
+        PasskeyRegistration.CompleteAsync(body, db, passkeys, recent, http, (user, credential) => user.HasPassword
+            ? PasskeyRegistration.ProveNewKeyAsync(sessions, http, credential, "/account")
             : Task.FromResult(Results.Ok(new { redirect = $"/account?done=added&highlight={credential.Id}" })));
 
     private static async Task<IResult> BeginAssertionAsync(PortalDbContext db, PasskeyService passkeys, HttpContext http)
@@ -48,11 +48,11 @@ internal static class AccountEndpoints
         }
 
         var start = await passkeys.BeginAssertionAsync(user, http.RequestAborted);
-        return Results.Ok(new PasskeyEndpoints.CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
+        return Results.Ok(CeremonyResponse.From(start));
     }
 
     /// <summary>Which of the user's passkeys answered; not a sign-in, nothing about the session changes.</summary>
-    private static async Task<IResult> IdentifyAsync(PasskeyEndpoints.CompleteRequest body, PortalDbContext db, PasskeyService passkeys, AuditTrail audit, HttpContext http)
+    private static async Task<IResult> IdentifyAsync(CompleteCeremonyRequest body, PortalDbContext db, PasskeyService passkeys, AuditTrail audit, HttpContext http)
     {
         var user = await CurrentUserAsync(db, http);
         var answered = await VerifyOwnAsync(body, user, passkeys, audit, db, http);
@@ -63,7 +63,7 @@ internal static class AccountEndpoints
 
     /// <summary>Confirms the user again with one of their passkeys and renews the session's authentication time.</summary>
     private static async Task<IResult> ReverifyAsync(
-        PasskeyEndpoints.CompleteRequest body, PortalDbContext db, PasskeyService passkeys, AuditTrail audit, RecentAuthentication recent, HttpContext http)
+        CompleteCeremonyRequest body, PortalDbContext db, PasskeyService passkeys, AuditTrail audit, RecentAuthentication recent, HttpContext http)
     {
         var user = await CurrentUserAsync(db, http);
         if (await VerifyOwnAsync(body, user, passkeys, audit, db, http) is null)
@@ -76,7 +76,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<PasskeySignIn?> VerifyOwnAsync(
-        PasskeyEndpoints.CompleteRequest body, User user, PasskeyService passkeys, AuditTrail audit, PortalDbContext db, HttpContext http)
+        CompleteCeremonyRequest body, User user, PasskeyService passkeys, AuditTrail audit, PortalDbContext db, HttpContext http)
     {
         var actor = AuditActor.ForUser(user, ClientAddress.Of(http));
         try
@@ -97,43 +97,5 @@ internal static class AccountEndpoints
     {
         var userId = Guid.Parse(http.User.FindFirstValue(KeyPortalClaims.Subject)!);
         return db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
-    }
-}
-
-/// <summary>Who may change credentials on the account page, and when.</summary>
-internal static class AccountRules
-{
-    /// <summary>Members of an organization with single sign-on: their organization's IdP manages their credentials.</summary>
-    public static Task<bool> IsManagedBySsoAsync(PortalDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        db.Memberships.AnyAsync(m => m.UserId == userId && m.Organization.Sso.Enabled, cancellationToken);
-
-    public static async Task<IResult?> RefusalAsync(PortalDbContext db, User user, ClaimsPrincipal principal, RecentAuthentication recent, CancellationToken cancellationToken)
-    {
-        if (await IsManagedBySsoAsync(db, user.Id, cancellationToken))
-        {
-            return Results.Json(new { error = "Your organization's identity provider manages how you sign in." }, statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        // A platform operator's passkey is the console's key: a password (phished, say) must not
-        // be enough to enrol one. Operators add keys from a passkey sign-in, or through the
-        // set-up link emailed to them (an operator reset, or "KeyPortal.Admin operator-link").
-        if (user.IsPlatformOperator && !principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Passkey))
-        {
-            return Results.Json(
-                new { error = "Operators add security keys only after signing in with one, or through the set-up link emailed to them. Ask another operator to reset your account." },
-                statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        // A stale session must not register a key: people with a passkey confirm with it, a
-        // password-only person signs in again (registering would delete their password).
-        if (!recent.IsRecent(principal))
-        {
-            var hasPasskey = await db.PasskeyCredentials.AnyAsync(p => p.UserId == user.Id, cancellationToken);
-            return Results.Json(
-                new { error = hasPasskey ? "Confirm it's you first." : "Your sign-in is too old for this. Sign in again with your password, then create the passkey.", reverify = hasPasskey },
-                statusCode: StatusCodes.Status403Forbidden);
-        }
-
-        return null;
     }
 }

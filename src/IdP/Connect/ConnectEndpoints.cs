@@ -48,7 +48,7 @@ internal static class ConnectEndpoints
         }
 
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("No OpenID Connect request.");
-        var session = await http.AuthenticateAsync(SessionClaims.Scheme);
+        var session = await http.AuthenticateAsync(SessionCookie.Scheme);
         // OIDC Core §3.1.2.1 (with errata): max_age=0 is prompt=login, even within the same second.
         var maxAgeExceeded = request.MaxAge is { } maxAge && session.Principal is { } p
             && (maxAge == 0 || !long.TryParse(p.FindFirstValue(KeyPortalClaims.AuthenticationTime), out var authTime)
@@ -186,7 +186,7 @@ internal static class ConnectEndpoints
         // Logout CSRF: a bare link to this endpoint must not end anybody's session. Only an
         // id_token_hint naming this very session ends it at once (RP-initiated logout); anything
         // else asks the person first, then comes back here with no session left to end.
-        var session = await http.AuthenticateAsync(SessionClaims.Scheme);
+        var session = await http.AuthenticateAsync(SessionCookie.Scheme);
         if (session.Principal?.FindFirstValue(KeyPortalClaims.SessionId) is { } currentSession)
         {
             var hint = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);

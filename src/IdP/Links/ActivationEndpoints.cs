@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 using KeyPortal.Core;
@@ -9,7 +8,8 @@ using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.IdP.Sessions;
-using KeyPortal.IdP.SignIn;
+using KeyPortal.IdP.Passkeys;
+using KeyPortal.IdP.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +27,7 @@ internal static class ActivationEndpoints
         var group = endpoints.MapGroup("/activate/{token}/passkey").WithTags("Activation")
             .AllowAnonymous()
             .RequireRateLimiting(LinkSetup.RateLimitPolicy)
-            .AddEndpointFilter(PasskeyEndpoints.ValidateAntiforgeryAsync);
+            .AddEndpointFilter(ValidateAntiforgery.FilterAsync);
         group.MapPost("/options", BeginAsync);
         group.MapPost("/complete", CompleteAsync);
         return endpoints;
@@ -44,11 +44,11 @@ internal static class ActivationEndpoints
 
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == ticket.UserId, http.RequestAborted);
         var start = await passkeys.BeginRegistrationAsync(user, http.RequestAborted);
-        return Results.Ok(new PasskeyEndpoints.CeremonyResponse(start.CeremonyId, JsonNode.Parse(start.OptionsJson)!));
+        return Results.Ok(CeremonyResponse.From(start));
     }
 
     private static async Task<IResult> CompleteAsync(
-        string token, PasskeyEndpoints.CompleteRequest body, InvitationService invitations, LinkThrottle links, PasskeyService passkeys,
+        string token, CompleteCeremonyRequest body, InvitationService invitations, LinkThrottle links, PasskeyService passkeys,
         SessionService sessions, PortalDbContext db, IOptions<PublicUrlOptions> urls, HttpContext http)
     {
         var (ticket, refusal) = await AuthorizeAsync(token, "passkey complete", invitations, links, http);

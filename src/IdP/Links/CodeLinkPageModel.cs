@@ -4,25 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace KeyPortal.IdP.Links;
 
-/// <summary>Where the holder of a link stands.</summary>
-public enum LinkStep
-{
-    /// <summary>The link cannot be used; only the refusal is shown.</summary>
-    Refused,
-
-    /// <summary>Ask for a one-time code by email.</summary>
-    RequestCode,
-
-    /// <summary>A code was emailed and is still valid: enter it (or ask for a new one).</summary>
-    EnterCode,
-
-    /// <summary>Too many wrong codes: nothing works until the lock ends.</summary>
-    Locked,
-
-    /// <summary>The code was confirmed: the step the link exists for (passkey, new activation email).</summary>
-    CodeConfirmed,
-}
-
 /// <summary>
 /// A link whose holder proves they read its email with a one-time code first (activation, account
 /// reset): request the code, enter it (three tries, then the link locks for everybody), go on.
@@ -116,10 +97,4 @@ public abstract class CodeLinkPageModel(InvitationService invitations, CodeReque
 
     /// <summary>What follows a correct code on this page.</summary>
     protected abstract Task<IActionResult> CodeConfirmedAsync(CancellationToken cancellationToken);
-}
-
-internal static class LinkErrors
-{
-    public static readonly DomainError TooManyCodes =
-        new("code.too_many_requests", "Too many codes were requested for this link. Wait a while, then request a new one.", DomainErrorKind.Conflict);
 }

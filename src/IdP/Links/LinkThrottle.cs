@@ -1,4 +1,4 @@
-using KeyPortal.IdP.SignIn;
+using KeyPortal.IdP.Shared;
 using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.Links;

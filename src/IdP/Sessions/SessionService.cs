@@ -42,7 +42,7 @@ public sealed class SessionService(
             new { methods = session.AuthenticationMethods, session = session.Id, passkeyRequired });
         await db.SaveChangesAsync(http.RequestAborted);
 
-        var identity = new ClaimsIdentity(SessionClaims.Scheme, KeyPortalClaims.Email, null);
+        var identity = new ClaimsIdentity(SessionCookie.Scheme, KeyPortalClaims.Email, null);
         identity.AddClaim(new Claim(KeyPortalClaims.Subject, user.Id.ToString()));
         identity.AddClaim(new Claim(KeyPortalClaims.Email, user.Email ?? ""));
         identity.AddClaim(new Claim(KeyPortalClaims.SessionId, session.Id.ToString()));
@@ -58,7 +58,7 @@ public sealed class SessionService(
             identity.AddClaim(new Claim(KeyPortalClaims.PasskeyRequired, "true"));
         }
 
-        await http.SignInAsync(SessionClaims.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
+        await http.SignInAsync(SessionCookie.Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public sealed class SessionService(
     public async Task SetAsideAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var current = await http.AuthenticateAsync(SessionClaims.Scheme);
+        var current = await http.AuthenticateAsync(SessionCookie.Scheme);
         if (current.Principal?.FindFirstValue(KeyPortalClaims.SessionId) is { } sessionId)
         {
             http.Response.Cookies.Append(SetAsideCookie, SetAsideProtector.Protect(sessionId, TimeSpan.FromMinutes(30)), new CookieOptions
@@ -82,7 +82,7 @@ public sealed class SessionService(
             });
         }
 
-        await http.SignOutAsync(SessionClaims.Scheme);
+        await http.SignOutAsync(SessionCookie.Scheme);
     }
 
     private ITimeLimitedDataProtector SetAsideProtector => protection.CreateProtector("KeyPortal.IdP.SetAsideSession").ToTimeLimitedDataProtector();
@@ -120,9 +120,9 @@ public sealed class SessionService(
         ArgumentNullException.ThrowIfNull(http);
         // The principal of this request, read before anything in it changed the security stamp
         // (registering a passkey does), else the cookie itself.
-        var principal = http.User.Identity?.AuthenticationType == SessionClaims.Scheme
+        var principal = http.User.Identity?.AuthenticationType == SessionCookie.Scheme
             ? http.User
-            : (await http.AuthenticateAsync(SessionClaims.Scheme)).Principal;
+            : (await http.AuthenticateAsync(SessionCookie.Scheme)).Principal;
         if (principal is not null && Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sessionId))
         {
             var session = await db.UserSessions.SingleOrDefaultAsync(s => s.Id == sessionId, http.RequestAborted);
@@ -136,40 +136,6 @@ public sealed class SessionService(
             }
         }
 
-        await http.SignOutAsync(SessionClaims.Scheme);
-    }
-}
-
-internal static class ClientAddress
-{
-    /// <summary>The client's address as recorded (audit rows, sessions).</summary>
-    public static string? Of(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
-
-    /// <summary>
-    /// The client as rate limits count it: an IPv4 address, or the /64 network of an IPv6 one
-    /// (one subscriber usually holds a whole /64, so single IPv6 addresses would be free buckets).
-    /// </summary>
-    public static string ThrottleKey(HttpContext http) => ThrottleKey(http.Connection.RemoteIpAddress);
-
-    public static string ThrottleKey(System.Net.IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
+        await http.SignOutAsync(SessionCookie.Scheme);
     }
 }

@@ -54,6 +54,6 @@ internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) :
     private static async Task RejectAsync(CookieValidatePrincipalContext context)
     {
         context.RejectPrincipal();
-        await context.HttpContext.SignOutAsync(SessionClaims.Scheme);
+        await context.HttpContext.SignOutAsync(SessionCookie.Scheme);
     }
 }

@@ -8,12 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.SignIn;
 
-/// <summary>The outcome of checking a legacy password.</summary>
-public sealed record PasswordCheck(User? User, bool NeedsTotp)
-{
-    public bool Succeeded => User is not null;
-}
-
 /// <summary>
 /// Legacy password sign-in (ASP.NET Core Identity hashing, lockout after repeated failures,
 /// optional TOTP). Every failure costs one password-hash verification and gives the same answer.

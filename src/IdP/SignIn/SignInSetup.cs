@@ -27,8 +27,8 @@ internal static class SignInSetup
             o.Cookie.Name = "KeyPortal.IdP.Antiforgery";
         });
 
-        builder.Services.AddAuthentication(SessionClaims.Scheme)
-            .AddCookie(SessionClaims.Scheme, cookie =>
+        builder.Services.AddAuthentication(SessionCookie.Scheme)
+            .AddCookie(SessionCookie.Scheme, cookie =>
             {
                 cookie.Cookie.Name = "KeyPortal.IdP";
                 cookie.Cookie.HttpOnly = true;

@@ -1,3 +1,4 @@
+using KeyPortal.IdP.Shared;
 using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.SignIn;

@@ -1,7 +1,0 @@
-namespace KeyPortal.IdP.Sessions;
-
-/// <summary>The IdP's own session cookie; its claim types are <see cref="KeyPortal.Core.Sessions.KeyPortalClaims"/>.</summary>
-internal static class SessionClaims
-{
-    public const string Scheme = "KeyPortal.IdP";
-}
