@@ -19,6 +19,6 @@ public sealed class SigningOptions
     /// <summary>PKCS#12 file of the key that encrypts refresh tokens and codes. Empty: development key.</summary>
     public KeyFileOptions? EncryptionKey { get; set; }
 
-    /// <summary>Where <c>certs/generate.sh</c> writes development keys. Default <c>../../certs</c> (from src/IdP).</summary>
+    /// <summary>Where the IdP makes its development keys on first start. Default <c>../../certs</c> (from src/IdP).</summary>
     public string DevelopmentKeyDirectory { get; set; } = "../../certs";
 }

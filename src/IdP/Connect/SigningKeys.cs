@@ -79,7 +79,7 @@ internal static class SigningKeys
             ?? throw new InvalidOperationException($"The certificate {certificate.Subject} has no RSA or ECDSA private key.")) { KeyId = keyId };
     }
 
-    /// <summary>Development only: makes the key file (as certs/generate.sh would) when it is missing.</summary>
+    /// <summary>Development only: makes the key file when it is missing (the one maker of development keys).</summary>
     private static string EnsureDevelopmentCertificate(SigningOptions options, string contentRoot, string fileName, bool rsa, string subject)
     {
         var directory = Path.GetFullPath(options.DevelopmentKeyDirectory, contentRoot);
