@@ -27,11 +27,13 @@ public sealed class Members
 
     private readonly Func<UnitOfWork> _open;
     private readonly TimeProvider _clock;
+    private readonly AuditActor _actor;
 
-    private Members(Func<UnitOfWork> open, TimeProvider clock)
+    private Members(Func<UnitOfWork> open, TimeProvider clock, AuditActor actor)
     {
         _open = open;
         _clock = clock;
+        _actor = actor;
     }
 
     /// <summary>Members of a running app, through its own database context and clock.</summary>
@@ -44,7 +46,8 @@ public sealed class Members
                 var scope = services.CreateAsyncScope();
                 return new UnitOfWork(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), scope);
             },
-            services.GetRequiredService<TimeProvider>());
+            services.GetRequiredService<TimeProvider>(),
+            AuditActor.System);
     }
 
     /// <summary>Members of a test database with no app in front of it, at the time <paramref name="clock"/> tells.</summary>
@@ -57,14 +60,19 @@ public sealed class Members
                 var db = database.CreateContext();
                 return new UnitOfWork(db, db);
             },
-            clock);
+            clock,
+            AuditActor.System);
     }
 
+    /// <summary>The same builder, recording <paramref name="actor"/> (the system by default) in the audit trail.</summary>
+    public Members As(AuditActor actor) => new(_open, _clock, actor);
+
     /// <summary>
-    /// A new person with <paramref name="roles"/> in <paramref name="organizationId"/> (a new
-    /// Customer organization of their own when null), moved to <paramref name="state"/>.
+    /// A new person with <paramref name="roles"/> in <paramref name="organizationId"/> (when null,
+    /// a new Customer organization of their own named "Organization &lt;email&gt;"), moved to
+    /// <paramref name="state"/>.
     /// </summary>
-    /// <param name="email">Their address; a unique one when null.</param>
+    /// <param name="email">Their address; a unique one when null. An account that already has it gets the membership (and the password) added.</param>
     /// <param name="password">A password they sign in with; none when null.</param>
     public async Task<User> AddAsync(
         Guid? organizationId,
@@ -78,9 +86,11 @@ public sealed class Members
         var audit = new AuditTrail(unit.Db, _clock);
         var organization = organizationId
             ?? (await new OrganizationService(unit.Db, audit, _clock).CreateAsync(
-                AuditActor.System, $"Organization of {email}", $"org-{Guid.NewGuid():N}"[..24], OrganizationKind.Customer)).Id;
-        var added = await new MembershipService(unit.Db, audit, _clock, Normalizer).AddMemberAsync(AuditActor.System, organization, email, roles);
-        await MoveAsync(unit, audit, added.User.Id, state, organization);
+                _actor, $"Organization {email}", $"org-{Guid.NewGuid():N}"[..24], OrganizationKind.Customer)).Id;
+        var added = await new MembershipService(unit.Db, audit, _clock, Normalizer).AddMemberAsync(_actor, organization, email, roles);
+        // The only Owner of an organization cannot be removed from it, so cannot become Deactivated that way.
+        var removable = organizationId is not null || !roles.IsOwner;
+        await MoveAsync(unit, audit, added.User.Id, state, removable ? organization : null);
         return await FinishAsync(unit, added.User.Id, password, isOperator: false);
     }
 
@@ -99,12 +109,12 @@ public sealed class Members
         var user = User.Create(email, Normalizer.NormalizeEmail(email), UserState.Pending, _clock.GetUtcNow());
         unit.Db.Users.Add(user);
         await unit.Db.SaveChangesAsync();
-        await MoveAsync(unit, audit, user.Id, state, organizationId: null);
+        await MoveAsync(unit, audit, user.Id, state, removableFrom: null);
         return await FinishAsync(unit, user.Id, password, isOperator);
     }
 
     /// <summary>The shortest chain of allowed moves from one state to another (breadth-first over the state machine).</summary>
-    public static IReadOnlyList<UserState> PathBetween(UserState from, UserState to)
+    private static List<UserState> PathBetween(UserState from, UserState to)
     {
         var previous = new Dictionary<UserState, UserState> { [from] = from };
         var queue = new Queue<UserState>([from]);
@@ -129,20 +139,32 @@ public sealed class Members
 
     private static string UniqueEmail() => $"member.{Guid.NewGuid():N}@example.com";
 
-    private async Task MoveAsync(UnitOfWork unit, AuditTrail audit, Guid userId, UserState state, Guid? organizationId)
+    /// <summary>
+    /// Walks the state machine to <paramref name="state"/>. Deactivated means "removed from all
+    /// organizations", so it is reached by removing the person from <paramref name="removableFrom"/>;
+    /// where no removal can lead there (an account of no organization, the only Owner of one) the
+    /// state machine's own move is made, as nothing in Core would.
+    /// </summary>
+    private async Task MoveAsync(UnitOfWork unit, AuditTrail audit, Guid userId, UserState state, Guid? removableFrom)
     {
         var accounts = new UserAccountService(unit.Db, audit, _clock, NoMail.Instance);
         var current = await unit.Db.Users.Where(u => u.Id == userId).Select(u => u.State).SingleAsync();
         foreach (var step in PathBetween(current, state))
         {
-            if (step == UserState.Deactivated && organizationId is { } organization)
+            if (step != UserState.Deactivated)
             {
-                // Deactivated means "removed from all organizations": only that removal leads there.
-                await new MembershipService(unit.Db, audit, _clock, Normalizer).RemoveMemberAsync(AuditActor.System, organization, userId);
-                continue;
+                await accounts.ChangeStateAsync(_actor, userId, _ => step, "test arrangement");
             }
-
-            await accounts.ChangeStateAsync(AuditActor.System, userId, _ => step, "test arrangement");
+            else if (removableFrom is { } organization)
+            {
+                await new MembershipService(unit.Db, audit, _clock, Normalizer).RemoveMemberAsync(_actor, organization, userId);
+            }
+            else
+            {
+                var user = await unit.Db.Users.SingleAsync(u => u.Id == userId);
+                user.TransitionTo(UserState.Deactivated, _clock.GetUtcNow());
+                await unit.Db.SaveChangesAsync();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
+using KeyPortal.TestSupport;
 using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,7 +124,7 @@ public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> 
     private async Task<HttpClient> SignedInOperatorAsync(DateTimeOffset? authenticatedAt = null)
     {
         var users = new SignedInUsers(factory.Services);
-        var user = await users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var user = await Members.In(factory.Services).AddWithoutOrganizationAsync(isOperator: true);
         var session = await users.StartSessionAsync(user);
         var browser = factory.CreateBrowser();
         using var signedIn = await factory.SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id) with { AuthenticatedAt = authenticatedAt });
