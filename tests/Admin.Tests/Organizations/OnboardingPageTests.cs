@@ -11,7 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KeyPortal.Admin.Tests.Organizations;
 
 /// <summary>Operators onboard an organization with its first Owner; bad input changes nothing.</summary>
-public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> factory) : IClassFixture<RelyingPartyAppFactory<Program>>
+[Collection(AdminApp.Collection)]
+public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> factory)
 {
     [Fact]
     public async Task An_operator_creates_an_organization_whose_first_owner_is_invited_with_the_onboarding_link()

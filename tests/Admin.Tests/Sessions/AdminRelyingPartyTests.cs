@@ -9,8 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.Admin.Tests.Sessions;
 
+[Collection(AdminApp.Collection)]
 public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> factory)
-    : RelyingPartyTests<Program>(factory), IClassFixture<RelyingPartyAppFactory<Program>>
+    : RelyingPartyTests<Program>(factory)
 {
     protected override string ClientId => "admin";
 

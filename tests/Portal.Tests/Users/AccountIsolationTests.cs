@@ -15,7 +15,8 @@ namespace KeyPortal.Portal.Tests.Users;
 /// typing its address in Create user invites it (it joins only by accepting), and resets of
 /// people who belong elsewhere (or of the vendor's staff) are refused.
 /// </summary>
-public sealed partial class AccountIsolationTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed partial class AccountIsolationTests(UsersFixture fixture)
 {
     [Fact]
     public async Task Create_user_with_another_organizations_owner_adds_nothing_and_answers_as_for_a_new_person()

@@ -12,9 +12,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.Portal.Tests.Users;
 
-/// <summary>The Portal over its own database, with helpers to build organizations and sign members in.</summary>
+/// <summary>
+/// The Portal over its own database, with helpers to build organizations and sign members in;
+/// one host for every class of <see cref="Collection"/> (each test makes organizations and
+/// people of its own, and the classes run one after another).
+/// </summary>
 public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
 {
+    public const string Collection = "Portal users";
     /// <summary>The password of a member arranged with one.</summary>
     public const string Password = "A-member-password-2026";
 
@@ -80,3 +85,6 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryPattern();
 }
+
+[CollectionDefinition(UsersFixture.Collection)]
+public sealed class UsersCollection : ICollectionFixture<UsersFixture>;

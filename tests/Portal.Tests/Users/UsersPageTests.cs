@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 namespace KeyPortal.Portal.Tests.Users;
 
 /// <summary>The Users list, the organization switcher, the Owner rule under concurrent edits, and the audit trail.</summary>
-public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed class UsersPageTests(UsersFixture fixture)
 {
     [Fact]
     public async Task The_list_pages_filters_and_sorts_on_the_server()

@@ -10,7 +10,8 @@ namespace KeyPortal.Portal.Tests.Users;
 /// and change nothing. Expected cells come from SPEC's permission table: members are visible to
 /// Owners, Admins and Auditors; changes and the CSV export are for Owners only.
 /// </summary>
-public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed class UsersPermissionMatrixTests(UsersFixture fixture)
 {
     public enum Actor { Owner, Admin, Auditor, ResellerOnly, DistributorOnly }
 
