@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
+using KeyPortal.TestSupport;
 using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KeyPortal.Admin.Tests.Organizations;
 
 /// <summary>Operators onboard an organization with its first Owner; bad input changes nothing.</summary>
-public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> factory) : IClassFixture<RelyingPartyAppFactory<Program>>
+[Collection(AdminApp.Collection)]
+public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> factory)
 {
     [Fact]
     public async Task An_operator_creates_an_organization_whose_first_owner_is_invited_with_the_onboarding_link()
@@ -123,7 +125,7 @@ public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> 
     private async Task<HttpClient> SignedInOperatorAsync(DateTimeOffset? authenticatedAt = null)
     {
         var users = new SignedInUsers(factory.Services);
-        var user = await users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var user = await Members.In(factory.Services).AddWithoutOrganizationAsync(isOperator: true);
         var session = await users.StartSessionAsync(user);
         var browser = factory.CreateBrowser();
         using var signedIn = await factory.SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id) with { AuthenticatedAt = authenticatedAt });

@@ -1,4 +1,5 @@
 using System.Net;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.Admin.Tests.Sessions;
 
+[Collection(AdminApp.Collection)]
 public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> factory)
-    : RelyingPartyTests<Program>(factory), IClassFixture<RelyingPartyAppFactory<Program>>
+    : RelyingPartyTests<Program>(factory)
 {
     protected override string ClientId => "admin";
 
@@ -21,17 +23,17 @@ public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> facto
 
     /// <summary>Operators are not members of customer organizations by virtue of their role.</summary>
     protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) =>
-        Users.CreateAsync(state, member: false, isOperator: true);
+        Members.AddWithoutOrganizationAsync(state, isOperator: true);
 
     /// <summary>An Owner of a customer organization: organization roles give no access to the console.</summary>
-    protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: true);
+    protected override Task<User> CreateRefusedUserAsync() => Members.AddAsync(null, MemberRoles.Owner);
 
     [Theory]
     [InlineData("pwd")]
     [InlineData("pwd mfa")]
     public async Task An_operator_signed_in_without_a_passkey_is_refused(string methods)
     {
-        var user = await Users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var user = await Members.AddWithoutOrganizationAsync(isOperator: true);
         var session = await Users.StartSessionAsync(user, methods: methods);
         using var browser = Factory.CreateBrowser();
 

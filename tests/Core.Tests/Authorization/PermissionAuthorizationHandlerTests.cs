@@ -17,7 +17,7 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     public async Task ActiveMember_IsGrantedWhatTheMatrixSays(OrganizationRole role, Permission permission, bool expected)
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, new MemberRoles(role, ChannelRoles.None));
+        var member = await Members.AddAsync(organization.Id, new MemberRoles(role, ChannelRoles.None));
 
         Assert.Equal(expected, await IsGrantedAsync(SignedIn(member), permission, new OrganizationResource(organization.Id)));
     }
@@ -29,7 +29,7 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     public async Task OwnerWhoCannotAct_IsRefused(UserState state)
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var owner = await GivenMemberAsync(organization.Id, MemberRoles.Owner, state);
+        var owner = await Members.AddAsync(organization.Id, MemberRoles.Owner, state);
 
         Assert.False(await IsGrantedAsync(SignedIn(owner), Permission.ViewOrganization, new OrganizationResource(organization.Id)));
     }
@@ -38,7 +38,7 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     public async Task OwnerInDemoMode_MayOnlyOnboard()
     {
         var organization = await GivenOrganizationAsync();
-        var owner = await GivenMemberAsync(organization.Id, MemberRoles.Owner, UserState.ActiveDemo);
+        var owner = await Members.AddAsync(organization.Id, MemberRoles.Owner, UserState.ActiveDemo);
         var resource = new OrganizationResource(organization.Id);
 
         Assert.True(await IsGrantedAsync(SignedIn(owner), Permission.ViewOrganization, resource));
@@ -58,7 +58,7 @@ public abstract class PermissionAuthorizationHandlerTests(DatabaseFixture fixtur
     public async Task RoleChange_TakesEffectOnTheNextCheck()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Owner);
         var resource = new OrganizationResource(organization.Id);
         Assert.True(await IsGrantedAsync(SignedIn(member), Permission.ManageMembers, resource));
 

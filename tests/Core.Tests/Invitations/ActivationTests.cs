@@ -140,7 +140,7 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     public async Task Resend_ForAnActiveMember_IsRefused()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
 
         await RefusedUnchangedAsync("invitation.not_pending",
             () => WithInvitationsAsync(s => s.ResendAsync(Actors.Of(owner), organization.Id, member.Id, IdP)));
@@ -213,7 +213,7 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     public async Task ExistingAccount_IsInvitedToJoin_AndJoinsOnlyWhenItAccepts()
     {
         var (first, _) = await GivenOrganizationWithOwnerAsync();
-        var person = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        var person = await Members.AddAsync(first.Id, MemberRoles.Admin);
         var (second, secondOwner) = await GivenOrganizationWithOwnerAsync();
 
         var result = await WithInvitationsAsync(s => s.InviteAsync(Actors.Of(secondOwner), second.Id, person.Email!, MemberRoles.Auditor, IdP));
@@ -250,7 +250,7 @@ public abstract class ActivationTests(DatabaseFixture fixture) : InvitationDatab
     public async Task ResetUser_ByAnOwnerOfOnlyOneOfTheUsersOrganizations_IsRefusedAndChangesNothing()
     {
         var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
-        var person = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        var person = await Members.AddAsync(first.Id, MemberRoles.Admin);
         var (second, secondOwner) = await GivenOrganizationWithOwnerAsync();
         await using (var scope = OpenScope())
         {

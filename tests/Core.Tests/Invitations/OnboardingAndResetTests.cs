@@ -61,7 +61,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
     public async Task ResetUser_WipesCredentialsAndSessions_ThenCodeThenSecondEmailWithActivationLink()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var user = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var user = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await GivenCredentialsAndSessionsAsync(user.Id);
 
         await WithResetsAsync(s => s.ResetUserAsync(Actors.Of(owner), user.Id, organization.Id, IdP));
@@ -102,7 +102,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
         var (other, _) = await GivenOrganizationWithOwnerAsync();
-        var stranger = await GivenMemberAsync(other.Id, MemberRoles.Admin);
+        var stranger = await Members.AddAsync(other.Id, MemberRoles.Admin);
 
         await RefusedUnchangedAsync("membership.not_found", () => WithResetsAsync(s => s.ResetUserAsync(Actors.Of(owner), stranger.Id, organization.Id, IdP)));
     }
@@ -111,7 +111,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
     public async Task ResetPassword_IsRefusedForPasswordlessUsers()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var user = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var user = await Members.AddAsync(organization.Id, MemberRoles.Admin);
 
         await RefusedUnchangedAsync("reset.not_allowed_passwordless",
             () => WithResetsAsync(s => s.ResetPasswordAsync(Actors.Of(owner), user.Id, organization.Id, IdP)));
@@ -121,7 +121,7 @@ public abstract class OnboardingAndResetTests(DatabaseFixture fixture) : Invitat
     public async Task ResetPassword_EmailsASingleUseLink_ThatSetsANewPassword()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var user = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var user = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await GivenPasswordAsync(user.Id, "the old password 1");
 
         await WithResetsAsync(s => s.ResetPasswordAsync(Actors.Of(owner), user.Id, organization.Id, IdP));

@@ -91,8 +91,8 @@ public abstract class LastOwnerConcurrencyTests(DatabaseFixture fixture) : Datab
     private async Task<(Organization Organization, User A, User B)> GivenTwoOwnersAsync()
     {
         var organization = await GivenOrganizationAsync();
-        var a = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
-        var b = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+        var a = await Members.AddAsync(organization.Id, MemberRoles.Owner);
+        var b = await Members.AddAsync(organization.Id, MemberRoles.Owner);
         return (organization, a, b);
     }
 

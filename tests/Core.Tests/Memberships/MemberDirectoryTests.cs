@@ -9,7 +9,7 @@ public abstract class MemberDirectoryTests(DatabaseFixture fixture) : DatabaseTe
     public async Task The_copied_email_state_and_last_login_follow_the_user_row()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Pending, "Follow.Me@Example.com");
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Pending, "Follow.Me@Example.com");
 
         Assert.Equal((UserState.Pending, (DateTimeOffset?)DateTimeOffset.MinValue), await CopyAsync(member.Id));
         await using (var db = Database.CreateContext())
@@ -35,10 +35,10 @@ public abstract class MemberDirectoryTests(DatabaseFixture fixture) : DatabaseTe
         var prefix = $"m{Guid.NewGuid():N}"[..10];
         for (var i = 0; i < 7; i++)
         {
-            await GivenMemberAsync(organization.Id, i < 2 ? MemberRoles.Admin : MemberRoles.Auditor, i == 6 ? UserState.Suspended : UserState.Active, $"{prefix}{i}@example.com");
+            await Members.AddAsync(organization.Id, i < 2 ? MemberRoles.Admin : MemberRoles.Auditor, i == 6 ? UserState.Suspended : UserState.Active, $"{prefix}{i}@example.com");
         }
 
-        await GivenMemberAsync(other.Id, MemberRoles.Admin, UserState.Active, $"{prefix}9@example.com");
+        await Members.AddAsync(other.Id, MemberRoles.Admin, UserState.Active, $"{prefix}9@example.com");
 
         var all = await ListAsync(organization.Id, new MemberQuery(PageSize: 3));
         Assert.Equal(8, all.Total);
@@ -62,8 +62,8 @@ public abstract class MemberDirectoryTests(DatabaseFixture fixture) : DatabaseTe
     public async Task Last_login_sorts_with_never_signed_in_members_last_when_descending()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var early = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
-        var late = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
+        var early = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
+        var late = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
         await using (var db = Database.CreateContext())
         {
             (await db.Users.SingleAsync(u => u.Id == early.Id)).LastLoginAt = Clock.GetUtcNow().AddDays(-2);

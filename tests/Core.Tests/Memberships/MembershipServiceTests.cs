@@ -83,7 +83,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
         var (first, _) = await GivenOrganizationWithOwnerAsync();
         var (second, secondOwner) = await GivenOrganizationWithOwnerAsync();
         var email = Unique.Email("bob");
-        var existing = await GivenMemberAsync(first.Id, MemberRoles.Auditor, UserState.Active, email);
+        var existing = await Members.AddAsync(first.Id, MemberRoles.Auditor, UserState.Active, email);
         var auditBefore = await LastAuditIdAsync();
 
         MemberAdded added;
@@ -112,7 +112,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     {
         var (first, _) = await GivenOrganizationWithOwnerAsync();
         var (second, secondOwner) = await GivenOrganizationWithOwnerAsync();
-        var pending = await GivenMemberAsync(first.Id, MemberRoles.Auditor, UserState.Pending);
+        var pending = await Members.AddAsync(first.Id, MemberRoles.Auditor, UserState.Pending);
 
         await using var scope = OpenScope();
         var added = await scope.Memberships.AddMemberAsync(Actors.Of(secondOwner), second.Id, pending.Email!, MemberRoles.Auditor);
@@ -145,7 +145,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task AddMember_DeactivatedPerson_IsInvitedAgainAsPending()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var former = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var former = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using (var scope = OpenScope())
         {
             await scope.Memberships.RemoveMemberAsync(Actors.Of(owner), organization.Id, former.Id);
@@ -174,7 +174,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task AddMember_DeactivatedPersonToSsoOrganization_IsActive()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var former = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var former = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         var (ssoOrganization, ssoOwner) = await GivenOrganizationWithOwnerAsync(sso: true);
         await using (var scope = OpenScope())
         {
@@ -208,7 +208,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task RemoveMember_FromLastOrganization_DeactivatesRotatesStampAndAudits()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         var auditBefore = await LastAuditIdAsync();
         Clock.Advance(TimeSpan.FromMinutes(5));
 
@@ -236,7 +236,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     {
         var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
         var (second, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(first.Id, MemberRoles.Admin);
         await using (var scope = OpenScope())
         {
             await scope.Memberships.AddMemberAsync(Actors.Operator, second.Id, member.Email!, MemberRoles.Auditor);
@@ -262,7 +262,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task RemoveMember_OwnerWhenAnotherOwnerRemains_IsAllowed()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var secondOwner = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+        var secondOwner = await Members.AddAsync(organization.Id, MemberRoles.Owner);
 
         await using (var scope = OpenScope())
         {
@@ -276,8 +276,8 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task RemoveMember_PlatformOperatorFromLastOrganization_KeepsTheAccount_AndOnlyAnOperatorMayRemoveIt()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var operatorUser = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
-        var colleague = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
+        var operatorUser = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
+        var colleague = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
         await using (var db = Database.CreateContext())
         {
             foreach (var user in await db.Users.Where(u => u.Id == operatorUser.Id || u.Id == colleague.Id).ToListAsync())
@@ -310,7 +310,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_AuditsFromAndTo()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync(OrganizationKind.Customer | OrganizationKind.Reseller);
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         var roles = new MemberRoles(OrganizationRole.Auditor, ChannelRoles.Reseller);
         var auditBefore = await LastAuditIdAsync();
 
@@ -334,7 +334,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_SameRoles_WritesNothing()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         var before = await Database.SnapshotAsync();
 
         await using (var scope = OpenScope())
@@ -349,7 +349,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_DemoteOwnerWhenAnotherOwnerRemains_IsAllowed()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var secondOwner = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+        var secondOwner = await Members.AddAsync(organization.Id, MemberRoles.Owner);
 
         await using (var scope = OpenScope())
         {
@@ -364,7 +364,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_PromoteToOwner_AddsAnOwner()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor);
 
         await using (var scope = OpenScope())
         {
@@ -393,7 +393,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task AddMember_AlreadyAMember_IsRefused(bool differentCase)
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Active, Unique.Email("Carol"));
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Active, Unique.Email("Carol"));
         var email = differentCase ? member.Email!.ToUpperInvariant() : member.Email!;
         await using var scope = OpenScope();
 
@@ -454,7 +454,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task RemoveMember_LastOwner_IsRefused()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("organization.last_owner",
@@ -465,7 +465,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task RemoveMember_LastOwnerWhoIsAlsoReseller_IsRefused()
     {
         var organization = await GivenOrganizationAsync(OrganizationKind.Customer | OrganizationKind.Reseller);
-        var owner = await GivenMemberAsync(organization.Id, new MemberRoles(OrganizationRole.Owner, ChannelRoles.Reseller));
+        var owner = await Members.AddAsync(organization.Id, new MemberRoles(OrganizationRole.Owner, ChannelRoles.Reseller));
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("organization.last_owner",
@@ -479,7 +479,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_DemotingTheLastOwner_IsRefused(OrganizationRole? role, ChannelRoles channel)
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync(OrganizationKind.Customer | OrganizationKind.Reseller);
-        await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("organization.last_owner",
@@ -490,7 +490,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_ChannelRoleOutsideOrganizationKind_IsRefused()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("membership.channel_role_not_allowed",
@@ -501,7 +501,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_NoRole_IsRefused()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("membership.no_role",
@@ -513,7 +513,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task ChangeRoles_UnknownRole_IsRefused(MemberRoles roles)
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("role.unknown",
@@ -557,7 +557,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task LiftSuspension_OfActiveUser_IsRefusedAsIllegalTransition()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("user.illegal_transition",
@@ -568,7 +568,7 @@ public abstract class MembershipServiceTests(DatabaseFixture fixture) : Database
     public async Task Suspend_DeactivatedUser_IsRefusedAsIllegalTransition()
     {
         var (organization, owner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
         await using (var removal = OpenScope())
         {
             await removal.Memberships.RemoveMemberAsync(Actors.Of(owner), organization.Id, member.Id);

@@ -15,7 +15,7 @@ public abstract class RemoveAddConcurrencyTests(DatabaseFixture fixture) : Datab
         {
             var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
             var (second, _) = await GivenOrganizationWithOwnerAsync();
-            var person = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+            var person = await Members.AddAsync(first.Id, MemberRoles.Admin);
 
             var outcomes = await RunTogetherAsync(
                 scope => scope.Memberships.RemoveMemberAsync(Actors.Of(firstOwner), first.Id, person.Id),

@@ -56,11 +56,11 @@ public abstract class PasskeyDatabaseTests(DatabaseFixture fixture) : DatabaseTe
     protected async Task<User> GivenUserAsync(UserState state = UserState.Active, bool password = false, bool totp = false)
     {
         var organization = await GivenOrganizationAsync();
-        var user = await GivenMemberAsync(organization.Id, MemberRoles.Owner, state == UserState.Deactivated ? UserState.Active : state);
+        var user = await Members.AddAsync(organization.Id, MemberRoles.Owner, state == UserState.Deactivated ? UserState.Active : state);
         if (state == UserState.Deactivated)
         {
             // Deactivated means removed from every organization; only a removal leads there.
-            await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+            await Members.AddAsync(organization.Id, MemberRoles.Owner);
             await using var scope = OpenScope();
             await scope.Memberships.RemoveMemberAsync(Actors.Operator, organization.Id, user.Id);
         }

@@ -68,15 +68,8 @@ public sealed class SqliteWriteGateTests(SqliteDatabaseFixture fixture) : IClass
         Assert.True(await DatabaseMigrator.CanWriteAsync(after, TimeSpan.FromSeconds(3)).WaitAsync(Bound));
     }
 
-    private async Task<Guid> GivenUserAsync()
-    {
-        await using var db = fixture.Database.CreateContext();
-        var email = Unique.Email();
-        var user = User.Create(email, email.ToUpperInvariant(), UserState.Active, DateTimeOffset.UtcNow);
-        db.Users.Add(user);
-        await db.SaveChangesAsync();
-        return user.Id;
-    }
+    private async Task<Guid> GivenUserAsync() =>
+        (await Members.In(fixture.Database, TimeProvider.System).AddWithoutOrganizationAsync()).Id;
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

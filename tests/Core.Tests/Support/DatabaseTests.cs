@@ -29,26 +29,15 @@ public abstract class DatabaseTests(DatabaseFixture fixture)
         return organization;
     }
 
-    /// <summary>Adds a new person with <paramref name="roles"/> and moves them to <paramref name="state"/>.</summary>
-    protected async Task<User> GivenMemberAsync(
-        Guid organizationId, MemberRoles roles, UserState state = UserState.Active, string? email = null)
-    {
-        await using var scope = OpenScope();
-        var added = await scope.Memberships.AddMemberAsync(Actors.Operator, organizationId, email ?? Unique.Email(), roles);
-        foreach (var step in PathBetween(added.User.State, state))
-        {
-            await scope.Accounts.ChangeStateAsync(Actors.Operator, added.User.Id, _ => step, "test arrangement");
-        }
-
-        return added.User;
-    }
+    /// <summary>People arranged through Core's operations, recorded as done by an operator.</summary>
+    protected Members Members => Members.In(Database, Clock).As(Actors.Operator);
 
     /// <summary>A Customer organization with one Active Owner, who is returned with it.</summary>
     protected async Task<(Organization Organization, User Owner)> GivenOrganizationWithOwnerAsync(
         OrganizationKind kind = OrganizationKind.Customer, bool sso = false)
     {
         var organization = await GivenOrganizationAsync(kind, sso);
-        var owner = await GivenMemberAsync(organization.Id, MemberRoles.Owner);
+        var owner = await Members.AddAsync(organization.Id, MemberRoles.Owner);
         return (organization, owner);
     }
 
@@ -152,30 +141,6 @@ public abstract class DatabaseTests(DatabaseFixture fixture)
             await operation(scope);
             return true;
         })).ToArray());
-
-    /// <summary>The shortest chain of allowed moves from one state to another (breadth-first over the state machine).</summary>
-    private static List<UserState> PathBetween(UserState from, UserState to)
-    {
-        var previous = new Dictionary<UserState, UserState> { [from] = from };
-        var queue = new Queue<UserState>([from]);
-        while (queue.Count > 0 && !previous.ContainsKey(to))
-        {
-            var state = queue.Dequeue();
-            foreach (var next in UserStateMachine.TargetsOf(state).Where(next => !previous.ContainsKey(next)))
-            {
-                previous[next] = state;
-                queue.Enqueue(next);
-            }
-        }
-
-        var path = new List<UserState>();
-        for (var state = to; state != from; state = previous[state])
-        {
-            path.Insert(0, state);
-        }
-
-        return path;
-    }
 
     protected static string DetailOf(AuditEntry entry, string property)
     {

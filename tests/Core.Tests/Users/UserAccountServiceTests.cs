@@ -6,9 +6,9 @@ public abstract class UserAccountServiceTests(DatabaseFixture fixture) : Databas
     public async Task Suspending_emails_every_owner_of_each_of_the_users_organizations_but_not_the_user()
     {
         var (first, firstOwner) = await GivenOrganizationWithOwnerAsync();
-        var secondOwner = await GivenMemberAsync(first.Id, MemberRoles.Owner);
+        var secondOwner = await Members.AddAsync(first.Id, MemberRoles.Owner);
         var (other, otherOwner) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(first.Id, MemberRoles.Admin);
+        var member = await Members.AddAsync(first.Id, MemberRoles.Admin);
         await using (var add = OpenScope())
         {
             await add.Memberships.AddMemberAsync(Actors.Operator, other.Id, member.Email!, MemberRoles.Owner);
@@ -34,7 +34,7 @@ public abstract class UserAccountServiceTests(DatabaseFixture fixture) : Databas
     public async Task SuspendThenLift_RestoresTheEarlierStateAndKeepsMemberships(UserState earlier)
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Admin, earlier);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin, earlier);
         var auditBefore = await LastAuditIdAsync();
 
         await using (var scope = OpenScope())
@@ -79,7 +79,7 @@ public abstract class UserAccountServiceTests(DatabaseFixture fixture) : Databas
     public async Task ChangeState_IllegalMove_IsRefusedAndNotAudited()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Active);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Active);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("user.illegal_transition",
@@ -101,7 +101,7 @@ public abstract class UserAccountServiceTests(DatabaseFixture fixture) : Databas
     public async Task Suspend_AlreadySuspended_IsRefused()
     {
         var (organization, _) = await GivenOrganizationWithOwnerAsync();
-        var member = await GivenMemberAsync(organization.Id, MemberRoles.Auditor, UserState.Suspended);
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Suspended);
         await using var scope = OpenScope();
 
         await AssertRefusedAndUnchangedAsync("user.illegal_transition",

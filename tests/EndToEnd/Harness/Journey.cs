@@ -5,7 +5,8 @@ namespace KeyPortal.EndToEnd.Harness;
 
 /// <summary>
 /// One test's browser: a fresh context (own cookies, own profile) and page, numbered
-/// screenshots in <c>tests/EndToEnd/artifacts/&lt;test&gt;/</c>, and at most one virtual
+/// screenshots in <c>tests/EndToEnd/artifacts/&lt;test&gt;/</c> (best-effort, see
+/// <see cref="Artifacts"/>), and at most one virtual
 /// authenticator at a time. Every page the journey shows is checked as a person would meet it:
 /// no console error or uncaught script error, and no serious or critical accessibility
 /// violation (<see cref="PageChecks"/>); a journey with problems fails when it is disposed.
@@ -91,14 +92,15 @@ public sealed partial class Journey : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves the page as <c>NN-step.png</c> and returns the path.</summary>
-    public async Task<string> ScreenshotAsync(string step)
+    /// <summary>
+    /// Saves the page as <c>NN-step.png</c> and returns the path, or null when the screenshot could
+    /// not be saved in time: an artifact never fails a journey (<see cref="Artifacts"/>).
+    /// </summary>
+    public async Task<string?> ScreenshotAsync(string step)
     {
-        Directory.CreateDirectory(ArtifactDirectory);
         var number = Interlocked.Increment(ref _screenshots).ToString("00", CultureInfo.InvariantCulture);
         var path = Path.Combine(ArtifactDirectory, $"{number}-{step}.png");
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        return path;
+        return await Artifacts.TryScreenshotAsync(Page, path) ? path : null;
     }
 
     /// <summary>

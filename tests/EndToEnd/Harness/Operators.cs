@@ -2,7 +2,7 @@ using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Resets;
 using KeyPortal.Core.Users;
-using Microsoft.AspNetCore.Identity;
+using KeyPortal.TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,15 +24,9 @@ public static class Operators
         ArgumentNullException.ThrowIfNull(apps);
         var email = $"operator.{Guid.NewGuid():N}"[..24] + "@keyportal.example";
         await using var scope = apps.CoreServices();
+        var user = await Members.In(scope.ServiceProvider).AddWithoutOrganizationAsync(UserState.Active, isOperator: true, email, Password);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var now = DateTimeOffset.UtcNow;
-        var user = User.Create(email, email.ToUpperInvariant(), UserState.Pending, now);
-        user.TransitionTo(UserState.Active, now);
-        user.IsPlatformOperator = true;
-        user.EmailConfirmed = true;
-        user.PasswordHash = new PasswordHasher<User>().HashPassword(user, Password);
-        db.Users.Add(user);
-        await db.SaveChangesAsync();
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.EmailConfirmed, true));
         return email;
     }
 

@@ -1,10 +1,8 @@
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Organizations;
-using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
+using KeyPortal.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.EndToEnd.Harness;
@@ -30,17 +28,13 @@ public sealed class People(KeyPortalApps apps)
     {
         ArgumentNullException.ThrowIfNull(memberships);
         await using var scope = apps.CoreServices();
-        var services = scope.ServiceProvider;
+        var members = Members.In(scope.ServiceProvider);
         foreach (var (organization, roles) in memberships)
         {
-            await services.GetRequiredService<MembershipService>().AddMemberAsync(AuditActor.System, organization.Id, email, roles);
+            // The first adds the account; each further one adds a membership to it.
+            await members.AddAsync(organization.Id, roles, UserState.Active, email, Password);
         }
 
-        var db = services.GetRequiredService<PortalDbContext>();
-        var user = await db.Users.SingleAsync(u => u.Email == email);
-        user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
-        user.PasswordHash = new PasswordHasher<User>().HashPassword(user, Password);
-        await db.SaveChangesAsync();
         return email;
     }
 

@@ -1,14 +1,17 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Links;
+using KeyPortal.IdP.Tests.Support;
 using KeyPortal.TestSupport;
 using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Tests.Account;
 
 /// <summary>Manage credentials over HTTP, with software authenticators as the user's security keys.</summary>
-public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFactory>
+[Collection(SharedIdp.Name)]
+public sealed class AccountPageTests(IdpHost host)
 {
     private const string Origin = "http://localhost";
 
@@ -39,7 +42,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         {
             // Another device signed in to the same account: adding a credential ends it.
             Guid elsewhere;
-            await using (var db = factory.Database.CreateContext())
+            await using (var db = host.Database.CreateContext())
             {
                 var stamp = await db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp).SingleAsync();
                 var now = DateTimeOffset.UtcNow;
@@ -68,7 +71,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
 
             var page = await browser.OpenAsync("/account");
             Assert.Contains("YubiKey 5 NFC / 5C NFC (2)", page.Html, StringComparison.Ordinal);
-            await using (var db = factory.Database.CreateContext())
+            await using (var db = host.Database.CreateContext())
             {
                 Assert.NotNull((await db.UserSessions.AsNoTracking().SingleAsync(s => s.Id == elsewhere)).EndedAt);
             }
@@ -101,7 +104,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
             Assert.Equal(HttpStatusCode.OK, renamed.Status);
             Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; Desk key", renamed.Html, StringComparison.Ordinal);
             Assert.DoesNotContain("<script>alert(1)", renamed.Html, StringComparison.Ordinal);
-            await using var db = factory.Database.CreateContext();
+            await using var db = host.Database.CreateContext();
             Assert.Equal("<script>alert(1)</script> Desk key", (await db.PasskeyCredentials.SingleAsync(p => p.Id == passkeyId)).Name);
             Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == userId && a.Action == "passkey.renamed"));
         }
@@ -130,7 +133,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
 
             Assert.Equal(1, await CountPasskeysAsync(userId));
             Assert.Equal(1, await CountPasskeysAsync(otherId));
-            await using var db = factory.Database.CreateContext();
+            await using var db = host.Database.CreateContext();
             Assert.NotEqual("mine now", (await db.PasskeyCredentials.SingleAsync(p => p.Id == theirs)).Name);
         }
     }
@@ -153,7 +156,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
             var removed = await browser.SubmitAsync("Remove", new Dictionary<string, string> { ["PasskeyId"] = firstId.ToString() });
             // After the redirect, this browser's session is gone: the account page sends it to sign in.
             Assert.Equal(HttpStatusCode.Redirect, removed.Status);
-            await using var db = factory.Database.CreateContext();
+            await using var db = host.Database.CreateContext();
             Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == userId));
             Assert.True(await db.UserSessions.AnyAsync(s => s.UserId == userId && s.EndReason == "passkey removed"));
             using var account = await browser.Http.GetAsync(new Uri("/account", UriKind.Relative));
@@ -185,7 +188,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
             var refused = await browser.PostJsonAsync("/account/identify/complete",
                 new { ceremonyId = again.Body.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(foreign) });
             Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-            await using var db = factory.Database.CreateContext();
+            await using var db = host.Database.CreateContext();
             Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == userId && a.Action == "signin.failed" && a.Details.Contains("account")));
         }
     }
@@ -193,14 +196,14 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
     [Fact]
     public async Task A_password_user_sees_the_password_section_and_changes_the_password_ending_other_sessions()
     {
-        const string email = "auditor@contoso.example";
+        var email = await host.NewPersonAsync(roles: MemberRoles.Auditor);
         const string newPassword = "Changed-Password-2026";
-        using var elsewhere = new LinkBrowser(factory);
+        using var elsewhere = new LinkBrowser(host);
         using (await elsewhere.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
         {
         }
 
-        using var browser = new LinkBrowser(factory);
+        using var browser = new LinkBrowser(host);
         using (await browser.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
         {
         }
@@ -216,7 +219,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         });
         Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
         Assert.Contains("current password is not correct", wrong.Html, StringComparison.Ordinal);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             // Counted toward the lockout like a failed sign-in, and audited.
             var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
@@ -235,7 +238,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         Assert.Equal(HttpStatusCode.OK, stillHere.StatusCode);
         using var goneElsewhere = await elsewhere.Http.GetAsync(new Uri("/account", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, goneElsewhere.StatusCode);
-        using var signIn = await new LinkBrowser(factory).Oidc.SignInWithPasswordAsync(email, newPassword);
+        using var signIn = await new LinkBrowser(host).Oidc.SignInWithPasswordAsync(email, newPassword);
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
     }
 
@@ -245,7 +248,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
         var (browser, _, userId) = await ActivatedAsync();
         using (browser)
         {
-            await using (var db = factory.Database.CreateContext())
+            await using (var db = host.Database.CreateContext())
             {
                 var organization = await db.Memberships.Where(m => m.UserId == userId).Select(m => m.Organization).SingleAsync();
                 organization.Sso.Enabled = true;
@@ -262,7 +265,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
             }
             finally
             {
-                await using var db = factory.Database.CreateContext();
+                await using var db = host.Database.CreateContext();
                 var organization = await db.Memberships.Where(m => m.UserId == userId).Select(m => m.Organization).SingleAsync();
                 organization.Sso.Enabled = false;
                 await db.SaveChangesAsync();
@@ -273,7 +276,7 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
     [Fact]
     public async Task The_account_page_needs_a_session()
     {
-        using var browser = new LinkBrowser(factory);
+        using var browser = new LinkBrowser(host);
         using var response = await browser.Http.GetAsync(new Uri("/account", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Contains("/signin", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -282,9 +285,9 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
     /// <summary>A new Contoso member who activated with a YubiKey-like software key and is signed in with it.</summary>
     private async Task<(LinkBrowser Browser, SoftwareAuthenticator Key, Guid UserId)> ActivatedAsync()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        var browser = new LinkBrowser(factory);
-        await factory.ConfirmCodeAsync(browser, email, link);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        var browser = new LinkBrowser(host);
+        await host.ConfirmCodeAsync(browser, email, link);
         var key = new SoftwareAuthenticator(SoftwareAuthenticator.YubiKey5NfcAaguid);
         await ActivationPageTests.RegisterPasskeyAsync(browser, link, key);
         return (browser, key, invited.UserId);
@@ -295,13 +298,13 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
 
     private async Task<Guid> FirstPasskeyIdAsync(Guid userId)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         return await db.PasskeyCredentials.Where(p => p.UserId == userId).OrderBy(p => p.CreatedAt).Select(p => p.Id).FirstAsync();
     }
 
     private async Task<int> CountPasskeysAsync(Guid userId)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         return await db.PasskeyCredentials.CountAsync(p => p.UserId == userId);
     }
 
@@ -309,13 +312,14 @@ public sealed class AccountPageTests(LinkFactory factory) : IClassFixture<LinkFa
 }
 
 /// <summary>Authenticator-app codes for people who still sign in with a password.</summary>
-public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFactory>
+[Collection(SharedIdp.Name)]
+public sealed class TotpSetupTests(IdpHost host)
 {
     [Fact]
     public async Task A_password_user_turns_authenticator_codes_on_with_a_matching_code_and_off_with_the_password()
     {
-        const string email = "reseller@northwind.example";
-        using var browser = new LinkBrowser(factory);
+        var email = await host.NewPersonAsync();
+        using var browser = new LinkBrowser(host);
         using (await browser.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
         {
         }
@@ -331,7 +335,7 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         Assert.NotEmpty(blob);
 
         // Another session of the same account (a stolen cookie, no password) cannot confirm it.
-        using (var thief = new LinkBrowser(factory))
+        using (var thief = new LinkBrowser(host))
         {
             using (await thief.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
             {
@@ -341,7 +345,7 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
             var stolen = await thief.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
             Assert.Equal(HttpStatusCode.BadRequest, stolen.Status);
             Assert.DoesNotContain(key, stolen.Html, StringComparison.Ordinal);
-            await using var db = factory.Database.CreateContext();
+            await using var db = host.Database.CreateContext();
             Assert.False((await db.Users.AsNoTracking().SingleAsync(u => u.Email == email)).TwoFactorEnabled);
         }
 
@@ -351,7 +355,7 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         var on = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow) });
         Assert.Equal(HttpStatusCode.OK, on.Status);
         Assert.True(on.Shows("disable-totp"));
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
             Assert.True(user.TwoFactorEnabled);
@@ -359,7 +363,7 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         }
 
         // The next password sign-in asks for a code.
-        using var other = new LinkBrowser(factory);
+        using var other = new LinkBrowser(host);
         using (var signIn = await other.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
         {
             Assert.Contains("name=\"Code\"", await signIn.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -382,7 +386,7 @@ public sealed class TotpSetupTests(LinkFactory factory) : IClassFixture<LinkFact
         // The old set-up, replayed after codes went off, cannot switch them back on with its key.
         var replayed = await browser.SubmitAsync("ConfirmTotp", new Dictionary<string, string> { ["TotpSetup"] = blob, ["TotpCode"] = Totp.Code(key, DateTimeOffset.UtcNow.AddSeconds(30)) });
         Assert.Equal(HttpStatusCode.BadRequest, replayed.Status);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             Assert.False((await db.Users.AsNoTracking().SingleAsync(u => u.Email == email)).TwoFactorEnabled);
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Links;
 using KeyPortal.IdP.Tests.Support;
@@ -11,15 +12,16 @@ namespace KeyPortal.IdP.Tests.Account;
 /// elsewhere (or holding a refresh token) loses access when the owner changes the password or
 /// turns authenticator codes on; the session that made the change goes on.
 /// </summary>
-public sealed class CredentialChangeSessionsTests(LinkFactory factory) : IClassFixture<LinkFactory>
+[Collection(SharedIdp.Name)]
+public sealed class CredentialChangeSessionsTests(IdpHost host)
 {
     [Fact]
     public async Task Changing_the_password_ends_the_other_sessions_and_their_refresh_tokens()
     {
-        const string email = "admin@contoso.example";
+        var email = await host.NewPersonAsync();
         var (thief, refreshToken) = await SignedInElsewhereAsync(email);
         using (thief)
-        using (var owner = new LinkBrowser(factory))
+        using (var owner = new LinkBrowser(host))
         {
             using (await owner.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
             {
@@ -42,10 +44,10 @@ public sealed class CredentialChangeSessionsTests(LinkFactory factory) : IClassF
     [Fact]
     public async Task Turning_authenticator_codes_on_ends_the_other_sessions_and_their_refresh_tokens()
     {
-        const string email = "auditor@contoso.example";
+        var email = await host.NewPersonAsync(roles: MemberRoles.Auditor);
         var (thief, refreshToken) = await SignedInElsewhereAsync(email);
         using (thief)
-        using (var owner = new LinkBrowser(factory))
+        using (var owner = new LinkBrowser(host))
         {
             using (await owner.Oidc.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword))
             {
@@ -66,7 +68,7 @@ public sealed class CredentialChangeSessionsTests(LinkFactory factory) : IClassF
     /// <summary>A browser signed in to the portal client with a refresh token, as another device would be.</summary>
     private async Task<(OidcBrowser Browser, string RefreshToken)> SignedInElsewhereAsync(string email)
     {
-        var browser = new OidcBrowser(factory);
+        var browser = new OidcBrowser(host);
         var code = await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword);
         var (status, tokens) = await browser.RedeemCodeAsync(code);
         Assert.Equal(HttpStatusCode.OK, status);
@@ -81,7 +83,7 @@ public sealed class CredentialChangeSessionsTests(LinkFactory factory) : IClassF
         Assert.Equal(HttpStatusCode.Redirect, account.StatusCode);
         Assert.Equal("/signin", account.Headers.Location!.AbsolutePath);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var normalized = email.ToUpperInvariant();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.NormalizedEmail == normalized);
         var open = await db.UserSessions.AsNoTracking().Where(s => s.UserId == user.Id && s.EndedAt == null).ToListAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.AspNetCore.WebUtilities;
@@ -12,20 +13,32 @@ namespace KeyPortal.IdP.Tests.Connect;
 /// OpenID Connect rules an independent relying party checks: sessions bound the lifetime of
 /// refresh tokens, end-session needs proof of the session, auth_time, max_age and prompt.
 /// </summary>
-public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed class ConformanceTests(IdpHost host) : IAsyncLifetime
 {
-    private const string Owner = "owner@contoso.example";
+    /// <summary>
+    /// People of each test's own, on the shared host: the per-account sign-in limit (10 per 5
+    /// minutes from one address) holds in tests too.
+    /// </summary>
+    private string Owner { get; set; } = "";
 
-    /// <summary>A second account: the per-account sign-in limit (10 per 5 minutes from one address) holds in tests too.</summary>
-    private const string Auditor = "auditor@contoso.example";
+    private string Auditor { get; set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Owner = await host.NewPersonAsync(roles: MemberRoles.Owner);
+        Auditor = await host.NewPersonAsync(roles: MemberRoles.Auditor);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_refresh_is_refused_once_the_session_passed_its_absolute_lifetime()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             var session = await db.UserSessions.SingleAsync(s => s.Id == sid);
             Assert.Null(session.EndedAt);
@@ -42,11 +55,11 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task A_refresh_token_expires_no_later_than_its_session()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
         DateTimeOffset sessionEnd;
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             sessionEnd = (await db.UserSessions.SingleAsync(s => s.Id == sid)).AbsoluteExpiresAt;
         }
@@ -71,7 +84,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task A_bare_end_session_link_asks_first_and_ends_nothing()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
         var endSession = "/connect/endsession?client_id=portal&post_logout_redirect_uri=" + Uri.EscapeDataString("http://localhost:5001/signout-callback-oidc");
@@ -109,9 +122,10 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task An_id_token_hint_of_another_session_does_not_end_this_one()
     {
-        using var other = new OidcBrowser(factory);
-        var (_, otherTokens) = await other.RedeemCodeAsync(await other.AuthorizeWithPasswordAsync("admin@contoso.example", DemoSeeder.DemoPassword));
-        using var browser = new OidcBrowser(factory);
+        var someoneElse = await host.NewPersonAsync();
+        using var other = new OidcBrowser(host);
+        var (_, otherTokens) = await other.RedeemCodeAsync(await other.AuthorizeWithPasswordAsync(someoneElse, DemoSeeder.DemoPassword));
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
 
@@ -125,7 +139,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task The_id_token_carries_auth_time_after_a_max_age_request()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
 
@@ -141,7 +155,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task Max_age_zero_forces_a_new_sign_in_even_in_the_same_second()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
 
         using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge) + "&max_age=0", UriKind.Relative));
@@ -156,14 +170,14 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [InlineData("select_account")]
     public async Task Prompt_values_without_a_screen_are_neither_advertised_nor_answered_with_a_code(string prompt)
     {
-        using var client = factory.CreateClient();
+        using var client = host.CreateClient();
         using var discovery = JsonDocument.Parse(await client.GetStringAsync(new Uri("/.well-known/openid-configuration", UriKind.Relative)));
         var advertised = discovery.RootElement.GetProperty("prompt_values_supported").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.DoesNotContain(prompt, advertised);
         Assert.Contains("login", advertised);
         Assert.Contains("none", advertised);
 
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
         using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge) + "&prompt=" + prompt, UriKind.Relative));
 
@@ -177,7 +191,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task The_access_token_is_for_the_portal_API_only_when_the_api_scope_was_granted()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, withApi) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword, "openid email api"));
         Assert.Contains("urn:keyportal:api", new JsonWebToken(withApi.GetProperty("access_token").GetString()).Audiences);
 
@@ -189,7 +203,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
         });
         var userinfoOnly = new JsonWebToken(machine.GetProperty("access_token").GetString());
         Assert.DoesNotContain("urn:keyportal:api", userinfoOnly.Audiences);
-        Assert.Equal([IdpFactory.Issuer], userinfoOnly.Audiences);
+        Assert.Equal([IdpHost.Issuer], userinfoOnly.Audiences);
 
         // Naming the API as a resource without the api scope does not make a token for it.
         var (_, named) = await browser.TokenAsync(new()
@@ -212,7 +226,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task Prompt_login_ends_the_session_it_replaces_once_the_person_signed_in_again()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Auditor, DemoSeeder.DemoPassword));
         var sid = Guid.Parse(new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value);
 
@@ -234,7 +248,7 @@ public sealed class ConformanceTests(IdpFactory factory) : IClassFixture<IdpFact
 
     private async Task<DateTimeOffset?> EndedAtAsync(Guid sid)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         return (await db.UserSessions.AsNoTracking().SingleAsync(s => s.Id == sid)).EndedAt;
     }
 }

@@ -1,6 +1,7 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Net;
 using System.Text.Json;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -12,18 +13,24 @@ using Microsoft.IdentityModel.Tokens;
 namespace KeyPortal.IdP.Tests.Connect;
 
 /// <summary>The OpenID Connect endpoints, driven over HTTP like a relying party and a browser would.</summary>
-public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
 {
-    private const string Owner = "owner@contoso.example";
+    /// <summary>A person of each test's own on the shared host, so no account meets its sign-in limit.</summary>
+    private string Owner { get; set; } = "";
+
+    public async Task InitializeAsync() => Owner = await host.NewPersonAsync(roles: MemberRoles.Owner);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Discovery_advertises_code_flow_with_S256_only()
     {
-        using var client = factory.CreateClient();
+        using var client = host.CreateClient();
         using var discovery = JsonDocument.Parse(await client.GetStringAsync(new Uri("/.well-known/openid-configuration", UriKind.Relative)));
         var root = discovery.RootElement;
 
-        Assert.Equal(IdpFactory.Issuer, root.GetProperty("issuer").GetString());
+        Assert.Equal(IdpHost.Issuer, root.GetProperty("issuer").GetString());
         Assert.Equal(["S256"], root.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["code"], root.GetProperty("response_types_supported").EnumerateArray().Select(e => e.GetString()));
         var grants = root.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()).ToList();
@@ -34,14 +41,14 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         Assert.DoesNotContain("password", grants);
         foreach (var endpoint in new[] { "token_endpoint", "userinfo_endpoint", "introspection_endpoint", "revocation_endpoint", "end_session_endpoint", "jwks_uri" })
         {
-            Assert.StartsWith(IdpFactory.Issuer, root.GetProperty(endpoint).GetString(), StringComparison.Ordinal);
+            Assert.StartsWith(IdpHost.Issuer, root.GetProperty(endpoint).GetString(), StringComparison.Ordinal);
         }
     }
 
     [Fact]
     public async Task Client_credentials_token_is_an_RFC9068_JWT_that_validates_against_the_JWKS()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (status, body) = await browser.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
@@ -54,12 +61,12 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
 
         // An independent validator: Microsoft.IdentityModel's discovery client and JWT handler.
         var configuration = await new ConfigurationManager<OpenIdConnectConfiguration>(
-            IdpFactory.Issuer + ".well-known/openid-configuration",
+            IdpHost.Issuer + ".well-known/openid-configuration",
             new OpenIdConnectConfigurationRetriever(),
             new HttpDocumentRetriever(browser.Http) { RequireHttps = false }).GetConfigurationAsync(CancellationToken.None);
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
         {
-            ValidIssuer = IdpFactory.Issuer,
+            ValidIssuer = IdpHost.Issuer,
             ValidAudience = "urn:keyportal:api",
             IssuerSigningKeys = configuration.SigningKeys,
             ValidTypes = ["at+jwt"],
@@ -79,7 +86,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Client_credentials_with_a_wrong_secret_is_refused_even_right_after_the_right_one()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (rightStatus, _) = await browser.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
@@ -102,7 +109,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Code_flow_issues_id_and_access_tokens_with_the_users_claims()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var code = await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
         var (status, body) = await browser.RedeemCodeAsync(code);
 
@@ -125,14 +132,14 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Code_cannot_be_redeemed_with_a_wrong_verifier_or_twice()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var code = await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
 
         var (wrongStatus, wrong) = await browser.RedeemCodeAsync(code, verifier: OidcBrowser.Base64Url(new byte[32]));
         Assert.Equal(HttpStatusCode.BadRequest, wrongStatus);
         Assert.Equal("invalid_grant", wrong.GetProperty("error").GetString());
 
-        using var second = new OidcBrowser(factory);
+        using var second = new OidcBrowser(host);
         var code2 = await second.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword);
         var (okStatus, _) = await second.RedeemCodeAsync(code2);
         var (againStatus, again) = await second.RedeemCodeAsync(code2);
@@ -144,7 +151,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_grant()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var first = tokens.GetProperty("refresh_token").GetString()!;
 
@@ -168,7 +175,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Revoking_a_refresh_token_takes_effect_at_once()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var refresh = tokens.GetProperty("refresh_token").GetString()!;
 
@@ -189,7 +196,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Introspection_reports_a_live_token_active_and_a_revoked_one_inactive()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
@@ -216,7 +223,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [InlineData("plain")]
     public async Task Authorization_without_S256_PKCE_is_refused_on_an_IdP_page(string? method)
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var challenge = method == "plain" ? browser.CodeVerifier : browser.CodeChallenge;
         using var response = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(challenge, method: method), UriKind.Relative));
 
@@ -232,7 +239,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task The_request_error_page_shows_no_text_from_the_address_bar()
     {
-        using var client = factory.CreateClient();
+        using var client = host.CreateClient();
         using var response = await client.GetAsync(new Uri("/signin/request-error?e=Call%20+1-555-0100%20to%20unlock", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -244,7 +251,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task A_redirect_uri_that_is_not_registered_is_never_redirected_to()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var response = await browser.Http.GetAsync(new Uri(
             OidcBrowser.AuthorizeUrl(browser.CodeChallenge, redirectUri: "https://attacker.example/callback"), UriKind.Relative));
 
@@ -256,7 +263,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Ending_the_session_signs_out_and_kills_the_refresh_token()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(Owner, DemoSeeder.DemoPassword));
         var sid = new JsonWebToken(tokens.GetProperty("id_token").GetString()).GetClaim("sid").Value;
 
@@ -266,7 +273,7 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
         Assert.Equal(HttpStatusCode.Redirect, endSession.StatusCode);
         Assert.StartsWith("http://localhost:5001/signout-callback-oidc", endSession.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
 
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             var session = await db.UserSessions.SingleAsync(s => s.Id == Guid.Parse(sid));
             Assert.NotNull(session.EndedAt);
@@ -283,16 +290,17 @@ public sealed class ConnectTests(IdpFactory factory) : IClassFixture<IdpFactory>
     [Fact]
     public async Task Suspending_the_user_ends_the_IdP_session_and_the_refresh_token_at_once()
     {
-        using var browser = new OidcBrowser(factory);
-        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync("reseller@northwind.example", DemoSeeder.DemoPassword));
+        var email = await host.NewPersonAsync();
+        using var browser = new OidcBrowser(host);
+        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword));
 
         var accessToken = tokens.GetProperty("access_token").GetString()!;
         Assert.True((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
-            var user = await db.Users.SingleAsync(u => u.Email == "reseller@northwind.example");
+            var user = await db.Users.SingleAsync(u => u.Email == email);
             var accounts = new Core.Users.UserAccountService(db, new Core.Auditing.AuditTrail(db, TimeProvider.System), TimeProvider.System, new Core.Mail.FileEmailSender(
-                Microsoft.Extensions.Options.Options.Create(new Core.Mail.MailOptions { Directory = factory.MailDirectory }), TimeProvider.System,
+                Microsoft.Extensions.Options.Options.Create(new Core.Mail.MailOptions { Directory = host.MailDirectory }), TimeProvider.System,
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Mail.FileEmailSender>.Instance));
             await accounts.SuspendAsync(Core.Auditing.AuditActor.System, user.Id, "test");
         }

@@ -1,26 +1,17 @@
 using System.Net;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace KeyPortal.IdP.Tests.Connect;
 
 /// <summary>The identity provider configured to sign with ES256.</summary>
-public sealed class IdpSigningEs256Factory : IdpFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("IdentityProvider:Signing:Algorithm", "ES256");
-    }
-}
-
-public sealed class SigningAlgorithmTests(IdpSigningEs256Factory factory) : IClassFixture<IdpSigningEs256Factory>
+public sealed class SigningAlgorithmTests
 {
     [Fact]
     public async Task ES256_signs_new_tokens_while_the_RSA_key_stays_published()
     {
-        using var browser = new OidcBrowser(factory);
+        await using var host = await IdpHost.StartAsync(o => o.Setting("IdentityProvider:Signing:Algorithm", "ES256"));
+        using var browser = new OidcBrowser(host);
         var (status, body) = await browser.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 
@@ -58,51 +57,44 @@ public sealed class SigningKeysTests : IDisposable
 }
 
 /// <summary>The identity provider as deployed: Production environment, keys from PKCS#12 files.</summary>
-public sealed class IdpProductionFactory : IdpFactory
+public static class DeployedIdp
 {
-    private readonly SigningKeysTests _keys = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    public static IdpHostOptions AsDeployed(this IdpHostOptions options)
     {
-        base.ConfigureWebHost(builder);
-        builder.UseEnvironment("Production");
-        var signing = _keys.WriteKey("signing.pfx", rsa: true);
-        var encryption = _keys.WriteKey("encryption.pfx", rsa: true);
-        var dataProtection = _keys.WriteKey("data-protection.pfx", rsa: true);
-        builder.UseSetting("DataProtection:Certificate:Path", dataProtection.Path);
-        builder.UseSetting("DataProtection:Certificate:Password", dataProtection.Password);
-        builder.UseSetting("IdentityProvider:Signing:Keys:0:Path", signing.Path);
-        builder.UseSetting("IdentityProvider:Signing:Keys:0:Password", signing.Password);
-        builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Path", encryption.Path);
-        builder.UseSetting("IdentityProvider:Signing:EncryptionKey:Password", encryption.Password);
-        builder.UseSetting("Passkeys:Origins:0", "https://localhost");
-        builder.UseSetting("IdentityProvider:DecoySecret", "production-decoy-secret-for-tests");
-        builder.UseSetting("Mail:Delivery", "Smtp");
-        Adjust?.Invoke(builder);
-    }
-
-    /// <summary>Settings of one test on top of the deployed ones.</summary>
-    public Action<IWebHostBuilder>? Adjust { get; init; }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _keys.Dispose();
+        ArgumentNullException.ThrowIfNull(options);
+        var keys = options.Own(new SigningKeysTests());
+        var signing = keys.WriteKey("signing.pfx", rsa: true);
+        var encryption = keys.WriteKey("encryption.pfx", rsa: true);
+        var dataProtection = keys.WriteKey("data-protection.pfx", rsa: true);
+        return options
+            .UseEnvironment("Production")
+            .Setting("DataProtection:Certificate:Path", dataProtection.Path)
+            .Setting("DataProtection:Certificate:Password", dataProtection.Password)
+            .Setting("IdentityProvider:Signing:Keys:0:Path", signing.Path)
+            .Setting("IdentityProvider:Signing:Keys:0:Password", signing.Password)
+            .Setting("IdentityProvider:Signing:EncryptionKey:Path", encryption.Path)
+            .Setting("IdentityProvider:Signing:EncryptionKey:Password", encryption.Password)
+            .Setting("Passkeys:Origins:0", "https://localhost")
+            .Setting("IdentityProvider:DecoySecret", "production-decoy-secret-for-tests")
+            .Setting("Mail:Delivery", "Smtp");
     }
 }
 
-public sealed class ProductionTransportTests(IdpProductionFactory factory) : IClassFixture<IdpProductionFactory>
+public sealed class ProductionTransportTests(ClassHost own) : IClassFixture<ClassHost>
 {
+    private Task<IdpHost> StartAsync() => own.StartOnceAsync(o => o.AsDeployed());
+
     [Fact]
     public async Task Data_protection_keys_are_stored_encrypted_and_antiforgery_cookies_are_secure()
     {
-        using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost/") });
+        var host = await StartAsync();
+        using var client = host.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost/") });
         using var page = await client.GetAsync(new Uri("/signin/password", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
 
         var antiforgery = page.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("KeyPortal.IdP.Antiforgery=", StringComparison.Ordinal));
         Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var keys = await db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml).ToListAsync();
         Assert.NotEmpty(keys);
         Assert.All(keys, xml =>
@@ -115,7 +107,8 @@ public sealed class ProductionTransportTests(IdpProductionFactory factory) : ICl
     [Fact]
     public async Task Outside_development_plain_http_is_refused()
     {
-        using var client = factory.CreateClient();
+        var host = await StartAsync();
+        using var client = host.CreateClient();
         using var response = await client.GetAsync(new Uri("/.well-known/openid-configuration", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -129,27 +122,21 @@ public sealed class ProductionSettingsTests
     [Fact]
     public async Task Without_a_decoy_secret_it_refuses_to_start()
     {
-        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("IdentityProvider:DecoySecret", "") };
-        await factory.InitializeAsync();
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => IdpHost.StartAsync(o => o.AsDeployed().Setting("IdentityProvider:DecoySecret", "")));
         Assert.Contains("IdentityProvider:DecoySecret", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Without_a_data_protection_certificate_it_refuses_to_start()
     {
-        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("DataProtection:Certificate:Path", "") };
-        await factory.InitializeAsync();
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => IdpHost.StartAsync(o => o.AsDeployed().Setting("DataProtection:Certificate:Path", "")));
         Assert.Contains("DataProtection:Certificate:Path", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task With_mail_written_to_files_it_refuses_to_start()
     {
-        await using var factory = new IdpProductionFactory { Adjust = b => b.UseSetting("Mail:Delivery", "Files") };
-        await factory.InitializeAsync();
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => IdpHost.StartAsync(o => o.AsDeployed().Setting("Mail:Delivery", "Files")));
         Assert.Contains("Mail:Delivery is Files", error.ToString(), StringComparison.Ordinal);
     }
 }
@@ -161,17 +148,14 @@ public sealed class ClientPruningTests
     public async Task With_no_clients_configured_nothing_is_removed()
     {
         // A missing or mistyped IdentityProvider:Clients section must not wipe every client.
-        await using var factory = new IdpProductionFactory();
-        await factory.InitializeAsync();
-        await using (var db = factory.Database.CreateContext())
+        await using var host = await IdpHost.StartAsync(o => o.AsDeployed().BeforeStart(async database =>
         {
+            await using var db = database.CreateContext();
             db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = "portal", ClientType = "confidential" });
             await db.SaveChangesAsync();
-        }
+        }));
 
-        using var client = factory.CreateClient();
-
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             Assert.Equal(["portal"], await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().Select(a => a.ClientId).ToListAsync());
         }
@@ -180,28 +164,21 @@ public sealed class ClientPruningTests
     [Fact]
     public async Task A_client_left_from_a_development_start_is_removed_with_its_tokens()
     {
-        await using var factory = new IdpProductionFactory
-        {
-            Adjust = b =>
+        await using var host = await IdpHost.StartAsync(o => o.AsDeployed()
+            .Setting("IdentityProvider:Clients:0:ClientId", "portal")
+            .Setting("IdentityProvider:Clients:0:ClientSecret", "portal-production-secret")
+            .Setting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc")
+            .BeforeStart(async database =>
             {
-                b.UseSetting("IdentityProvider:Clients:0:ClientId", "portal");
-                b.UseSetting("IdentityProvider:Clients:0:ClientSecret", "portal-production-secret");
-                b.UseSetting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc");
-            },
-        };
-        await factory.InitializeAsync();
-        await using (var db = factory.Database.CreateContext())
-        {
-            // What a Development start left behind in this database.
-            var demo = new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = "demo-client", ClientType = "confidential" };
-            db.Add(demo);
-            db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken { Application = demo, Type = "access_token", Status = "valid" });
-            await db.SaveChangesAsync();
-        }
+                // What a Development start left behind in this database.
+                await using var db = database.CreateContext();
+                var demo = new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = "demo-client", ClientType = "confidential" };
+                db.Add(demo);
+                db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken { Application = demo, Type = "access_token", Status = "valid" });
+                await db.SaveChangesAsync();
+            }));
 
-        using var client = factory.CreateClient();
-
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             var clients = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().Select(a => a.ClientId).ToListAsync();
             Assert.Equal(["portal"], clients);

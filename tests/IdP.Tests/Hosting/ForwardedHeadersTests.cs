@@ -1,10 +1,6 @@
 using System.Net;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.IdP.Tests.Hosting;
 
@@ -12,8 +8,17 @@ namespace KeyPortal.IdP.Tests.Hosting;
 /// Behind a load balancer: a configured proxy passes the client's real address (rate limits and
 /// the audit trail see it), and nobody else can choose the address they are counted under.
 /// </summary>
-public sealed class ForwardedHeadersTests(ProxiedIdpFactory factory) : IClassFixture<ProxiedIdpFactory>
+public sealed class ForwardedHeadersTests(ClassHost own) : IClassFixture<ClassHost>
 {
+    /// <summary>One known proxy and one known proxy network, with a tight per-address limit.</summary>
+    private const string Proxy = "10.0.0.5";
+
+    private Task<IdpHost> StartAsync() => own.StartOnceAsync(o => o
+        .Setting("ReverseProxy:KnownProxies:0", Proxy)
+        .Setting("ReverseProxy:KnownNetworks:0", "10.20.0.0/16")
+        .Setting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "3")
+        .PeerAddressFromHeader());
+
     [Fact]
     public async Task A_client_cannot_spoof_its_address_with_X_Forwarded_For()
     {
@@ -24,7 +29,7 @@ public sealed class ForwardedHeadersTests(ProxiedIdpFactory factory) : IClassFix
     [Fact]
     public async Task A_configured_proxy_passes_the_clients_real_address()
     {
-        var address = await FailedSignInAddressAsync(peer: ProxiedIdpFactory.Proxy, forwardedFor: "198.51.100.7");
+        var address = await FailedSignInAddressAsync(peer: Proxy, forwardedFor: "198.51.100.7");
         Assert.Equal("198.51.100.7", address);
     }
 
@@ -36,11 +41,11 @@ public sealed class ForwardedHeadersTests(ProxiedIdpFactory factory) : IClassFix
         // Many clients behind one proxy: each has its own per-address sign-in limit.
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(ProxiedIdpFactory.Proxy, "198.51.100.20"));
+            Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(Proxy, "198.51.100.20"));
         }
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInStatusAsync(ProxiedIdpFactory.Proxy, "198.51.100.20"));
-        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(ProxiedIdpFactory.Proxy, "198.51.100.21"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInStatusAsync(Proxy, "198.51.100.20"));
+        Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(Proxy, "198.51.100.21"));
     }
 
     [Fact]
@@ -58,58 +63,21 @@ public sealed class ForwardedHeadersTests(ProxiedIdpFactory factory) : IClassFix
 
     private async Task<string?> FailedSignInAddressAsync(string peer, string forwardedFor)
     {
+        var host = await StartAsync();
         var email = $"nobody-{Guid.NewGuid():N}@contoso.example";
         Assert.Equal(HttpStatusCode.OK, await SignInStatusAsync(peer, forwardedFor, email));
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var entries = await db.AuditEntries.AsNoTracking().Where(a => a.Action == "signin.failed").OrderByDescending(a => a.Id).Take(1).ToListAsync();
         return Assert.Single(entries).ClientAddress;
     }
 
     private async Task<HttpStatusCode> SignInStatusAsync(string peer, string forwardedFor, string email = "someone@contoso.example")
     {
-        using var browser = new OidcBrowser(factory);
+        var host = await StartAsync();
+        using var browser = new OidcBrowser(host);
         browser.Http.DefaultRequestHeaders.Add(PeerAddress.Header, peer);
         browser.Http.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
         using var response = await browser.SignInWithPasswordAsync(email, "wrong-password-123");
         return response.StatusCode;
     }
-}
-
-/// <summary>The identity provider behind one known proxy and one known proxy network, with a tight per-address limit.</summary>
-public sealed class ProxiedIdpFactory : IdpFactory
-{
-    public const string Proxy = "10.0.0.5";
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("ReverseProxy:KnownProxies:0", Proxy);
-        builder.UseSetting("ReverseProxy:KnownNetworks:0", "10.20.0.0/16");
-        builder.UseSetting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "3");
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddress>());
-    }
-}
-
-/// <summary>
-/// The in-memory test server has no TCP peer; this sets the one a request "comes from" (from a
-/// test header), before the app's own pipeline runs, as a socket would.
-/// </summary>
-internal sealed class PeerAddress : IStartupFilter
-{
-    public const string Header = "X-Test-Peer-Address";
-
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use((context, nextMiddleware) =>
-        {
-            if (context.Request.Headers.TryGetValue(Header, out var peer) && IPAddress.TryParse(peer, out var address))
-            {
-                context.Connection.RemoteIpAddress = address;
-                context.Request.Headers.Remove(Header);
-            }
-
-            return nextMiddleware(context);
-        });
-        next(app);
-    };
 }

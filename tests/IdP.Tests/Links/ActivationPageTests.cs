@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Seeding;
 using KeyPortal.Core.Users;
+using KeyPortal.IdP.Tests.Support;
 using KeyPortal.TestSupport;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,15 +13,16 @@ namespace KeyPortal.IdP.Tests.Links;
 /// The activation link from invitation email to signed-in account, over HTTP with the email
 /// received by a real SMTP server and a software authenticator answering for the browser.
 /// </summary>
-public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<LinkFactory>
+[Collection(SharedIdp.Name)]
+public sealed class ActivationPageTests(IdpHost host)
 {
     private const string Origin = "http://localhost";
 
     [Fact]
     public async Task An_invited_person_confirms_the_emailed_code_registers_a_passkey_and_is_signed_in()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
 
         var opened = await browser.OpenAsync(link);
         Assert.Equal(HttpStatusCode.OK, opened.Status);
@@ -32,7 +34,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var sent = await browser.SubmitAsync("SendCode");
         Assert.True(sent.Shows("code-sent"));
         Assert.True(sent.Shows("code-form"));
-        var code = (await factory.Mailbox.NextAsync(email, "code")).Code();
+        var code = (await host.Mailbox.NextAsync(email, "code")).Code();
 
         var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = code });
         Assert.Equal(HttpStatusCode.OK, confirmed.Status);
@@ -43,7 +45,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var redirect = await RegisterPasskeyAsync(browser, link, authenticator);
         Assert.Equal("http://localhost:5001/", redirect);
 
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == invited.UserId);
             Assert.Equal(UserState.Active, user.State);
@@ -72,9 +74,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task Three_wrong_codes_lock_the_link_for_every_browser_and_the_right_code_is_refused_too()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
-        var code = await factory.RequestCodeAsync(browser, email, link);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
+        var code = await host.RequestCodeAsync(browser, email, link);
         var wrong = code == "000000" ? "111111" : "000000";
 
         var first = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = wrong });
@@ -92,7 +94,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.False(third.Shows("code-form"));
 
         // Another browser, the right code: still locked, and no new code is sent either.
-        using var other = new LinkBrowser(factory);
+        using var other = new LinkBrowser(host);
         var locked = await other.OpenAsync(link);
         Assert.True(locked.Shows("code-locked"));
         Assert.Contains("locked for 15 more minutes", locked.Html, StringComparison.Ordinal);
@@ -102,7 +104,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var resend = await other.SubmitAsync("SendCode");
         Assert.Equal(HttpStatusCode.Conflict, resend.Status);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var invitation = await db.Invitations.AsNoTracking().SingleAsync(i => i.Id == invited.InvitationId);
         Assert.Equal(3, invitation.FailedAttempts);
         Assert.Null(invitation.CodeVerifiedAt);
@@ -111,7 +113,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.Equal(2, actions.Count(a => a == "invitation.code_failed"));
         Assert.Contains("invitation.locked", actions);
         Assert.True(actions.Count(a => a == "invitation.refused") >= 2);
-        Assert.Equal(1, factory.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
+        Assert.Equal(1, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -122,7 +124,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [InlineData("%3Cscript%3Ealert(1)%3C%2Fscript%3E")]
     public async Task A_forged_link_gets_a_clear_page_and_is_audited(string token)
     {
-        using var browser = new LinkBrowser(factory);
+        using var browser = new LinkBrowser(host);
         var before = await CountAuditAsync("invitation.refused");
 
         var page = await browser.OpenAsync($"/activate/{token}");
@@ -142,16 +144,16 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_resent_invitation_replaces_the_old_link_and_starts_unlocked()
     {
-        var (email, invited, oldLink) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
-        await factory.RequestCodeAsync(browser, email, oldLink);
+        var (email, invited, oldLink) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
+        await host.RequestCodeAsync(browser, email, oldLink);
         for (var i = 0; i < 3; i++)
         {
             await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = "99999" + i });
         }
 
-        await factory.ResendAsync(invited.UserId);
-        var newLink = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        await host.ResendAsync(invited.UserId);
+        var newLink = (await host.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
 
         var old = await browser.OpenAsync(oldLink);
         Assert.Equal(HttpStatusCode.Gone, old.Status);
@@ -165,14 +167,14 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task An_expired_link_says_so_and_offers_nothing()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        await using (var db = factory.Database.CreateContext())
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        await using (var db = host.Database.CreateContext())
         {
             await db.Invitations.Where(i => i.Id == invited.InvitationId)
                 .ExecuteUpdateAsync(set => set.SetProperty(i => i.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1)));
         }
 
-        using var browser = new LinkBrowser(factory);
+        using var browser = new LinkBrowser(host);
         var page = await browser.OpenAsync(link);
 
         Assert.Equal(HttpStatusCode.Gone, page.Status);
@@ -180,14 +182,14 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.False(page.Shows("send-code"));
         var post = await browser.SubmitAsync("SendCode");
         Assert.Equal(HttpStatusCode.Gone, post.Status);
-        Assert.Equal(0, factory.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
+        Assert.Equal(0, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Someone_elses_session_following_the_link_is_refused_changes_nothing_and_is_audited()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
         using (await browser.Oidc.SignInWithPasswordAsync("auditor@contoso.example", DemoSeeder.DemoPassword))
         {
         }
@@ -202,20 +204,20 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var (status, _) = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
         Assert.Equal(HttpStatusCode.Forbidden, status);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var invitation = await db.Invitations.AsNoTracking().SingleAsync(i => i.Id == invited.InvitationId);
         Assert.Null(invitation.CodeHash);
         var refusals = await db.AuditEntries.Where(a => a.TargetUserId == invited.UserId && a.Action == "invitation.refused").ToListAsync();
         Assert.True(refusals.Count >= 2);
         Assert.All(refusals, r => Assert.Equal("auditor@contoso.example", r.Actor));
-        Assert.Equal(0, factory.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
+        Assert.Equal(0, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task The_passkey_step_and_the_password_step_are_refused_before_the_code_is_confirmed()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
         await browser.OpenAsync(link);
 
         var (status, body) = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
@@ -224,7 +226,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var password = await browser.SubmitAsync("Password", new Dictionary<string, string> { ["Password"] = "Long-enough-pass-1", ["ConfirmPassword"] = "Long-enough-pass-1" });
         Assert.Equal(HttpStatusCode.Forbidden, password.Status);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == invited.UserId);
         Assert.Equal(UserState.Pending, user.State);
         Assert.Null(user.PasswordHash);
@@ -234,13 +236,13 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_replayed_code_form_and_a_form_without_anti_forgery_token_change_nothing()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
-        var code = await factory.RequestCodeAsync(browser, email, link);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
+        var code = await host.RequestCodeAsync(browser, email, link);
 
         var forged = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = "000001" }, antiforgery: false);
         Assert.Equal(HttpStatusCode.BadRequest, forged.Status);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             Assert.Equal(0, (await db.Invitations.AsNoTracking().SingleAsync(i => i.Id == invited.InvitationId)).FailedAttempts);
         }
@@ -257,8 +259,8 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_link_asks_for_at_most_five_codes_an_hour()
     {
-        var (email, _, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
+        var (email, _, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
         await browser.OpenAsync(link);
         for (var i = 0; i < 5; i++)
         {
@@ -269,17 +271,17 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         var refused = await browser.SubmitAsync("SendCode");
         Assert.Equal((HttpStatusCode)429, refused.Status);
         Assert.Contains("Too many codes were requested", refused.Html, StringComparison.Ordinal);
-        Assert.Equal(5, factory.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
+        Assert.Equal(5, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task The_first_owner_of_a_new_organization_may_activate_with_a_password_into_demo_mode()
     {
         var email = $"founder-{Guid.NewGuid():N}@contoso.example";
-        var onboarded = await factory.OnboardAsync($"onb-{Guid.NewGuid():N}"[..20], email);
-        var link = (await factory.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
-        using var browser = new LinkBrowser(factory);
-        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = await factory.RequestCodeAsync(browser, email, link) });
+        var onboarded = await host.OnboardAsync($"onb-{Guid.NewGuid():N}"[..20], email);
+        var link = (await host.Mailbox.NextAsync(email, "Activate")).Link("http://localhost/activate/");
+        using var browser = new LinkBrowser(host);
+        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = await host.RequestCodeAsync(browser, email, link) });
         Assert.True(confirmed.Shows("activate-passkey"));
         Assert.True(confirmed.Shows("onboarding-password"));
 
@@ -294,7 +296,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
         Assert.Equal(HttpStatusCode.Redirect, done.Status);
         Assert.Equal("http://localhost:5001/", done.Html);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == onboarded.Owner.UserId);
         Assert.Equal(UserState.ActiveDemo, user.State);
         Assert.NotNull(user.PasswordHash);
@@ -305,18 +307,18 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task An_ordinary_invitation_offers_no_password_and_refuses_one()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
         await browser.OpenAsync(link);
         await browser.SubmitAsync("SendCode");
-        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await factory.Mailbox.NextAsync(email, "code")).Code() });
+        var confirmed = await browser.SubmitAsync("Code", new Dictionary<string, string> { ["Code"] = (await host.Mailbox.NextAsync(email, "code")).Code() });
         Assert.False(confirmed.Shows("onboarding-password"));
 
         var refused = await browser.SubmitAsync("Password", new Dictionary<string, string> { ["Password"] = "Long-enough-pass-1", ["ConfirmPassword"] = "Long-enough-pass-1" });
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Contains("Only the first Owner of a new organization", refused.Html, StringComparison.Ordinal);
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == invited.UserId);
         Assert.Equal(UserState.Pending, user.State);
         Assert.Null(user.PasswordHash);
@@ -325,9 +327,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task A_refused_passkey_says_why_and_leaves_the_link_usable()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
-        await factory.ConfirmCodeAsync(browser, email, link);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
+        await host.ConfirmCodeAsync(browser, email, link);
 
         using var synced = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid) { BackupEligible = true, BackedUp = true };
         var start = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
@@ -338,7 +340,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("synced", body.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             Assert.Equal(UserState.Pending, (await db.Users.AsNoTracking().SingleAsync(u => u.Id == invited.UserId)).State);
             Assert.Null((await db.Invitations.AsNoTracking().SingleAsync(i => i.Id == invited.InvitationId)).UsedAt);
@@ -351,9 +353,9 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
     [Fact]
     public async Task Two_passkey_completions_racing_on_one_link_register_one_key()
     {
-        var (email, invited, link) = await factory.InviteNewPersonAsync();
-        using var browser = new LinkBrowser(factory);
-        await factory.ConfirmCodeAsync(browser, email, link);
+        var (email, invited, link) = await host.InviteNewPersonAsync();
+        using var browser = new LinkBrowser(host);
+        await host.ConfirmCodeAsync(browser, email, link);
         using var first = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
         using var second = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
         var one = await browser.PostJsonAsync($"{link.AbsolutePath}/passkey/options", new { });
@@ -372,7 +374,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
             }));
 
         Assert.Single(results, r => r.Status == HttpStatusCode.OK);
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == invited.UserId));
         Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.TargetUserId == invited.UserId && a.Action == "invitation.used"));
     }
@@ -396,7 +398,7 @@ public sealed class ActivationPageTests(LinkFactory factory) : IClassFixture<Lin
 
     private async Task<int> CountAuditAsync(string action, Guid? userId = null)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         return await db.AuditEntries.CountAsync(a => a.Action == action && (userId == null || a.TargetUserId == userId));
     }
 }

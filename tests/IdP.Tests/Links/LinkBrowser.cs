@@ -14,9 +14,9 @@ public sealed record LinkPage(HttpStatusCode Status, string Html, string Path)
 }
 
 /// <summary>Follows emailed links on the IdP's pages the way a browser without JavaScript would, plus the passkey JSON calls.</summary>
-public sealed class LinkBrowser(LinkFactory factory) : IDisposable
+public sealed class LinkBrowser(IdpHost host) : IDisposable
 {
-    public OidcBrowser Oidc { get; } = new(factory);
+    public OidcBrowser Oidc { get; } = new(host);
 
     public HttpClient Http => Oidc.Http;
 

@@ -1,26 +1,17 @@
 using System.Net;
 using KeyPortal.Core.Seeding;
-using KeyPortal.IdP.Tests.Hosting;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.IdP.Tests.SignIn;
 
-/// <summary>The IdP seeing each request's client address (a test header), with the per-account ceiling at 15.</summary>
-public sealed class AddressedIdpFactory : IdpFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("IdentityProvider:SignInAttemptsPerAccountCeilingPer5Minutes", "15");
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddress>());
-    }
-}
-
 /// <summary>Somebody naming a victim's address cannot lock the victim out of signing in.</summary>
-public sealed class AccountLockoutAbuseTests(AddressedIdpFactory factory) : IClassFixture<AddressedIdpFactory>
+public sealed class AccountLockoutAbuseTests(ClassHost own) : IClassFixture<ClassHost>
 {
+    /// <summary>The IdP seeing each request's client address (a test header), with the per-account ceiling at 15.</summary>
+    private Task<IdpHost> StartAsync() => own.StartOnceAsync(o => o
+        .Setting("IdentityProvider:SignInAttemptsPerAccountCeilingPer5Minutes", "15")
+        .PeerAddressFromHeader());
+
     [Fact]
     public async Task Ten_attempts_from_elsewhere_leave_the_owner_unthrottled()
     {
@@ -36,7 +27,7 @@ public sealed class AccountLockoutAbuseTests(AddressedIdpFactory factory) : ICla
         // answers, and the password page judges the password (after five wrong ones the
         // account's password lockout still holds for 15 minutes: passkeys are not affected).
         Assert.Equal(HttpStatusCode.OK, await PasswordStatusAsync("198.51.100.60", victim, DemoSeeder.DemoPassword));
-        using var browser = Browser("198.51.100.60");
+        using var browser = await BrowserAsync("198.51.100.60");
         var token = OidcBrowser.AntiforgeryToken(await browser.Http.GetStringAsync(new Uri("/signin", UriKind.Relative)));
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/signin/passkey/options", UriKind.Relative))
         {
@@ -59,16 +50,16 @@ public sealed class AccountLockoutAbuseTests(AddressedIdpFactory factory) : ICla
         Assert.Equal(HttpStatusCode.TooManyRequests, await PasswordStatusAsync("203.0.113.200", target, "guess-15"));
     }
 
-    private OidcBrowser Browser(string address)
+    private async Task<OidcBrowser> BrowserAsync(string address)
     {
-        var browser = new OidcBrowser(factory);
+        var browser = new OidcBrowser(await StartAsync());
         browser.Http.DefaultRequestHeaders.Add(PeerAddress.Header, address);
         return browser;
     }
 
     private async Task<HttpStatusCode> PasswordStatusAsync(string address, string email, string password)
     {
-        using var browser = Browser(address);
+        using var browser = await BrowserAsync(address);
         using var response = await browser.SignInWithPasswordAsync(email, password);
         return response.StatusCode;
     }

@@ -15,36 +15,38 @@ namespace KeyPortal.IdP.Tests.SignIn;
 /// Passkey registration (password → passkey migration) and sign-in through the IdP's JSON
 /// endpoints, with a software authenticator answering for the browser.
 /// </summary>
-public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed class PasskeySignInTests(IdpHost host)
 {
     private const string Origin = "http://localhost";
 
     [Fact]
     public async Task A_password_user_creates_a_passkey_loses_the_password_and_signs_in_with_the_key()
     {
+        var email = await host.NewPersonAsync();
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
-        using var browser = new OidcBrowser(factory);
-        await MigrateToPasskeyAsync(browser, authenticator, "admin@contoso.example");
+        using var browser = new OidcBrowser(host);
+        await MigrateToPasskeyAsync(browser, authenticator, email);
 
         // Migrated: no password, the passkey stored, the password session ended.
-        var user = await LoadUserAsync("admin@contoso.example");
+        var user = await LoadUserAsync(email);
         Assert.Null(user.PasswordHash);
         Assert.False(user.TwoFactorEnabled);
-        await using (var db = factory.Database.CreateContext())
+        await using (var db = host.Database.CreateContext())
         {
             Assert.Equal(1, await db.PasskeyCredentials.CountAsync(p => p.UserId == user.Id));
             Assert.Contains(await db.UserSessions.Where(s => s.UserId == user.Id).ToListAsync(), s => s.EndReason == "passkey created");
             Assert.Contains(await db.AuditEntries.Where(a => a.TargetUserId == user.Id).Select(a => a.Action).ToListAsync(), a => a == "passkey.registered");
         }
 
-        using var passwordAgain = await browser.SignInWithPasswordAsync("admin@contoso.example", DemoSeeder.DemoPassword);
+        using var passwordAgain = await browser.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword);
         Assert.Equal(HttpStatusCode.OK, passwordAgain.StatusCode);
 
         // Sign in with the key through the authorization endpoint, as the Portal would.
         var authorize = OidcBrowser.AuthorizeUrl(browser.CodeChallenge);
         using var challenge = await browser.Http.GetAsync(new Uri(authorize, UriKind.Relative));
         Assert.StartsWith("/signin", challenge.Headers.Location!.OriginalString, StringComparison.Ordinal);
-        var redirect = await SignInWithPasskeyAsync(browser, authenticator, "admin@contoso.example", authorize);
+        var redirect = await SignInWithPasskeyAsync(browser, authenticator, email, authorize);
         Assert.Equal(authorize, redirect);
 
         using var code = await browser.Http.GetAsync(new Uri(authorize, UriKind.Relative));
@@ -61,7 +63,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     public async Task A_synced_passkey_is_refused_with_the_reason()
     {
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid) { BackupEligible = true, BackedUp = true };
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var signedIn = await browser.SignInWithPasswordAsync("owner@northwind.example", DemoSeeder.DemoPassword);
         var token = await TokenFromAsync(browser, signedIn.Headers.Location!.OriginalString);
 
@@ -80,7 +82,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task Unknown_addresses_get_options_shaped_like_real_ones_with_stable_made_up_credentials()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var token = await TokenFromAsync(browser, "/signin");
 
         var first = await PostAsync(browser, "/signin/passkey/options", new { email = "no-such-person@contoso.example" }, token);
@@ -99,15 +101,16 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task Decoys_have_the_count_length_and_transports_of_real_credentials_and_share_no_bytes()
     {
+        var email = await host.NewPersonAsync();
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
-        using (var migrating = new OidcBrowser(factory))
+        using (var migrating = new OidcBrowser(host))
         {
-            await MigrateToPasskeyAsync(migrating, authenticator, "auditor@contoso.example");
+            await MigrateToPasskeyAsync(migrating, authenticator, email);
         }
 
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         var token = await TokenFromAsync(browser, "/signin");
-        var real = (await PostAsync(browser, "/signin/passkey/options", new { email = "auditor@contoso.example" }, token))
+        var real = (await PostAsync(browser, "/signin/passkey/options", new { email = email }, token))
             .GetProperty("options").GetProperty("allowCredentials")[0];
         var realLength = Convert.FromBase64String(Pad(real.GetProperty("id").GetString()!)).Length;
         var counts = new List<int>();
@@ -144,18 +147,19 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task A_suspended_user_with_a_valid_passkey_gets_the_generic_failure()
     {
+        var email = await host.NewPersonAsync();
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
-        using var browser = new OidcBrowser(factory);
-        await MigrateToPasskeyAsync(browser, authenticator, "distributor@fabrikam.example");
-        await using (var db = factory.Database.CreateContext())
+        using var browser = new OidcBrowser(host);
+        await MigrateToPasskeyAsync(browser, authenticator, email);
+        await using (var db = host.Database.CreateContext())
         {
-            var user = await db.Users.SingleAsync(u => u.Email == "distributor@fabrikam.example");
+            var user = await db.Users.SingleAsync(u => u.Email == email);
             user.TransitionTo(UserState.Suspended, DateTimeOffset.UtcNow);
             await db.SaveChangesAsync();
         }
 
         var token = await TokenFromAsync(browser, "/signin");
-        var start = await PostAsync(browser, "/signin/passkey/options", new { email = "distributor@fabrikam.example" }, token);
+        var start = await PostAsync(browser, "/signin/passkey/options", new { email = email }, token);
         var assertion = authenticator.CreateAssertionJson(start.GetProperty("options").GetRawText(), Origin);
         using var suspended = await PostRawAsync(browser, "/signin/passkey/complete",
             new { ceremonyId = start.GetProperty("ceremonyId").GetGuid(), credential = JsonNode.Parse(assertion), returnUrl = "/" }, token);
@@ -173,7 +177,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task An_operators_password_session_cannot_enrol_a_passkey()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var signedIn = await browser.SignInWithPasswordAsync("operator@keyportal.example", DemoSeeder.DemoPassword);
         Assert.StartsWith("/signin/create-passkey", signedIn.Headers.Location!.OriginalString, StringComparison.Ordinal);
         var token = await TokenFromAsync(browser, signedIn.Headers.Location.OriginalString);
@@ -184,7 +188,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
         Assert.Contains("Operators", await options.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var onAccount = await PostRawAsync(browser, "/account/passkeys/options", new { }, token);
         Assert.Equal(HttpStatusCode.Forbidden, onAccount.StatusCode);
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var operatorId = await db.Users.Where(u => u.Email == "operator@keyportal.example").Select(u => u.Id).SingleAsync();
         Assert.False(await db.WebAuthnCeremonies.AnyAsync(c => c.UserId == operatorId));
     }
@@ -192,7 +196,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task The_passkey_created_page_shows_no_text_from_the_address_bar()
     {
-        using var client = factory.CreateClient();
+        using var client = host.CreateClient();
         var html = await client.GetStringAsync(new Uri("/signin/passkey-created?name=Call%20%2B1-555-0100%20now&key=forged", UriKind.Relative));
 
         Assert.DoesNotContain("555", html, StringComparison.Ordinal);
@@ -201,7 +205,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
 
     private async Task<string> StoredPasskeyNameAsync(string email)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
         return await db.PasskeyCredentials.Where(p => p.UserId == userId).OrderByDescending(p => p.CreatedAt).Select(p => p.Name).FirstAsync();
     }
@@ -209,7 +213,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
     [Fact]
     public async Task Passkey_endpoints_refuse_requests_without_the_antiforgery_token()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         await TokenFromAsync(browser, "/signin");
         using var response = await PostRawAsync(browser, "/signin/passkey/options", new { email = "owner@contoso.example" }, token: "");
 
@@ -268,7 +272,7 @@ public sealed class PasskeySignInTests(IdpFactory factory) : IClassFixture<IdpFa
 
     private async Task<User> LoadUserAsync(string email)
     {
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         return await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
     }
 }

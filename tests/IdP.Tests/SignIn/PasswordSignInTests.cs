@@ -2,12 +2,12 @@ using System.Net;
 using System.Text.RegularExpressions;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Tests.SignIn;
 
-public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed partial class PasswordSignInTests(IdpHost host)
 {
     private const string GenericFailure = "We couldn&#x27;t sign you in with those details.";
 
@@ -25,7 +25,7 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [MemberData(nameof(RefusedSignIns))]
     public async Task Every_refusal_gets_the_same_page_and_no_session(string email, string password)
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var response = await browser.SignInWithPasswordAsync(email, password);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -38,10 +38,10 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [Fact]
     public async Task A_refused_sign_in_is_audited_with_its_real_reason()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var response = await browser.SignInWithPasswordAsync("suspended@contoso.example", DemoSeeder.DemoPassword);
 
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var entry = await db.AuditEntries.Where(a => a.Action == "signin.failed").OrderByDescending(a => a.Id).FirstAsync();
         Assert.Contains("Suspended", entry.Details, StringComparison.Ordinal);
     }
@@ -49,14 +49,15 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [Fact]
     public async Task Five_wrong_passwords_lock_the_account_even_for_the_right_one()
     {
-        using var browser = new OidcBrowser(factory);
+        var email = await host.NewPersonAsync();
+        using var browser = new OidcBrowser(host);
         for (var i = 0; i < 5; i++)
         {
-            using var wrong = await browser.SignInWithPasswordAsync("auditor@contoso.example", $"wrong-{i}");
+            using var wrong = await browser.SignInWithPasswordAsync(email, $"wrong-{i}");
             Assert.Contains(GenericFailure, await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        using var right = await browser.SignInWithPasswordAsync("auditor@contoso.example", DemoSeeder.DemoPassword);
+        using var right = await browser.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.Contains(GenericFailure, await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -64,8 +65,9 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [Fact]
     public async Task A_password_sign_in_is_offered_a_passkey_and_may_skip_it_before_the_cutoff()
     {
-        using var browser = new OidcBrowser(factory);
-        using var response = await browser.SignInWithPasswordAsync("admin@contoso.example", DemoSeeder.DemoPassword, "/connect/authorize?x=1");
+        var email = await host.NewPersonAsync();
+        using var browser = new OidcBrowser(host);
+        using var response = await browser.SignInWithPasswordAsync(email, DemoSeeder.DemoPassword, "/connect/authorize?x=1");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var interstitial = response.Headers.Location!.OriginalString;
@@ -78,7 +80,7 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [Fact]
     public async Task An_account_gets_ten_attempts_per_five_minutes_whether_or_not_it_exists()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         for (var i = 0; i < 10; i++)
         {
             using var refused = await browser.SignInWithPasswordAsync("throttled@contoso.example", $"guess-{i}");
@@ -93,7 +95,7 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
     [Fact]
     public async Task Pages_post_only_with_an_antiforgery_token()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var response = await browser.Http.PostAsync(new Uri("/signin/password", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Email"] = "admin@contoso.example",
@@ -105,7 +107,7 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
 
     private async Task<string> ReferenceFailurePageAsync()
     {
-        using var browser = new OidcBrowser(factory);
+        using var browser = new OidcBrowser(host);
         using var response = await browser.SignInWithPasswordAsync("someone-else@contoso.example", "whatever-password");
         return await response.Content.ReadAsStringAsync();
     }
@@ -122,21 +124,13 @@ public sealed partial class PasswordSignInTests(IdpFactory factory) : IClassFixt
 }
 
 /// <summary>The identity provider after the password cut-off date.</summary>
-public sealed class IdpAfterCutoffFactory : IdpFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("IdentityProvider:PasswordSignInCutoff", "2020-01-01T00:00:00Z");
-    }
-}
-
-public sealed class PasswordCutoffTests(IdpAfterCutoffFactory factory) : IClassFixture<IdpAfterCutoffFactory>
+public sealed class PasswordCutoffTests
 {
     [Fact]
     public async Task After_the_cutoff_a_password_only_leads_to_creating_a_passkey()
     {
-        using var browser = new OidcBrowser(factory);
+        await using var host = await IdpHost.StartAsync(o => o.Setting("IdentityProvider:PasswordSignInCutoff", "2020-01-01T00:00:00Z"));
+        using var browser = new OidcBrowser(host);
         var authorize = OidcBrowser.AuthorizeUrl(browser.CodeChallenge);
         using var signedIn = await browser.SignInWithPasswordAsync("admin@contoso.example", DemoSeeder.DemoPassword, authorize);
         Assert.StartsWith("/signin/create-passkey", signedIn.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -153,21 +147,13 @@ public sealed class PasswordCutoffTests(IdpAfterCutoffFactory factory) : IClassF
 }
 
 /// <summary>The identity provider with a per-address limit of three sign-in posts a minute.</summary>
-public sealed class IdpWithTightAddressLimitFactory : IdpFactory
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "3");
-    }
-}
-
-public sealed class SignInAddressLimitTests(IdpWithTightAddressLimitFactory factory) : IClassFixture<IdpWithTightAddressLimitFactory>
+public sealed class SignInAddressLimitTests
 {
     [Fact]
     public async Task One_address_is_limited_across_accounts()
     {
-        using var browser = new OidcBrowser(factory);
+        await using var host = await IdpHost.StartAsync(o => o.Setting("IdentityProvider:SignInAttemptsPerAddressPerMinute", "3"));
+        using var browser = new OidcBrowser(host);
         for (var i = 0; i < 3; i++)
         {
             using var refused = await browser.SignInWithPasswordAsync($"person{i}@contoso.example", "guess");

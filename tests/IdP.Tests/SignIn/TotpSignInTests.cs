@@ -1,4 +1,5 @@
 using System.Net;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Account;
 using KeyPortal.IdP.Tests.Support;
@@ -7,16 +8,17 @@ using Microsoft.EntityFrameworkCore;
 namespace KeyPortal.IdP.Tests.SignIn;
 
 /// <summary>Authenticator-app codes after a legacy password: guessing is bounded by the lockout, and a code works once.</summary>
-public sealed class TotpSignInTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed class TotpSignInTests(IdpHost host)
 {
     private const string GenericFailure = "We couldn&#x27;t sign you in with those details.";
 
     [Fact]
     public async Task Fifty_parallel_wrong_codes_get_at_most_the_lockout_threshold_evaluated()
     {
-        const string email = "auditor@contoso.example";
-        var key = await TotpSignIn.EnableAsync(factory, email);
-        using var browser = new OidcBrowser(factory);
+        var email = await host.NewPersonAsync(roles: MemberRoles.Auditor);
+        var key = await TotpSignIn.EnableAsync(host, email);
+        using var browser = new OidcBrowser(host);
         var form = await TotpSignIn.PasswordStepAsync(browser, email);
         var right = Totp.Code(key, DateTimeOffset.UtcNow);
         var wrong = WrongCodes(key).Take(50);
@@ -27,7 +29,7 @@ public sealed class TotpSignInTests(IdpFactory factory) : IClassFixture<IdpFacto
         })).WaitAsync(TimeSpan.FromMinutes(1));
 
         Assert.DoesNotContain(HttpStatusCode.Redirect, answers);
-        await using var db = factory.Database.CreateContext();
+        await using var db = host.Database.CreateContext();
         var normalized = email.ToUpperInvariant();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.NormalizedEmail == normalized);
         var evaluated = await db.AuditEntries.CountAsync(a => a.TargetUserId == user.Id && a.Action == "signin.failed" && a.Details!.Contains("wrong one-time code"));
@@ -42,15 +44,15 @@ public sealed class TotpSignInTests(IdpFactory factory) : IClassFixture<IdpFacto
     [Fact]
     public async Task A_right_code_signs_in_once_and_is_refused_when_replayed()
     {
-        const string email = "admin@contoso.example";
-        var key = await TotpSignIn.EnableAsync(factory, email);
+        var email = await host.NewPersonAsync();
+        var key = await TotpSignIn.EnableAsync(host, email);
         var code = Totp.Code(key, DateTimeOffset.UtcNow);
 
-        using var first = new OidcBrowser(factory);
+        using var first = new OidcBrowser(host);
         using var accepted = await TotpSignIn.PostCodeAsync(first, await TotpSignIn.PasswordStepAsync(first, email), code);
         Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
 
-        using var second = new OidcBrowser(factory);
+        using var second = new OidcBrowser(host);
         using var replayed = await TotpSignIn.PostCodeAsync(second, await TotpSignIn.PasswordStepAsync(second, email), code);
         Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
         Assert.Contains(GenericFailure, await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -59,9 +61,9 @@ public sealed class TotpSignInTests(IdpFactory factory) : IClassFixture<IdpFacto
     [Fact]
     public async Task Entering_the_password_again_gives_the_code_step_no_fresh_tries()
     {
-        const string email = "distributor@fabrikam.example";
-        var key = await TotpSignIn.EnableAsync(factory, email);
-        using var browser = new OidcBrowser(factory);
+        var email = await host.NewPersonAsync();
+        var key = await TotpSignIn.EnableAsync(host, email);
+        using var browser = new OidcBrowser(host);
         for (var round = 0; round < 2; round++)
         {
             var form = await TotpSignIn.PasswordStepAsync(browser, email);

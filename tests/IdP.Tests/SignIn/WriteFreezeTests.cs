@@ -11,7 +11,8 @@ namespace KeyPortal.IdP.Tests.SignIn;
 /// Bursts that used to stop every write of the process for good (a write turn never given back
 /// after a concurrency conflict): afterwards tokens are still issued at once and the instance is ready.
 /// </summary>
-public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFactory>
+[Collection(SharedIdp.Name)]
+public sealed class WriteFreezeTests(IdpHost host)
 {
     private const int Burst = 50;
     private static readonly TimeSpan BurstBound = TimeSpan.FromSeconds(60);
@@ -19,10 +20,14 @@ public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFact
     [Fact]
     public async Task Parallel_wrong_codes_passwords_and_refresh_reuses_leave_token_issuance_working()
     {
+        var passwordUser = await host.NewPersonAsync();
+        var refreshUser = await host.NewPersonAsync();
+        var lastUser = await host.NewPersonAsync();
+        var totpUser = await host.NewPersonAsync();
+
         // 50 wrong authenticator codes for one account at once.
-        const string totpUser = "auditor@contoso.example";
-        await TotpSignIn.EnableAsync(factory, totpUser);
-        using (var browser = new OidcBrowser(factory))
+        await TotpSignIn.EnableAsync(host, totpUser);
+        using (var browser = new OidcBrowser(host))
         {
             var codeForm = await TotpSignIn.PasswordStepAsync(browser, totpUser);
             var codes = Enumerable.Range(0, Burst).Select(i => TotpSignIn.PostCodeAsync(browser, codeForm, $"{i:D6}"));
@@ -30,20 +35,20 @@ public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFact
         }
 
         // 50 wrong passwords for one account at once.
-        using (var browser = new OidcBrowser(factory))
+        using (var browser = new OidcBrowser(host))
         {
             var passwords = Enumerable.Range(0, Burst).Select(async i =>
             {
-                using var response = await browser.SignInWithPasswordAsync("admin@contoso.example", $"wrong-password-{i}");
+                using var response = await browser.SignInWithPasswordAsync(passwordUser, $"wrong-password-{i}");
                 return response.StatusCode;
             });
             await Task.WhenAll(passwords).WaitAsync(BurstBound);
         }
 
         // 50 reuses of one redeemed refresh token at once.
-        using (var browser = new OidcBrowser(factory))
+        using (var browser = new OidcBrowser(host))
         {
-            var code = await browser.AuthorizeWithPasswordAsync("owner@contoso.example", DemoSeeder.DemoPassword);
+            var code = await browser.AuthorizeWithPasswordAsync(refreshUser, DemoSeeder.DemoPassword);
             var (_, tokens) = await browser.RedeemCodeAsync(code);
             var refreshToken = tokens.GetProperty("refresh_token").GetString()!;
             var (rotated, _) = await browser.RefreshAsync(refreshToken);
@@ -54,7 +59,7 @@ public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFact
         }
 
         // Token issuance (a write: the token entry) answers within a second.
-        using var client = new OidcBrowser(factory);
+        using var client = new OidcBrowser(host);
         var (status, body) = await client.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials",
@@ -65,8 +70,8 @@ public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFact
         Assert.False(string.IsNullOrEmpty(body.GetProperty("access_token").GetString()));
 
         // A sign-in (session and audit writes) still completes, and the instance is ready.
-        using var signIn = new OidcBrowser(factory);
-        var next = await signIn.AuthorizeWithPasswordAsync("distributor@fabrikam.example", DemoSeeder.DemoPassword).WaitAsync(TimeSpan.FromSeconds(30));
+        using var signIn = new OidcBrowser(host);
+        var next = await signIn.AuthorizeWithPasswordAsync(lastUser, DemoSeeder.DemoPassword).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(string.IsNullOrEmpty(next));
         using var ready = await client.Http.GetAsync(new Uri("/health/ready", UriKind.Relative)).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -77,9 +82,9 @@ public sealed class WriteFreezeTests(IdpFactory factory) : IClassFixture<IdpFact
 internal static class TotpSignIn
 {
     /// <summary>Gives the account a fresh authenticator key, turns codes on, and returns the key.</summary>
-    public static async Task<string> EnableAsync(IdpFactory factory, string email)
+    public static async Task<string> EnableAsync(IdpHost host, string email)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
+        await using var scope = host.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
         var user = (await users.FindByEmailAsync(email))!;
         await users.ResetAuthenticatorKeyAsync(user);

@@ -17,10 +17,10 @@ public sealed partial class OidcBrowser : IDisposable
     public const string PortalRedirect = "http://localhost:5001/signin-oidc";
     public const string PortalSecret = "portal-development-secret";
 
-    public OidcBrowser(IdpFactory factory)
+    public OidcBrowser(IdpHost host)
     {
-        ArgumentNullException.ThrowIfNull(factory);
-        Http = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        ArgumentNullException.ThrowIfNull(host);
+        Http = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
     }
 
     public HttpClient Http { get; }

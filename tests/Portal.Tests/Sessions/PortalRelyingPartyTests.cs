@@ -1,4 +1,5 @@
 using System.Net;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.TestSupport.RelyingParty;
@@ -16,10 +17,10 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
 
     protected override string HomeHeading => "Customer portal";
 
-    protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) => Users.CreateAsync(state, member: true);
+    protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) => Members.AddAsync(null, MemberRoles.Owner, state);
 
     /// <summary>Active, with a live IdP session, but a member of no organization.</summary>
-    protected override Task<User> CreateRefusedUserAsync() => Users.CreateAsync(UserState.Active, member: false);
+    protected override Task<User> CreateRefusedUserAsync() => Members.AddWithoutOrganizationAsync();
 
     [Fact]
     public async Task The_organization_API_follows_the_members_permission_of_the_moment()
@@ -54,7 +55,7 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
     [Fact]
     public async Task Platform_operator_without_a_membership_is_not_admitted()
     {
-        var user = await Users.CreateAsync(UserState.Active, member: false, isOperator: true);
+        var user = await Members.AddWithoutOrganizationAsync(isOperator: true);
         var session = await Users.StartSessionAsync(user);
 
         Assert.Equal(SessionRejection.NotAdmitted, await ValidateAsync(Principal(user.Id, session.Id)));

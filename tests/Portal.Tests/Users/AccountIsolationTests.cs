@@ -15,7 +15,8 @@ namespace KeyPortal.Portal.Tests.Users;
 /// typing its address in Create user invites it (it joins only by accepting), and resets of
 /// people who belong elsewhere (or of the vendor's staff) are refused.
 /// </summary>
-public sealed partial class AccountIsolationTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed partial class AccountIsolationTests(UsersFixture fixture)
 {
     [Fact]
     public async Task Create_user_with_another_organizations_owner_adds_nothing_and_answers_as_for_a_new_person()
@@ -107,7 +108,7 @@ public sealed partial class AccountIsolationTests(UsersFixture fixture) : IClass
     public async Task A_platform_operator_who_joined_is_never_reset_or_removed_by_an_owner()
     {
         var (mine, owner) = await fixture.OrganizationAsync();
-        var operatorAccount = await fixture.MemberAsync(mine.Id, MemberRoles.Auditor);
+        var operatorAccount = await fixture.Members.AddAsync(mine.Id, MemberRoles.Auditor);
         await fixture.WithDbAsync(async db =>
         {
             var user = await db.Users.SingleAsync(u => u.Id == operatorAccount.Id);
@@ -129,7 +130,7 @@ public sealed partial class AccountIsolationTests(UsersFixture fixture) : IClass
     {
         var (mine, owner) = await fixture.OrganizationAsync();
         var (elsewhere, _) = await fixture.OrganizationAsync();
-        var loner = await fixture.MemberAsync(elsewhere.Id, MemberRoles.Auditor);
+        var loner = await fixture.Members.AddAsync(elsewhere.Id, MemberRoles.Auditor);
         await fixture.WithDbAsync(db => db.Memberships.Where(m => m.UserId == loner.Id).ExecuteDeleteAsync());
         using var ownerBrowser = await fixture.SignedInAsync(owner);
         using (await CreateUserAsync(ownerBrowser, loner.Email!))

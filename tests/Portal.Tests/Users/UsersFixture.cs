@@ -5,16 +5,27 @@ using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Organizations;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
+using KeyPortal.TestSupport;
 using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.Portal.Tests.Users;
 
-/// <summary>The Portal over its own database, with helpers to build organizations and sign members in.</summary>
+/// <summary>
+/// The Portal over its own database, with helpers to build organizations and sign members in;
+/// one host for every class of <see cref="Collection"/> (each test makes organizations and
+/// people of its own, and the classes run one after another).
+/// </summary>
 public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
 {
+    public const string Collection = "Portal users";
+    /// <summary>The password of a member arranged with one.</summary>
+    public const string Password = "A-member-password-2026";
+
     public SignedInUsers Users => new(Services);
+
+    public Members Members => Members.In(Services);
 
     /// <summary>A Customer + Reseller + Distributor organization (every role is possible) with an Active Owner.</summary>
     public async Task<(Organization Organization, User Owner)> OrganizationAsync(OrganizationKind kind = OrganizationKind.Customer | OrganizationKind.Reseller | OrganizationKind.Distributor)
@@ -22,35 +33,8 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
         await using var scope = Services.CreateAsyncScope();
         var slug = $"org-{Guid.NewGuid():N}"[..24];
         var organization = await scope.ServiceProvider.GetRequiredService<OrganizationService>().CreateAsync(AuditActor.System, $"Org {slug}", slug, kind);
-        var owner = await MemberAsync(organization.Id, MemberRoles.Owner);
+        var owner = await Members.AddAsync(organization.Id, MemberRoles.Owner);
         return (organization, owner);
-    }
-
-    /// <summary>A new person in the organization with <paramref name="roles"/>, in <paramref name="state"/>.</summary>
-    public async Task<User> MemberAsync(Guid organizationId, MemberRoles roles, UserState state = UserState.Active, bool password = false)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var added = await scope.ServiceProvider.GetRequiredService<MembershipService>()
-            .AddMemberAsync(AuditActor.System, organizationId, $"member.{Guid.NewGuid():N}@example.com", roles);
-        var user = await db.Users.SingleAsync(u => u.Id == added.User.Id);
-        if (user.State == UserState.Pending && state != UserState.Pending)
-        {
-            user.TransitionTo(UserState.Active, DateTimeOffset.UtcNow);
-        }
-
-        if (state is not (UserState.Pending or UserState.Active))
-        {
-            user.TransitionTo(state, DateTimeOffset.UtcNow);
-        }
-
-        if (password)
-        {
-            user.PasswordHash = "AQAAAAIAAYagAAAAEFakeHashForTests==";
-        }
-
-        await db.SaveChangesAsync();
-        return user;
     }
 
     public async Task AddAsync(Guid organizationId, User user, MemberRoles roles)
@@ -101,3 +85,6 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryPattern();
 }
+
+[CollectionDefinition(UsersFixture.Collection)]
+public sealed class UsersCollection : ICollectionFixture<UsersFixture>;

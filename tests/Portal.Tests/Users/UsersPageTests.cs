@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 namespace KeyPortal.Portal.Tests.Users;
 
 /// <summary>The Users list, the organization switcher, the Owner rule under concurrent edits, and the audit trail.</summary>
-public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed class UsersPageTests(UsersFixture fixture)
 {
     [Fact]
     public async Task The_list_pages_filters_and_sorts_on_the_server()
@@ -14,7 +15,7 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
         var (organization, owner) = await fixture.OrganizationAsync();
         for (var i = 0; i < 55; i++)
         {
-            await fixture.MemberAsync(organization.Id, MemberRoles.Auditor, i == 0 ? UserState.Suspended : UserState.Active);
+            await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor, i == 0 ? UserState.Suspended : UserState.Active);
         }
 
         using var browser = await fixture.SignedInAsync(owner);
@@ -84,7 +85,7 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
     public async Task Two_owners_demoting_each_other_at_once_leave_one_owner()
     {
         var (organization, first) = await fixture.OrganizationAsync(Core.Organizations.OrganizationKind.Customer);
-        var second = await fixture.MemberAsync(organization.Id, MemberRoles.Owner);
+        var second = await fixture.Members.AddAsync(organization.Id, MemberRoles.Owner);
         using var firstBrowser = await fixture.SignedInAsync(first);
         using var secondBrowser = await fixture.SignedInAsync(second);
 
@@ -108,8 +109,8 @@ public sealed class UsersPageTests(UsersFixture fixture) : IClassFixture<UsersFi
     {
         var (organization, owner) = await fixture.OrganizationAsync();
         var (other, otherOwner) = await fixture.OrganizationAsync();
-        var auditor = await fixture.MemberAsync(organization.Id, MemberRoles.Auditor);
-        var hostile = await fixture.MemberAsync(organization.Id, MemberRoles.Auditor);
+        var auditor = await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor);
+        var hostile = await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor);
         await fixture.WithDbAsync(async db =>
         {
             db.AuditEntries.Add(new Core.Auditing.AuditEntry

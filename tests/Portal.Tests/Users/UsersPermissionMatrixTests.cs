@@ -10,7 +10,8 @@ namespace KeyPortal.Portal.Tests.Users;
 /// and change nothing. Expected cells come from SPEC's permission table: members are visible to
 /// Owners, Admins and Auditors; changes and the CSV export are for Owners only.
 /// </summary>
-public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFixture<UsersFixture>
+[Collection(UsersFixture.Collection)]
+public sealed class UsersPermissionMatrixTests(UsersFixture fixture)
 {
     public enum Actor { Owner, Admin, Auditor, ResellerOnly, DistributorOnly }
 
@@ -43,13 +44,13 @@ public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFix
         var caller = actor switch
         {
             Actor.Owner => owner,
-            Actor.Admin => await fixture.MemberAsync(organization.Id, MemberRoles.Admin),
-            Actor.Auditor => await fixture.MemberAsync(organization.Id, MemberRoles.Auditor),
-            Actor.ResellerOnly => await fixture.MemberAsync(organization.Id, new MemberRoles(null, ChannelRoles.Reseller)),
-            _ => await fixture.MemberAsync(organization.Id, new MemberRoles(null, ChannelRoles.Distributor)),
+            Actor.Admin => await fixture.Members.AddAsync(organization.Id, MemberRoles.Admin),
+            Actor.Auditor => await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor),
+            Actor.ResellerOnly => await fixture.Members.AddAsync(organization.Id, new MemberRoles(null, ChannelRoles.Reseller)),
+            _ => await fixture.Members.AddAsync(organization.Id, new MemberRoles(null, ChannelRoles.Distributor)),
         };
         var state = act == Act.Resend ? UserState.Pending : UserState.Active;
-        var target = await fixture.MemberAsync(organization.Id, MemberRoles.Auditor, state, password: true);
+        var target = await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor, state, password: UsersFixture.Password);
         using var browser = await fixture.SignedInAsync(caller);
         var before = await fixture.SnapshotAsync(organization.Id, target.Id);
 
@@ -78,7 +79,7 @@ public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFix
     {
         var (mine, me) = await fixture.OrganizationAsync();
         var (theirs, _) = await fixture.OrganizationAsync();
-        var stranger = await fixture.MemberAsync(theirs.Id, MemberRoles.Auditor, UserState.Active, password: true);
+        var stranger = await fixture.Members.AddAsync(theirs.Id, MemberRoles.Auditor, UserState.Active, password: UsersFixture.Password);
         using var browser = await fixture.SignedInAsync(me);
         var before = await fixture.SnapshotAsync(theirs.Id, stranger.Id);
 
@@ -101,7 +102,7 @@ public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFix
     public async Task A_suspended_member_is_signed_out_of_every_page_and_changes_nothing()
     {
         var (organization, owner) = await fixture.OrganizationAsync();
-        var target = await fixture.MemberAsync(organization.Id, MemberRoles.Auditor, UserState.Active, password: true);
+        var target = await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Active, password: UsersFixture.Password);
         using var browser = await fixture.SignedInAsync(owner);
         await fixture.Users.TransitionAsync(owner, UserState.Suspended);
         var before = await fixture.SnapshotAsync(organization.Id, target.Id);
@@ -125,7 +126,7 @@ public sealed class UsersPermissionMatrixTests(UsersFixture fixture) : IClassFix
     public async Task Posts_without_the_anti_forgery_token_are_refused()
     {
         var (organization, owner) = await fixture.OrganizationAsync();
-        var target = await fixture.MemberAsync(organization.Id, MemberRoles.Auditor, UserState.Active, password: true);
+        var target = await fixture.Members.AddAsync(organization.Id, MemberRoles.Auditor, UserState.Active, password: UsersFixture.Password);
         using var browser = await fixture.SignedInAsync(owner);
         var before = await fixture.SnapshotAsync(organization.Id, target.Id);
 

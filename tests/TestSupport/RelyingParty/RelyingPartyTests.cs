@@ -31,6 +31,8 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
 
     protected SignedInUsers Users => new(Factory.Services);
 
+    protected Members Members => Members.In(Factory.Services);
+
     protected abstract string ClientId { get; }
 
     /// <summary>The app's public URL (PublicUrls default), under which its redirect URIs are registered.</summary>

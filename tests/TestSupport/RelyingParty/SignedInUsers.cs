@@ -1,60 +1,14 @@
-using KeyPortal.Core.Auditing;
-using KeyPortal.Core.Memberships;
-using KeyPortal.Core.Organizations;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.TestSupport.RelyingParty;
 
-/// <summary>Builds users and IdP sessions in an app's database, as the IdP would leave them after a sign-in.</summary>
+/// <summary>IdP sessions in an app's database, as the IdP would leave them after a sign-in (people come from <see cref="Members"/>).</summary>
 public sealed class SignedInUsers(IServiceProvider services)
 {
-    /// <summary>
-    /// A user in <paramref name="state"/>; a member (Owner) of a new organization when
-    /// <paramref name="member"/>, a platform operator when <paramref name="isOperator"/>.
-    /// </summary>
-    public async Task<User> CreateAsync(UserState state, bool member = true, bool isOperator = false)
-    {
-        await using var scope = services.CreateAsyncScope();
-        var provider = scope.ServiceProvider;
-        var db = provider.GetRequiredService<PortalDbContext>();
-        var clock = provider.GetRequiredService<TimeProvider>();
-        var email = $"user.{Guid.NewGuid():N}@example.com";
-        User user;
-        if (member)
-        {
-            var organization = await provider.GetRequiredService<OrganizationService>()
-                .CreateAsync(AuditActor.System, $"Organization {email}", $"org-{Guid.NewGuid():N}", OrganizationKind.Customer);
-            var added = await provider.GetRequiredService<MembershipService>()
-                .AddMemberAsync(AuditActor.System, organization.Id, email, MemberRoles.Owner);
-            user = await db.Users.SingleAsync(u => u.Id == added.User.Id);
-        }
-        else
-        {
-            var normalizer = provider.GetRequiredService<ILookupNormalizer>();
-            user = User.Create(email, normalizer.NormalizeEmail(email), UserState.Pending, clock.GetUtcNow());
-            db.Users.Add(user);
-        }
-
-        if (state == UserState.Reset)
-        {
-            user.TransitionTo(UserState.Active, clock.GetUtcNow());
-        }
-
-        if (state != UserState.Pending)
-        {
-            user.TransitionTo(state, clock.GetUtcNow());
-        }
-
-        user.IsPlatformOperator = isOperator;
-        await db.SaveChangesAsync();
-        return user;
-    }
-
     /// <summary>An IdP session of <paramref name="user"/>, live for <paramref name="lifetime"/> (8 hours by default).</summary>
     public async Task<UserSession> StartSessionAsync(User user, TimeSpan? lifetime = null, string methods = "hwk user")
     {
