@@ -25,7 +25,7 @@ public sealed record ApiCaller(string Kind, Guid? UserId, string? ClientId)
     {
         ArgumentNullException.ThrowIfNull(principal);
         return CurrentMember.UserIdOf(principal) is { } userId
-            ? new ApiCaller(MemberKind, userId, principal.FindFirstValue("client_id") ?? principal.FindFirstValue("azp"))
+            ? new ApiCaller(MemberKind, userId, principal.FindFirstValue(KeyPortalClaims.ClientId))
             : new ApiCaller(ClientKind, null, principal.FindFirstValue(KeyPortalClaims.Subject));
     }
 }
@@ -64,6 +64,9 @@ public static class ApiAuthentication
             options.MapInboundClaims = false;
             options.RequireHttpsMetadata = !development;
             options.TokenValidationParameters.NameClaimType = KeyPortalClaims.Subject;
+            // Access tokens only (RFC 9068 "at+jwt"): never an id_token, whatever its audience.
+            options.TokenValidationParameters.ValidTypes = ["at+jwt"];
+            options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
             options.Events = new JwtBearerEvents
             {
                 OnTokenValidated = RequireLiveTokenEntryAsync,
@@ -93,17 +96,42 @@ public static class ApiAuthentication
     }
 
     /// <summary>
-    /// Accepts the token only while its entry at the IdP is valid: the IdP revokes entries on
-    /// sign-out, suspension, reset and refresh-token reuse, and they share this database.
+    /// Accepts the token only while its entry at the IdP is valid (the IdP revokes entries on
+    /// suspension, reset and refresh-token reuse; they share this database) and, for a member's
+    /// token, while the IdP session it was issued in (<c>sid</c>) is live, the account may hold a
+    /// session and this app admits the person (the same rule as its cookie: e.g. the console
+    /// wants a platform operator signed in with a passkey). Signing out therefore ends the
+    /// session's API tokens at once too.
     /// </summary>
     private static async Task RequireLiveTokenEntryAsync(TokenValidatedContext context)
     {
-        var tokens = context.HttpContext.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
+        var http = context.HttpContext;
+        var tokens = http.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
         var id = context.Principal?.FindFirstValue(TokenIdClaim);
-        var entry = id is null ? null : await tokens.FindByIdAsync(id, context.HttpContext.RequestAborted);
-        if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, context.HttpContext.RequestAborted))
+        var entry = id is null ? null : await tokens.FindByIdAsync(id, http.RequestAborted);
+        if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, http.RequestAborted))
         {
             context.Fail("The token was revoked or is unknown to the identity provider.");
+            return;
+        }
+
+        if (context.Principal is not { } principal || ApiCaller.Of(principal) is not { UserId: { } userId })
+        {
+            // A client's own token: it is no member and holds no organization permission.
+            return;
+        }
+
+        var db = http.RequestServices.GetRequiredService<PortalDbContext>();
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var session = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sessionId)
+            ? await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, http.RequestAborted)
+            : null;
+        var user = session is null ? null : await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
+        var admits = http.RequestServices.GetService<AdmissionRule>();
+        if (session is null || user is null || !session.IsActiveAt(now) || !user.State.MayHoldSession()
+            || (admits is not null && !await admits(user, session, db, http.RequestAborted)))
+        {
+            context.Fail("The session the token was issued in has ended, or this app does not admit its user.");
         }
     }
 

@@ -86,6 +86,13 @@ public sealed class CurrentMember(PortalDbContext db)
     {
         ArgumentNullException.ThrowIfNull(principal);
         var value = principal.FindFirstValue(KeyPortalClaims.Subject) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        // A client-credentials token names the client as its subject: never a user, even when
+        // the client's id happens to look like one.
+        if (value is not null && string.Equals(value, principal.FindFirstValue(KeyPortalClaims.ClientId), StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         return Guid.TryParse(value, out var id) ? id : null;
     }
 }

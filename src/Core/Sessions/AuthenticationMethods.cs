@@ -17,6 +17,13 @@ public static class AuthenticationMethods
     /// <summary>More than one factor (a passkey with user verification counts as two).</summary>
     public const string MultiFactor = "mfa";
 
+    /// <summary>
+    /// Signed in by the organization's own identity provider (SAML or upstream OpenID Connect).
+    /// Not an RFC 8176 value on purpose: what the upstream provider reports is its claim, not
+    /// ours, so a federated session never counts as a passkey, password or second factor here.
+    /// </summary>
+    public const string Federated = "fed";
+
     /// <summary>Whether the session's stored methods (space-separated) include <paramref name="method"/>.</summary>
     public static bool Include(string? stored, string method) =>
         (stored ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(method, StringComparer.Ordinal);

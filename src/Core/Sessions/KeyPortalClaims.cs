@@ -11,6 +11,9 @@ public static class KeyPortalClaims
 
     public const string Email = "email";
 
+    /// <summary>The client a token was issued to (RFC 9068); equal to <see cref="Subject"/> in a client's own token.</summary>
+    public const string ClientId = "client_id";
+
     /// <summary>The IdP session's id (OpenID Connect front- and back-channel logout).</summary>
     public const string SessionId = "sid";
 

@@ -1,5 +1,8 @@
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Sessions;
+using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.IdP.Federation;
 
@@ -13,23 +16,29 @@ namespace KeyPortal.IdP.Federation;
 /// password sign-in end in too: the same session row, cookie, claims and audit entry, so the
 /// code flow, the session checks of Portal and Admin and sign-out never ask how someone came in.
 /// </summary>
-public sealed class FederatedSignIn(SessionService sessions)
+public sealed class FederatedSignIn(SessionService sessions, PortalDbContext db)
 {
     /// <summary>
-    /// Starts the session of <paramref name="user"/>, whom the organization's identity provider
-    /// authenticated with <paramref name="methods"/> (RFC 8176 values, as it reported them).
+    /// Starts the session of <paramref name="user"/>, whom the identity provider of
+    /// <paramref name="organizationId"/> authenticated. The session's method is always
+    /// <see cref="AuthenticationMethods.Federated"/>, whatever the upstream provider reported
+    /// (an organization's administrators control it, so its word is never a passkey here).
     /// False, and nothing started, when the account may not hold a session (suspended, reset,
-    /// deactivated, pending): the handler then answers as any failed sign-in does.
+    /// deactivated, pending), is not a member of that organization, or is a platform operator
+    /// (operators sign in with their own passkey, never through a customer's provider): the
+    /// handler then answers as any failed sign-in does.
     /// </summary>
-    public async Task<bool> StartSessionAsync(HttpContext http, User user, IReadOnlyList<string> methods)
+    public async Task<bool> StartSessionAsync(HttpContext http, User user, Guid organizationId)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (!user.State.MayHoldSession())
+        if (!user.State.MayHoldSession()
+            || user.IsPlatformOperator
+            || !await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == organizationId, http.RequestAborted))
         {
             return false;
         }
 
-        await sessions.StartAsync(http, user, methods, passkeyId: null);
+        await sessions.StartAsync(http, user, [AuthenticationMethods.Federated], passkeyId: null);
         return true;
     }
 }

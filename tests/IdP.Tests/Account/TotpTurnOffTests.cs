@@ -3,6 +3,7 @@ using KeyPortal.Core.Seeding;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Tests.Links;
 using KeyPortal.IdP.Tests.SignIn;
+using KeyPortal.IdP.Tests.Support;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,12 +11,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KeyPortal.IdP.Tests.Account;
 
 /// <summary>Turning authenticator-app codes off takes the whole second factor with it.</summary>
-public sealed class TotpTurnOffTests(LinkFactory factory) : IClassFixture<LinkFactory>
+[Collection(SharedIdp.Name)]
+public sealed class TotpTurnOffTests(IdpHost factory)
 {
     [Fact]
     public async Task Turning_codes_off_removes_the_recovery_codes_too()
     {
-        const string email = "distributor@fabrikam.example";
+        var email = await factory.NewPersonAsync();
         var key = await TotpSignIn.EnableAsync(factory, email);
         IReadOnlyList<string> recoveryCodes;
         await using (var scope = factory.Services.CreateAsyncScope())

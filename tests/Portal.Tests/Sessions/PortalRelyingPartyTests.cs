@@ -25,9 +25,7 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
     [Fact]
     public async Task The_organization_API_follows_the_members_permission_of_the_moment()
     {
-        var user = await Users.CreateAsync(UserState.Active, member: true);
-        var entry = await CreateTokenEntryAsync(user.Id.ToString());
-        var token = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry);
+        var (user, token, _, _) = await MemberTokenAsync();
         var path = new Uri("/api/organization", UriKind.Relative);
 
         using (var response = await CallAsync(path, token))
@@ -36,9 +34,10 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
             Assert.Contains(user.Email!, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
+        // A suspended account holds no session, so its tokens stop authenticating at once.
         await Users.TransitionAsync(user, UserState.Suspended);
         using var suspended = await CallAsync(path, token);
-        Assert.Equal(HttpStatusCode.Forbidden, suspended.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, suspended.StatusCode);
         Assert.Equal("application/problem+json", suspended.Content.Headers.ContentType?.MediaType);
     }
 

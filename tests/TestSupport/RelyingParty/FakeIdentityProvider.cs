@@ -156,11 +156,11 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
 
     /// <summary>
     /// An access token as the IdP issues it (JWT, RS256, <c>oi_tkn_id</c> naming its token entry),
-    /// for <paramref name="audience"/>; <paramref name="subject"/> is a user's id, or a client's
-    /// id in client-credentials tokens. <paramref name="signedBy"/> other than null signs with a
+    /// for <paramref name="audience"/>; <paramref name="subject"/> is a user's id (with the IdP
+    /// session <paramref name="sessionId"/>), or a client's id in client-credentials tokens. <paramref name="signedBy"/> other than null signs with a
     /// key this IdP never published.
     /// </summary>
-    public string IssueAccessToken(string subject, string tokenId, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null)
+    public string IssueAccessToken(string subject, string tokenId, Guid? sessionId = null, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -172,7 +172,11 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
             Expires = now + (lifetime ?? TimeSpan.FromMinutes(5)),
             TokenType = "at+jwt",
             SigningCredentials = new SigningCredentials(signedBy ?? _signingKey, SecurityAlgorithms.RsaSha256),
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal" },
+            // A member's token names the session it was issued in and the client that asked;
+            // a client's own (client credentials) names the client as its subject.
+            Claims = sessionId is { } sid
+                ? new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal", ["sid"] = sid.ToString() }
+                : new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = subject },
         });
     }
 

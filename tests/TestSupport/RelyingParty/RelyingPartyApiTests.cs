@@ -51,9 +51,7 @@ public abstract partial class RelyingPartyTests<TProgram>
     [Fact]
     public async Task A_live_access_token_names_the_member_who_calls_and_stops_at_once_when_revoked()
     {
-        var user = await CreateAdmittedUserAsync();
-        var entry = await CreateTokenEntryAsync(user.Id.ToString());
-        var token = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry);
+        var (user, token, entry, _) = await MemberTokenAsync();
 
         using (var response = await CallAsync(CallerPath, token))
         {
@@ -67,6 +65,33 @@ public abstract partial class RelyingPartyTests<TProgram>
         using var revoked = await CallAsync(CallerPath, token);
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
         Assert.Equal("application/problem+json", revoked.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_members_token_stops_when_the_session_it_was_issued_in_ends()
+    {
+        var (_, token, _, session) = await MemberTokenAsync();
+        using (var live = await CallAsync(CallerPath, token))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        await Users.EndSessionAsync(session);
+
+        using var ended = await CallAsync(CallerPath, token);
+        Assert.Equal(HttpStatusCode.Unauthorized, ended.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_of_someone_this_app_does_not_admit_is_refused()
+    {
+        var user = await CreateRefusedUserAsync();
+        var session = await Users.StartSessionAsync(user);
+        var token = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), await CreateTokenEntryAsync(user.Id.ToString()), session.Id);
+
+        using var response = await CallAsync(CallerPath, token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]
@@ -89,20 +114,28 @@ public abstract partial class RelyingPartyTests<TProgram>
     [InlineData("expired")]
     public async Task A_token_the_API_must_not_trust_is_refused(string flaw)
     {
-        var user = await CreateAdmittedUserAsync();
-        var entry = await CreateTokenEntryAsync(user.Id.ToString());
+        var (user, _, entry, session) = await MemberTokenAsync();
         using var foreignKey = RSA.Create(2048);
         var token = flaw switch
         {
-            "another audience" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, audience: "http://localhost:5000/"),
-            "another key" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, signedBy: new RsaSecurityKey(foreignKey) { KeyId = "fake-idp-rs256" }),
-            "no token entry" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), Guid.NewGuid().ToString()),
-            _ => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, lifetime: TimeSpan.FromMinutes(-6)),
+            "another audience" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, session.Id, audience: "http://localhost:5000/"),
+            "another key" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, session.Id, signedBy: new RsaSecurityKey(foreignKey) { KeyId = "fake-idp-rs256" }),
+            "no token entry" => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), Guid.NewGuid().ToString(), session.Id),
+            _ => Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, session.Id, lifetime: TimeSpan.FromMinutes(-6)),
         };
 
         using var response = await CallAsync(CallerPath, token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    /// <summary>An admitted member with a live IdP session, and an access token issued in it.</summary>
+    protected async Task<(KeyPortal.Core.Users.User User, string Token, string TokenId, KeyPortal.Core.Sessions.UserSession Session)> MemberTokenAsync()
+    {
+        var user = await CreateAdmittedUserAsync();
+        var session = await Users.StartSessionAsync(user);
+        var entry = await CreateTokenEntryAsync(user.Id.ToString());
+        return (user, Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, session.Id), entry, session);
     }
 
     /// <summary>Calls <paramref name="path"/> with <paramref name="token"/> as bearer, without cookies.</summary>
