@@ -14,10 +14,10 @@ namespace KeyPortal.TestSupport;
 /// What every app must do as a web host, run against each of IdP, Portal and Admin by a
 /// one-line subclass in that app's test project.
 /// </summary>
-public abstract class AppHostingTests<TProgram>(PortalAppFactory<TProgram> factory)
+public abstract class AppHostingTests<TProgram>(KeyPortalAppFactory<TProgram> factory)
     where TProgram : class
 {
-    protected PortalAppFactory<TProgram> Factory { get; } = factory;
+    protected KeyPortalAppFactory<TProgram> Factory { get; } = factory;
 
     /// <summary>A word the app's home page must show.</summary>
     protected abstract string HomePageHeading { get; }

@@ -2,8 +2,8 @@ using KeyPortal.TestSupport;
 
 namespace KeyPortal.Admin.Tests.Hosting;
 
-public sealed class AdminHostingTests(PortalAppFactory<Program> factory)
-    : AppHostingTests<Program>(factory), IClassFixture<PortalAppFactory<Program>>
+public sealed class AdminHostingTests(KeyPortalAppFactory<Program> factory)
+    : AppHostingTests<Program>(factory), IClassFixture<KeyPortalAppFactory<Program>>
 {
     protected override string LandingPath => "/welcome";
 

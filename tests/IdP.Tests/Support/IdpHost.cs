@@ -132,7 +132,7 @@ public sealed class IdpHost : IAsyncLifetime, IAsyncDisposable
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
-    private sealed class App(IdpHost host) : PortalAppFactory<Program>
+    private sealed class App(IdpHost host) : KeyPortalAppFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

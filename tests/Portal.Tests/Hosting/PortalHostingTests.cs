@@ -2,8 +2,8 @@ using KeyPortal.TestSupport;
 
 namespace KeyPortal.Portal.Tests.Hosting;
 
-public sealed class PortalHostingTests(PortalAppFactory<Program> factory)
-    : AppHostingTests<Program>(factory), IClassFixture<PortalAppFactory<Program>>
+public sealed class PortalHostingTests(KeyPortalAppFactory<Program> factory)
+    : AppHostingTests<Program>(factory), IClassFixture<KeyPortalAppFactory<Program>>
 {
     protected override string LandingPath => "/welcome";
 

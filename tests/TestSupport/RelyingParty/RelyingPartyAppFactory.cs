@@ -16,7 +16,7 @@ namespace KeyPortal.TestSupport.RelyingParty;
 /// Hosts Portal or Admin in memory with <see cref="FakeIdentityProvider"/> as its IdP, and plays
 /// the browser through the authorization-code flow.
 /// </summary>
-public class RelyingPartyAppFactory<TProgram> : PortalAppFactory<TProgram>
+public class RelyingPartyAppFactory<TProgram> : KeyPortalAppFactory<TProgram>
     where TProgram : class
 {
     /// <summary>The IdP's development address (<see cref="PublicUrlOptions.IdP"/> default), as the contract fixes it.</summary>

@@ -10,7 +10,7 @@ namespace KeyPortal.TestSupport;
 /// Hosts one app in memory over its own fresh, migrated database. Share one per test class
 /// (<c>IClassFixture</c>): each start costs seconds.
 /// </summary>
-public class PortalAppFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime
+public class KeyPortalAppFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime
     where TProgram : class
 {
     private TestDatabase? _database;
