@@ -11,8 +11,13 @@ public static class AuditVisibility
     public static IQueryable<AuditEntry> OfOrganization(this IQueryable<AuditEntry> entries, Guid organizationId) =>
         entries.Where(a => a.OrganizationId == organizationId);
 
-    /// <summary>The entries about <paramref name="userId"/> that their organization <paramref name="organizationId"/> may see.</summary>
+    /// <summary>
+    /// The entries about <paramref name="userId"/> that their organization <paramref name="organizationId"/>
+    /// may see. The vendor's own dealings with the account (making it a platform operator) are
+    /// not the organization's business, and would tell it who the vendor's staff are.
+    /// </summary>
     public static IQueryable<AuditEntry> AboutMember(this IQueryable<AuditEntry> entries, Guid organizationId, Guid userId) =>
         entries.Where(a => a.TargetUserId == userId
-            && (a.OrganizationId == organizationId || (a.OrganizationId == null && (a.ActorUserId == userId || a.ActorUserId == null))));
+            && (a.OrganizationId == organizationId
+                || (a.OrganizationId == null && (a.ActorUserId == userId || a.ActorUserId == null) && a.Action != AuditActions.OperatorGranted)));
 }

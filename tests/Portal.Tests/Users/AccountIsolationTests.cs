@@ -105,6 +105,26 @@ public sealed partial class AccountIsolationTests(UsersFixture fixture)
     }
 
     [Fact]
+    public async Task A_members_page_never_shows_that_the_vendor_made_them_an_operator()
+    {
+        var (mine, owner) = await fixture.OrganizationAsync();
+        var member = await fixture.Members.AddAsync(mine.Id, MemberRoles.Auditor);
+        await fixture.WithDbAsync(async db =>
+        {
+            // What the operator-link command records: the system, no organization.
+            new AuditTrail(db, TimeProvider.System).Record(AuditActor.System, AuditActions.OperatorGranted, null, member.Id, new { by = "operator-link command" });
+            return await db.SaveChangesAsync();
+        });
+        using var ownerBrowser = await fixture.SignedInAsync(owner);
+
+        var page = await ownerBrowser.GetStringAsync(new Uri($"/users/{member.Id}", UriKind.Relative));
+
+        Assert.Contains(AuditActions.MemberAdded, page, StringComparison.Ordinal);
+        Assert.DoesNotContain(AuditActions.OperatorGranted, page, StringComparison.Ordinal);
+        Assert.DoesNotContain("operator-link", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_platform_operator_who_joined_is_never_reset_or_removed_by_an_owner()
     {
         var (mine, owner) = await fixture.OrganizationAsync();
