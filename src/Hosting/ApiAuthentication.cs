@@ -117,7 +117,13 @@ public static class ApiAuthentication
 
         if (context.Principal is not { } principal || ApiCaller.Of(principal) is not { UserId: { } userId })
         {
-            // A client's own token: it is no member and holds no organization permission.
+            // A client's own token: it is no member and holds no organization permission, and
+            // only an app that says so takes it at all.
+            if (!http.RequestServices.GetRequiredService<RelyingParty>().AdmitsClients)
+            {
+                context.Fail("This app's API takes members' tokens only.");
+            }
+
             return;
         }
 
@@ -127,9 +133,10 @@ public static class ApiAuthentication
             ? await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, http.RequestAborted)
             : null;
         var user = session is null ? null : await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
-        var admits = http.RequestServices.GetService<AdmissionRule>();
+        var admits = http.RequestServices.GetRequiredService<AdmissionRule>();
         if (session is null || user is null || !session.IsActiveAt(now) || !user.State.MayHoldSession()
-            || (admits is not null && !await admits(user, session, db, http.RequestAborted)))
+            || !string.Equals(session.SecurityStamp, user.SecurityStamp, StringComparison.Ordinal)
+            || !await admits(user, session, db, http.RequestAborted))
         {
             context.Fail("The session the token was issued in has ended, or this app does not admit its user.");
         }

@@ -32,6 +32,12 @@ public sealed class RelyingParty
 
     /// <summary>Who may use this app besides being an active user with a live IdP session.</summary>
     public required AdmissionRule Admits { get; init; }
+
+    /// <summary>
+    /// Whether the app's API accepts a client's own token (client credentials: no user, no
+    /// organization permission). Default false: only members' tokens.
+    /// </summary>
+    public bool AdmitsClients { get; init; }
 }
 
 /// <summary>Paths every relying party serves.</summary>

@@ -11,6 +11,8 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     CookieName = "KeyPortal.Portal",
     PublicUrl = urls => urls.Portal,
     Admits = PortalAdmission.IsMemberOfAnOrganizationAsync,
+    // Customers' systems call the delivery API with their own tokens (they hold no member permission).
+    AdmitsClients = true,
 });
 
 var app = builder.Build();

@@ -24,16 +24,25 @@ public sealed class FederatedSignIn(SessionService sessions, PortalDbContext db)
     /// <see cref="AuthenticationMethods.Federated"/>, whatever the upstream provider reported
     /// (an organization's administrators control it, so its word is never a passkey here).
     /// False, and nothing started, when the account may not hold a session (suspended, reset,
-    /// deactivated, pending), is not a member of that organization, or is a platform operator
-    /// (operators sign in with their own passkey, never through a customer's provider): the
-    /// handler then answers as any failed sign-in does.
+    /// deactivated, pending), is a platform operator (operators sign in with their own passkey,
+    /// never through a customer's provider), or is not a member of that organization with its
+    /// single sign-on turned on. Also when the person belongs to any other organization: the
+    /// session is an account session, good in each of their organizations, and one
+    /// organization's provider must not sign anybody into another one (until sessions carry the
+    /// organization that federated them). The handler then answers as any failed sign-in does.
     /// </summary>
     public async Task<bool> StartSessionAsync(HttpContext http, User user, Guid organizationId)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (!user.State.MayHoldSession()
-            || user.IsPlatformOperator
-            || !await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == organizationId, http.RequestAborted))
+        if (!user.State.MayHoldSession() || user.IsPlatformOperator)
+        {
+            return false;
+        }
+
+        var memberships = await db.Memberships.Where(m => m.UserId == user.Id)
+            .Select(m => new { m.OrganizationId, m.Organization.Sso.Enabled })
+            .ToListAsync(http.RequestAborted);
+        if (memberships is not [{ Enabled: true } only] || only.OrganizationId != organizationId)
         {
             return false;
         }

@@ -1,5 +1,8 @@
-using KeyPortal.Core.Users;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Organizations;
 using KeyPortal.Core.Sessions;
+using KeyPortal.Core.Users;
 using KeyPortal.IdP.Federation;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.AspNetCore.Http;
@@ -8,15 +11,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.IdP.Tests.Federation;
 
-/// <summary>Federated sign-in ends in the same session start as passkey and password sign-in.</summary>
+/// <summary>Federated sign-in ends in the same session start as passkey and password sign-in, for its own organization's members only.</summary>
 [Collection(SharedIdp.Name)]
 public sealed class FederatedSignInTests(IdpHost factory)
 {
     [Fact]
     public async Task A_member_signed_in_by_their_organization_gets_the_same_session_as_any_sign_in()
     {
-        var email = await factory.NewPersonAsync();
-        var (http, started) = await StartAsync(email);
+        var (organizationId, email) = await SsoMemberAsync();
+        var (http, started) = await StartAsync(email, organizationId);
 
         Assert.True(started);
         Assert.Contains(http.Response.Headers.SetCookie, c => c!.StartsWith("KeyPortal.IdP=", StringComparison.Ordinal));
@@ -32,44 +35,88 @@ public sealed class FederatedSignInTests(IdpHost factory)
     [Fact]
     public async Task A_suspended_account_gets_no_session()
     {
-        var email = await factory.NewPersonAsync(state: UserState.Suspended);
-        var (http, started) = await StartAsync(email);
+        var (organizationId, email) = await SsoMemberAsync(UserState.Suspended);
+
+        var (http, started) = await StartAsync(email, organizationId);
 
         Assert.False(started);
         Assert.Equal(0, http.Response.Headers.SetCookie.Count);
-        await using var db = factory.Database.CreateContext();
-        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
-        Assert.False(await db.UserSessions.AnyAsync(s => s.UserId == userId));
+        await AssertNoSessionAsync(email);
     }
 
     [Fact]
-    public async Task Another_organizations_provider_and_operators_get_no_session()
+    public async Task Another_organizations_provider_an_organization_without_single_sign_on_and_operators_get_no_session()
     {
-        var email = await factory.NewPersonAsync("contoso");
-        var (_, byAnother) = await StartAsync(email, organization: "northwind");
-        Assert.False(byAnother);
+        var (federating, _) = await SsoMemberAsync();
+        var (_, memberElsewhere) = await SsoMemberAsync();
+        Assert.False((await StartAsync(memberElsewhere, federating)).Started);
 
-        var operatorEmail = await factory.NewPersonAsync("contoso");
+        var withoutSso = await factory.NewPersonAsync("contoso");
+        var contoso = await OrganizationIdAsync("contoso");
+        Assert.False((await StartAsync(withoutSso, contoso)).Started);
+
+        var (operatorsOrganization, operatorEmail) = await SsoMemberAsync();
         await using (var db = factory.Database.CreateContext())
         {
             await db.Users.Where(u => u.Email == operatorEmail).ExecuteUpdateAsync(u => u.SetProperty(x => x.IsPlatformOperator, true));
         }
 
-        var (_, byOperator) = await StartAsync(operatorEmail);
-        Assert.False(byOperator);
-        await using var check = factory.Database.CreateContext();
-        var ids = await check.Users.Where(u => u.Email == email || u.Email == operatorEmail).Select(u => u.Id).ToListAsync();
-        Assert.Equal(2, ids.Count);
-        Assert.False(await check.UserSessions.AnyAsync(s => ids.Contains(s.UserId)));
+        Assert.False((await StartAsync(operatorEmail, operatorsOrganization)).Started);
+        await AssertNoSessionAsync(memberElsewhere, withoutSso, operatorEmail);
     }
 
-    private async Task<(HttpContext Http, bool Started)> StartAsync(string email, string organization = "contoso")
+    [Fact]
+    public async Task A_person_who_also_belongs_to_another_organization_is_not_signed_in_by_one_organizations_provider()
+    {
+        var (organizationId, email) = await SsoMemberAsync();
+        await factory.Members.AddAsync(await OrganizationIdAsync("contoso"), MemberRoles.Auditor, email: email);
+
+        Assert.False((await StartAsync(email, organizationId)).Started);
+        await AssertNoSessionAsync(email);
+    }
+
+    /// <summary>A member (Admin) of a new organization whose single sign-on is on.</summary>
+    private async Task<(Guid OrganizationId, string Email)> SsoMemberAsync(UserState state = UserState.Active)
+    {
+        Guid organizationId;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var name = $"fed-{Guid.NewGuid():N}";
+            organizationId = (await scope.ServiceProvider.GetRequiredService<OrganizationService>()
+                .CreateAsync(AuditActor.System, name, name, OrganizationKind.Customer)).Id;
+        }
+
+        await using (var db = factory.Database.CreateContext())
+        {
+            var organization = await db.Organizations.SingleAsync(o => o.Id == organizationId);
+            organization.Sso.Enabled = true;
+            await db.SaveChangesAsync();
+        }
+
+        var member = await factory.Members.AddAsync(organizationId, MemberRoles.Admin, state);
+        return (organizationId, member.Email!);
+    }
+
+    private async Task<Guid> OrganizationIdAsync(string slug)
+    {
+        await using var db = factory.Database.CreateContext();
+        return await db.Organizations.Where(o => o.Slug == slug).Select(o => o.Id).SingleAsync();
+    }
+
+    private async Task AssertNoSessionAsync(params string[] emails)
+    {
+        await using var db = factory.Database.CreateContext();
+        var ids = await db.Users.Where(u => emails.Contains(u.Email)).Select(u => u.Id).ToListAsync();
+        Assert.Equal(emails.Length, ids.Count);
+        Assert.False(await db.UserSessions.AnyAsync(s => ids.Contains(s.UserId)));
+    }
+
+    private async Task<(HttpContext Http, bool Started)> StartAsync(string email, Guid organizationId)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         await using var db = factory.Database.CreateContext();
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
-        var organizationId = await db.Organizations.Where(o => o.Slug == organization).Select(o => o.Id).SingleAsync();
         var started = await scope.ServiceProvider.GetRequiredService<FederatedSignIn>().StartSessionAsync(http, user, organizationId);
         return (http, started);
     }

@@ -17,6 +17,8 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
 
     protected override string HomeHeading => "Customer portal";
 
+    protected override bool ApiAdmitsClients => true;
+
     protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) => Members.AddAsync(null, MemberRoles.Owner, state);
 
     /// <summary>Active, with a live IdP session, but a member of no organization.</summary>

@@ -94,17 +94,46 @@ public abstract partial class RelyingPartyTests<TProgram>
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    /// <summary>Whether this app's API takes a client's own token (the Portal's delivery API does; the console's does not).</summary>
+    protected virtual bool ApiAdmitsClients => false;
+
     [Fact]
-    public async Task A_client_credentials_token_names_the_client_not_a_user()
+    public async Task A_client_credentials_token_names_the_client_not_a_user_and_only_an_app_that_takes_clients_accepts_it()
     {
-        var entry = await CreateTokenEntryAsync("delivery-system");
-        using var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueAccessToken("delivery-system", entry));
+        // A client id shaped like a user id: the token is still the client's, never a user's.
+        var clientId = Guid.NewGuid().ToString();
+        var entry = await CreateTokenEntryAsync(clientId);
+        using var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueAccessToken(clientId, entry));
+
+        if (!ApiAdmitsClients)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            return;
+        }
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(ApiCaller.ClientKind, json.RootElement.GetProperty("kind").GetString());
-        Assert.Equal("delivery-system", json.RootElement.GetProperty("clientId").GetString());
+        Assert.Equal(clientId, json.RootElement.GetProperty("clientId").GetString());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("userId").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_members_token_without_its_session_or_with_another_users_session_is_refused()
+    {
+        var (user, _, entry, _) = await MemberTokenAsync();
+        var other = await CreateAdmittedUserAsync();
+        var othersSession = await Users.StartSessionAsync(other);
+
+        // Without a session: a token of the user's that names no sid (its client is not the subject).
+        var withoutSession = Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, sessionId: Guid.Empty);
+        using (var response = await CallAsync(CallerPath, withoutSession))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using var borrowed = await CallAsync(CallerPath, Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), entry, othersSession.Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, borrowed.StatusCode);
     }
 
     [Theory]
