@@ -115,7 +115,7 @@ public static class ApiAuthentication
             return;
         }
 
-        if (context.Principal is not { } principal || ApiCaller.Of(principal) is not { UserId: { } userId })
+        if (context.Principal is not { } principal || ApiCaller.Of(principal) is not { UserId: not null })
         {
             // A client's own token: it is no member and holds no organization permission, and
             // only an app that says so takes it at all.
@@ -127,18 +127,12 @@ public static class ApiAuthentication
             return;
         }
 
-        var db = http.RequestServices.GetRequiredService<PortalDbContext>();
-        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        var session = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sessionId)
-            ? await db.UserSessions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId && s.UserId == userId, http.RequestAborted)
-            : null;
-        var user = session is null ? null : await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, http.RequestAborted);
-        var admits = http.RequestServices.GetRequiredService<AdmissionRule>();
-        if (session is null || user is null || !session.IsActiveAt(now) || !user.State.MayHoldSession()
-            || !string.Equals(session.SecurityStamp, user.SecurityStamp, StringComparison.Ordinal)
-            || !await admits(user, session, db, http.RequestAborted))
+        // The same check as the cookie's on every request: live session of this user with the
+        // account's current stamp, an account that may hold one, and this app's admission rule.
+        var rejection = await http.RequestServices.GetRequiredService<RelyingPartySessionValidator>().ValidateAsync(principal, http.RequestAborted);
+        if (rejection != SessionRejection.None)
         {
-            context.Fail("The session the token was issued in has ended, or this app does not admit its user.");
+            context.Fail($"The session the token was issued in does not hold: {rejection}.");
         }
     }
 
