@@ -17,7 +17,7 @@ public sealed record OrganizationMembership(Guid Id, string Name, string Slug, O
 /// </summary>
 public sealed class CurrentMember(PortalDbContext db)
 {
-    private ClaimsPrincipal? _loadedFor;
+    private (Guid? UserId, string? Chosen)? _loadedFor;
 
     public OrganizationMembership? Current { get; private set; }
 
@@ -50,18 +50,24 @@ public sealed class CurrentMember(PortalDbContext db)
                 ? "Your account is in demo mode: register a passkey on your security key first."
                 : $"Your role in {Current.Name} does not allow this: {PermissionMatrix.Label(permission)}.";
 
-    /// <summary>Reads the member behind <paramref name="principal"/>; once per request (again only for another principal).</summary>
+    /// <summary>
+    /// Reads the member behind <paramref name="principal"/>: once per request, again only for a
+    /// principal naming another user or organization (the authorization of an API endpoint
+    /// authenticates anew and hands over a new principal for the same caller).
+    /// </summary>
     public async Task LoadAsync(ClaimsPrincipal principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
-        if (ReferenceEquals(_loadedFor, principal))
+        var caller = principal.Identity?.IsAuthenticated == true ? UserIdOf(principal) : null;
+        var chosenClaim = principal.FindFirstValue(KeyPortalClaims.Organization);
+        if (_loadedFor == (caller, chosenClaim))
         {
             return;
         }
 
-        _loadedFor = principal;
+        _loadedFor = (caller, chosenClaim);
         (Current, All, UserState, UserId) = (null, [], default, Guid.Empty);
-        if (principal.Identity?.IsAuthenticated != true || UserIdOf(principal) is not { } userId)
+        if (caller is not { } userId)
         {
             return;
         }
@@ -74,7 +80,7 @@ public sealed class CurrentMember(PortalDbContext db)
             .ToListAsync(cancellationToken);
         All = [.. rows.Select(r => new OrganizationMembership(r.OrganizationId, r.Name, r.Slug, r.Kind, new MemberRoles(r.OrganizationRole, r.ChannelRoles)))];
         UserState = rows.Count > 0 ? rows[0].State : await db.Users.Where(u => u.Id == userId).Select(u => u.State).SingleOrDefaultAsync(cancellationToken);
-        var chosen = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.Organization), out var id) ? id : (Guid?)null;
+        var chosen = Guid.TryParse(chosenClaim, out var id) ? id : (Guid?)null;
         // Until the person switches, the organization they joined first: joining another one
         // later (whatever its name) never moves them out of the one they are working in.
         var first = rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => (Guid?)r.OrganizationId).FirstOrDefault();
