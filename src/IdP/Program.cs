@@ -17,7 +17,7 @@ builder.AddAccountPage();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();
-builder.Services.AddScoped<FederatedSignIn>();
+builder.AddFederation();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
@@ -33,6 +33,7 @@ app.MapConnectEndpoints();
 app.MapPasskeyEndpoints();
 app.MapActivationEndpoints();
 app.MapAccountEndpoints();
+app.MapSsoEndpoints();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -42,6 +42,7 @@ internal sealed class SsoSignInRequestConfiguration : IEntityTypeConfiguration<S
     {
         builder.ToTable("sso_signin_requests");
         builder.Property(r => r.Id).HasMaxLength(64);
+        builder.Property(r => r.ProtocolRequestId).HasMaxLength(128);
         builder.Property(r => r.BrowserBindingHash).HasMaxLength(32);
         builder.Property(r => r.ReturnUrl).HasMaxLength(4096);
         builder.HasIndex(r => r.ExpiresAt);

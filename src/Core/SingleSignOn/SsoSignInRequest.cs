@@ -10,7 +10,11 @@ namespace KeyPortal.Core.SingleSignOn;
 /// </summary>
 public sealed class SsoSignInRequest
 {
+    /// <summary>Random key: the RelayState (SAML) or a property of the protected state (OpenID Connect).</summary>
     public string Id { get; set; } = "";
+
+    /// <summary>The SAML AuthnRequest's ID, which the response's InResponseTo must name.</summary>
+    public string? ProtocolRequestId { get; set; }
 
     public Guid OrganizationId { get; set; }
 

@@ -530,6 +530,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ProtocolRequestId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ReturnUrl")
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDbContext))]
-    [Migration("20261202055437_SingleSignOn")]
+    [Migration("20261202060416_SingleSignOn")]
     partial class SingleSignOn
     {
         /// <inheritdoc />
@@ -531,6 +531,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtocolRequestId")
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ReturnUrl")

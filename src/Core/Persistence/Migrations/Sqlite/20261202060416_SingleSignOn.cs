@@ -92,6 +92,7 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                 columns: table => new
                 {
                     Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ProtocolRequestId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
                     OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
                     ConnectionVersion = table.Column<long>(type: "INTEGER", nullable: false),
                     BrowserBindingHash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),

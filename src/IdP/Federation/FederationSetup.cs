@@ -1,0 +1,12 @@
+namespace KeyPortal.IdP.Federation;
+
+internal static class FederationSetup
+{
+    /// <summary>Single sign-on through organizations' identity providers: SAML 2.0 and upstream OpenID Connect.</summary>
+    public static WebApplicationBuilder AddFederation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<FederatedSignIn>();
+        builder.Services.AddScoped<SsoSignInRequests>();
+        return builder;
+    }
+}
