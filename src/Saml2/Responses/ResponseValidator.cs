@@ -21,11 +21,11 @@ public static class ResponseValidator
         {
             return new Validation(parameters).Run(base64SamlResponse);
         }
-        catch (Exception e) when (e is XmlException or CryptographicException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A last line: the checks above are meant to leave nothing for the framework to throw, but a refusal
-            // is always a safe answer to a message and an exception is not.
-            return SamlValidationResult.Refused(new Refused(SamlRefusal.Malformed, "The response could not be processed."));
+            // A last line, failing closed: the checks are meant to leave nothing for the framework to throw, but a
+            // refusal is always a safe answer to a message, and an exception escaping to the caller is not.
+            return SamlValidationResult.Refused(new Refused(SamlRefusal.Malformed, $"The response could not be processed ({e.GetType().Name})."));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.Xml;
 using KeyPortal.Saml2.Tests.Support;
 using static KeyPortal.Saml2.Tests.Support.TestResponses;
 
@@ -168,14 +169,58 @@ public sealed class ResponseSignatureTests
     }
 
     [Fact]
-    public void CanonicalizationWithComments_IsRefused()
+    public void ValidSignatureWithCanonicalizationWithComments_IsRefused()
     {
-        var document = new SamlResponseBuilder().Build();
-        var signature = SamlResponseBuilder.Child(SamlResponseBuilder.AssertionOf(document), "Signature");
-        var method = SamlResponseBuilder.Child(SamlResponseBuilder.Child(signature, "SignedInfo"), "CanonicalizationMethod");
-        method.SetAttribute("Algorithm", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments");
+        var document = new SamlResponseBuilder { SignAssertion = false }.BuildUnsigned();
+        XmlSigning.Sign(SamlResponseBuilder.AssertionOf(document), TestCertificates.IdentityProvider, canonicalizationMethod: SignedXml.XmlDsigExcC14NWithCommentsTransformUrl);
 
         AssertRefused(SamlRefusal.InvalidSignature, Validate(document));
+    }
+
+    [Fact]
+    public void ValidSignatureWithInclusiveCanonicalization_IsRefused()
+    {
+        var document = new SamlResponseBuilder { SignAssertion = false }.BuildUnsigned();
+        XmlSigning.Sign(SamlResponseBuilder.AssertionOf(document), TestCertificates.IdentityProvider, canonicalizationMethod: SignedXml.XmlDsigC14NTransformUrl);
+
+        AssertRefused(SamlRefusal.InvalidSignature, Validate(document));
+    }
+
+    [Fact]
+    public void ValidSignatureWithAnXPathTransform_IsRefused()
+    {
+        // A valid signature whose XPath filter leaves out what an attacker may then change. Only enveloped-signature
+        // and exclusive c14n are allowed (and SignedXml's own list of safe transforms refuses XPath as well).
+        var document = new SamlResponseBuilder { SignAssertion = false }.BuildUnsigned();
+        XmlSigning.Sign(SamlResponseBuilder.AssertionOf(document), TestCertificates.IdentityProvider, transforms: () =>
+        [
+            new XmlDsigEnvelopedSignatureTransform(),
+            XPath("not(ancestor-or-self::saml:NameID)"),
+            new XmlDsigExcC14NTransform(),
+        ]);
+
+        AssertRefused(SamlRefusal.InvalidSignature, Validate(document));
+    }
+
+    [Fact]
+    public void ValidSignatureWithExclusiveCanonicalizationWithCommentsTransform_IsRefused()
+    {
+        var document = new SamlResponseBuilder { SignAssertion = false }.BuildUnsigned();
+        XmlSigning.Sign(SamlResponseBuilder.AssertionOf(document), TestCertificates.IdentityProvider, transforms: () =>
+            [new XmlDsigEnvelopedSignatureTransform(), new XmlDsigExcC14NWithCommentsTransform()]);
+
+        AssertRefused(SamlRefusal.InvalidSignature, Validate(document));
+    }
+
+    private static XmlDsigXPathTransform XPath(string expression)
+    {
+        var document = new XmlDocument();
+        var element = document.CreateElement("XPath", "http://www.w3.org/2000/09/xmldsig#");
+        element.SetAttribute("xmlns:saml", "urn:oasis:names:tc:SAML:2.0:assertion");
+        element.InnerText = expression;
+        var transform = new XmlDsigXPathTransform();
+        transform.LoadInnerXml(element.SelectNodes(".")!);
+        return transform;
     }
 
     [Fact]

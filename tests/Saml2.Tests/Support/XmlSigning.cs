@@ -17,7 +17,9 @@ internal static class XmlSigning
         string signatureMethod = RsaSha256,
         string digestMethod = Sha256,
         bool includeKeyInfo = true,
-        string? referenceId = null)
+        string? referenceId = null,
+        string canonicalizationMethod = SignedXml.XmlDsigExcC14NTransformUrl,
+        Func<IEnumerable<Transform>>? transforms = null)
     {
         // Makes SignedXml know ecdsa-sha256 for signing, exactly as the library registers it for verifying.
         EcdsaSignatureDescription.EnsureRegistered();
@@ -26,12 +28,14 @@ internal static class XmlSigning
         {
             SigningKey = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey(),
         };
-        signedXml.SignedInfo!.CanonicalizationMethod = SignedXml.XmlDsigExcC14NTransformUrl;
+        signedXml.SignedInfo!.CanonicalizationMethod = canonicalizationMethod;
         signedXml.SignedInfo.SignatureMethod = signatureMethod;
 
         var reference = new Reference("#" + (referenceId ?? element.GetAttribute("ID"))) { DigestMethod = digestMethod };
-        reference.AddTransform(new XmlDsigEnvelopedSignatureTransform());
-        reference.AddTransform(new XmlDsigExcC14NTransform("xs"));
+        foreach (var transform in transforms?.Invoke() ?? [new XmlDsigEnvelopedSignatureTransform(), new XmlDsigExcC14NTransform("xs")])
+        {
+            reference.AddTransform(transform);
+        }
         signedXml.AddReference(reference);
 
         if (includeKeyInfo)
