@@ -131,7 +131,9 @@ public static class ResponseValidator
                 return Refuse(SamlRefusal.MissingSignature, "Neither the Response nor the Assertion is signed.");
             }
 
-            // From here on, everything is read from `response` and `assertion`: the elements just verified.
+            // From here on, the assertion is read only from `assertion`, the element whose signature (or whose
+            // enclosing Response's signature) was just verified. The Response's own attributes are signed only when
+            // the Response is; that is why InResponseTo and the recipient are checked inside the assertion as well.
             var checkedResponse = CheckDestination(response, responseSigned)
                 ?? CheckIssuer(response, required: false)
                 ?? CheckIssuer(assertion!, required: true)
