@@ -14,7 +14,8 @@ public static class IdentityProviderMetadataReader
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
 
-        var loaded = SecureXml.Load(xml, options.MaxBytes);
+        // Metadata is often pasted by hand; whitespace or a byte order mark before the prolog is not worth a refusal.
+        var loaded = SecureXml.Load(xml.TrimStart('\uFEFF', ' ', '\t', '\r', '\n'), options.MaxBytes);
         if (loaded.Document?.DocumentElement is not { } root)
         {
             throw loaded.Failure switch

@@ -21,11 +21,11 @@ public static class ResponseValidator
         {
             return new Validation(parameters).Run(base64SamlResponse);
         }
-        catch (Exception e) when (e is XmlException or CryptographicException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A last line: the checks above are meant to leave nothing for the framework to throw, but a refusal
-            // is always a safe answer to a message and an exception is not.
-            return SamlValidationResult.Refused(new Refused(SamlRefusal.Malformed, "The response could not be processed."));
+            // A last line, failing closed: the checks are meant to leave nothing for the framework to throw, but a
+            // refusal is always a safe answer to a message, and an exception escaping to the caller is not.
+            return SamlValidationResult.Refused(new Refused(SamlRefusal.Malformed, $"The response could not be processed ({e.GetType().Name})."));
         }
     }
 
@@ -131,7 +131,9 @@ public static class ResponseValidator
                 return Refuse(SamlRefusal.MissingSignature, "Neither the Response nor the Assertion is signed.");
             }
 
-            // From here on, everything is read from `response` and `assertion`: the elements just verified.
+            // From here on, the assertion is read only from `assertion`, the element whose signature (or whose
+            // enclosing Response's signature) was just verified. The Response's own attributes are signed only when
+            // the Response is; that is why InResponseTo and the recipient are checked inside the assertion as well.
             var checkedResponse = CheckDestination(response, responseSigned)
                 ?? CheckIssuer(response, required: false)
                 ?? CheckIssuer(assertion!, required: true)

@@ -6,8 +6,9 @@ namespace KeyPortal.Saml2;
 /// ECDSA for SignedXml, which knows RSA and DSA only. XML-DSig 1.1 §6.4.3 / RFC 4050 define the SignatureValue as
 /// r || s, the IEEE P1363 form that <see cref="ECDsa"/> signs and verifies by default. Registered under the RFC 6931
 /// URIs; SignedXml looks its own algorithms up first, so this never replaces a framework implementation.
+/// Public only because CryptoConfig creates registered types by reflection and accepts public types only.
 /// </summary>
-internal abstract class EcdsaSignatureDescription : SignatureDescription
+public abstract class EcdsaSignatureDescription : SignatureDescription
 {
     private static readonly Lazy<bool> Registration = new(() =>
     {
@@ -25,6 +26,7 @@ internal abstract class EcdsaSignatureDescription : SignatureDescription
         KeyAlgorithm = typeof(ECDsa).AssemblyQualifiedName;
     }
 
+    /// <summary>Registers the ECDSA signature methods with CryptoConfig, once per process.</summary>
     public static void EnsureRegistered() => _ = Registration.Value;
 
     public override HashAlgorithm CreateDigest() => _hash.Name switch
@@ -70,8 +72,11 @@ internal abstract class EcdsaSignatureDescription : SignatureDescription
     }
 }
 
-internal sealed class EcdsaSha256SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA256);
+/// <summary>ECDSA with SHA-256 (RFC 6931 §2.3.6).</summary>
+public sealed class EcdsaSha256SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA256);
 
-internal sealed class EcdsaSha384SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA384);
+/// <summary>ECDSA with SHA-384 (RFC 6931 §2.3.6).</summary>
+public sealed class EcdsaSha384SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA384);
 
-internal sealed class EcdsaSha512SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA512);
+/// <summary>ECDSA with SHA-512 (RFC 6931 §2.3.6).</summary>
+public sealed class EcdsaSha512SignatureDescription() : EcdsaSignatureDescription(HashAlgorithmName.SHA512);
