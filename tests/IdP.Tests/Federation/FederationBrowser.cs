@@ -78,7 +78,14 @@ public sealed partial class FederationBrowser : IDisposable
                 return this;
             }
 
-            request = new HttpRequestMessage(HttpMethod.Get, new Uri(Location, Last.Headers.Location));
+            var next = new Uri(Location, Last.Headers.Location);
+            if (!IsOurs(next) && next.Host != "127.0.0.1")
+            {
+                // Another app (the Portal): where the journey leaves the identity providers.
+                return this;
+            }
+
+            request = new HttpRequestMessage(HttpMethod.Get, next);
         }
 
         throw new InvalidOperationException($"Too many redirects, last at {Location}.");

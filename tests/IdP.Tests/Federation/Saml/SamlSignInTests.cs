@@ -98,10 +98,15 @@ public abstract class SamlSignInTests(SamlFixture fixture)
         var acs = FederationBrowser.Forms(browser.Html).Single(f => f.Inputs.ContainsKey("SAMLResponse"));
         await browser.SubmitAsync();
 
+        // Another browser (no binding cookie: our page posts it once more, from our origin)...
         using var again = new FederationBrowser(fixture.Host);
         await again.PostAsync(acs.Action, acs.Inputs);
-
+        Assert.Equal("1", again.FormValue("reposted"));
+        await again.SubmitAsync();
         Assert.Equal("/sso/failed", again.Location.AbsolutePath);
+        // ...and the same browser again: its request was used up by the first answer.
+        await browser.PostAsync(acs.Action, acs.Inputs);
+        Assert.Equal("/sso/failed", browser.Location.AbsolutePath);
         await using var db = fixture.Host.Database.CreateContext();
         var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
         Assert.Equal(1, await db.UserSessions.CountAsync(s => s.UserId == userId));
@@ -131,6 +136,38 @@ public abstract class SamlSignInTests(SamlFixture fixture)
             await using var db = fixture.Host.Database.CreateContext();
             var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
             Assert.Equal(fixture.Organization.Id, (await db.UserSessions.AsNoTracking().SingleAsync(s => s.UserId == userId)).FederatedOrganizationId);
+        }
+        finally
+        {
+            await fixture.ConfigureAsync(allowIdpInitiated: false);
+        }
+    }
+
+    [Fact]
+    public async Task An_unsolicited_response_is_accepted_once_then_refused_as_replayed_even_by_another_instance_on_the_database()
+    {
+        var email = await fixture.MemberAsync(6);
+        await fixture.ConfigureAsync(allowIdpInitiated: true);
+        try
+        {
+            using var browser = new FederationBrowser(fixture.Host);
+            await SignInAtIdpAsync(browser, fixture.Idp.IdpInitiatedUrl(Core.SingleSignOn.SsoAddresses.SamlEntityId(new Uri(IdpHost.Issuer), fixture.Slug)).AbsoluteUri, email);
+            var acs = FederationBrowser.Forms(browser.Html).Single(f => f.Inputs.ContainsKey("SAMLResponse"));
+            await browser.SubmitAsync();
+            Assert.Equal("http://localhost:5001/", browser.Last!.Headers.Location?.AbsoluteUri);
+
+            // A second IdP instance on the same database (scale-out): the replay cache is the database's.
+            await using var second = await IdpHost.StartAsync(o => o
+                .Setting("Sso:AllowHttp", "true")
+                .Setting("Database:ConnectionString", fixture.Host.Database.Options.ConnectionString));
+            using var elsewhere = new FederationBrowser(second);
+            await elsewhere.PostAsync(acs.Action, acs.Inputs);
+
+            Assert.Equal("/sso/failed", elsewhere.Location.AbsolutePath);
+            await using var db = fixture.Host.Database.CreateContext();
+            var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            Assert.Equal(1, await db.UserSessions.CountAsync(s => s.UserId == userId));
+            Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "signin.failed" && a.OrganizationId == fixture.Organization.Id && a.Details.Contains("replayed")));
         }
         finally
         {
