@@ -3,6 +3,7 @@ using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Mail;
 using KeyPortal.Core.Resets;
 using KeyPortal.Core.Seeding;
+using KeyPortal.Core.SingleSignOn;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,11 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<MembershipInvitations>();
         services.AddScoped<OrganizationOnboarding>();
         services.AddScoped<AccountResetService>();
+
+        services.AddOptions<SsoOptions>().BindConfiguration(SsoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IDomainRecordLookup, DnsDomainRecordLookup>();
+        // SsoSecrets comes from the host, which holds the installation's shared data protection.
+        services.AddScoped<SsoService>();
         return services;
     }
 

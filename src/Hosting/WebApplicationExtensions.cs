@@ -43,6 +43,8 @@ public static class WebApplicationExtensions
             dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
 
+        builder.Services.AddSharedDataProtection();
+
         // Anti-forgery cookies travel over HTTPS only outside Development (like every other cookie).
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);

@@ -4,6 +4,7 @@ using KeyPortal.IdP;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Federation;
+using KeyPortal.IdP.Federation.Saml;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -17,7 +18,7 @@ builder.AddAccountPage();
 builder.AddIdentityProviderServer();
 builder.Services.AddScoped<PasswordSignIn>();
 builder.Services.AddScoped<RecentAuthentication>();
-builder.Services.AddScoped<FederatedSignIn>();
+builder.AddFederation();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
@@ -33,6 +34,8 @@ app.MapConnectEndpoints();
 app.MapPasskeyEndpoints();
 app.MapActivationEndpoints();
 app.MapAccountEndpoints();
+app.MapSsoEndpoints();
+app.MapSamlEndpoints();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -39,4 +39,11 @@ public static class AuditActions
     public const string InvitationRefused = "invitation.refused";
     public const string OrganizationSwitched = "organization.switched";
     public const string AuditExported = "audit.exported";
+    public const string SsoConfigured = "sso.configured";
+    public const string SsoEnabled = "sso.enabled";
+    public const string SsoDisabled = "sso.disabled";
+    public const string SsoTested = "sso.tested";
+    public const string SsoDomainClaimed = "sso.domain_claimed";
+    public const string SsoDomainVerified = "sso.domain_verified";
+    public const string SsoDomainRemoved = "sso.domain_removed";
 }

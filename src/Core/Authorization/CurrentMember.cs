@@ -10,14 +10,15 @@ public sealed record OrganizationMembership(Guid Id, string Name, string Slug, O
 /// Who acts in this request, and where: the signed-in user, their state, every organization they
 /// belong to with their roles there, and the one they are working in (chosen in the Portal's
 /// header menu and kept in the cookie as <see cref="KeyPortalClaims.Organization"/>; until then
-/// the one they joined first). Read from the database once per request, so a role change, a
+/// the one they joined first). A session made through an organization's identity provider
+/// sees that organization only. Read from the database once per request, so a role change, a
 /// removal or a suspension applies on the next request. This is the only evaluation of
 /// permissions: the permission policies (<see cref="PermissionAuthorizationHandler"/>) ask it, and
 /// pages ask it what to show.
 /// </summary>
 public sealed class CurrentMember(PortalDbContext db)
 {
-    private (Guid? UserId, string? Chosen)? _loadedFor;
+    private (Guid? UserId, string? Chosen, Guid? SessionId)? _loadedFor;
 
     public OrganizationMembership? Current { get; private set; }
 
@@ -60,12 +61,13 @@ public sealed class CurrentMember(PortalDbContext db)
         ArgumentNullException.ThrowIfNull(principal);
         var caller = principal.Identity?.IsAuthenticated == true ? UserIdOf(principal) : null;
         var chosenClaim = principal.FindFirstValue(KeyPortalClaims.Organization);
-        if (_loadedFor == (caller, chosenClaim))
+        var sessionId = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sid) ? sid : (Guid?)null;
+        if (_loadedFor == (caller, chosenClaim, sessionId))
         {
             return;
         }
 
-        _loadedFor = (caller, chosenClaim);
+        _loadedFor = (caller, chosenClaim, sessionId);
         (Current, All, UserState, UserId) = (null, [], default, Guid.Empty);
         if (caller is not { } userId)
         {
@@ -73,8 +75,11 @@ public sealed class CurrentMember(PortalDbContext db)
         }
 
         UserId = userId;
+        // A session an organization's identity provider made reaches that organization only
+        // (UserSession.FederatedOrganizationId): its other memberships wait for a passkey sign-in.
         var rows = await db.Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
+            .Where(m => sessionId == null || !db.UserSessions.Any(s => s.Id == sessionId && s.FederatedOrganizationId != null && s.FederatedOrganizationId != m.OrganizationId))
             .OrderBy(m => m.Organization.Name)
             .Select(m => new { m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Organization.Kind, m.OrganizationRole, m.ChannelRoles, m.User.State, m.CreatedAt, m.Id })
             .ToListAsync(cancellationToken);

@@ -160,4 +160,31 @@ public static class DomainErrors
 
     public static DomainError PasswordInvalid(IEnumerable<string> reasons) =>
         new("password.invalid", string.Join(" ", reasons));
+
+    public static readonly DomainError SsoSettingsInvalid =
+        new("sso.settings_invalid", "Check the single sign-on settings: a value is missing or not valid.");
+
+    public static readonly DomainError SsoEntityIdInvalid =
+        new("sso.entity_id_invalid", "Enter the identity provider's entity id, as its metadata states it.");
+
+    public static readonly DomainError SsoAddressInvalid =
+        new("sso.address_invalid", "Enter a full web address, such as https://idp.example.com/sso (no user name or #fragment).");
+
+    public static readonly DomainError SsoAddressNotHttps =
+        new("sso.address_not_https", "The identity provider's address must start with https://.");
+
+    public static readonly DomainError SsoMetadataInvalid =
+        new("sso.metadata_invalid", "The identity provider's metadata could not be read.");
+
+    public static readonly DomainError SsoNotConfigured =
+        new("sso.not_configured", "Connect an identity provider first: single sign-on cannot be turned on without one.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError SsoDomainInvalid =
+        new("sso.domain_invalid", "Enter an email domain, such as contoso.com.");
+
+    public static readonly DomainError SsoDomainTaken =
+        new("sso.domain_taken", "This domain is already claimed here, or verified by another organization.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError SsoDomainNotFound =
+        new("sso.domain_not_found", "This domain is not claimed by the organization.", DomainErrorKind.NotFound);
 }

@@ -75,6 +75,8 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
     {
         builder.ToTable("user_sessions");
         builder.HasIndex(s => s.UserId);
+        // Turning an organization's single sign-on off ends the sessions its identity provider made.
+        builder.HasIndex(s => s.FederatedOrganizationId);
         builder.Property(s => s.AuthenticationMethods).HasMaxLength(64);
         builder.Property(s => s.EndReason).HasMaxLength(64);
         builder.Property(s => s.ClientAddress).HasMaxLength(64);

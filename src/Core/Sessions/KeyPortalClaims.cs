@@ -29,6 +29,13 @@ public static class KeyPortalClaims
     /// <summary>The organization a Portal user works in (their choice in the header menu).</summary>
     public const string Organization = "ks:org";
 
+    /// <summary>
+    /// The organization whose identity provider made the session (single sign-on); the session
+    /// reaches that organization only. The session row decides (<see cref="UserSession.FederatedOrganizationId"/>);
+    /// the claim tells pages why.
+    /// </summary>
+    public const string FederatedOrganization = "ks:fed_org";
+
     /// <summary>Set when the session may only be used to create a passkey (password after the cut-off).</summary>
     public const string PasskeyRequired = "ks:passkey_required";
 }

@@ -37,5 +37,12 @@ public sealed class UserSession
     /// </summary>
     public string? SecurityStamp { get; set; }
 
+    /// <summary>
+    /// The organization whose identity provider made this session (single sign-on), else null.
+    /// Such a session reaches that organization only: one organization's identity provider
+    /// never signs anybody into another one.
+    /// </summary>
+    public Guid? FederatedOrganizationId { get; set; }
+
     public bool IsActiveAt(DateTimeOffset now) => EndedAt is null && now < AbsoluteExpiresAt;
 }

@@ -18,7 +18,8 @@ public sealed class SessionService(
     private const string SetAsideCookie = "KeyPortal.IdP.SetAside";
 
     public async Task StartAsync(
-        HttpContext http, User user, IReadOnlyList<string> methods, Guid? passkeyId, bool passkeyRequired = false)
+        HttpContext http, User user, IReadOnlyList<string> methods, Guid? passkeyId, bool passkeyRequired = false,
+        Guid? federatedOrganizationId = null, string? via = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         var now = clock.GetUtcNow();
@@ -33,13 +34,17 @@ public sealed class SessionService(
             AbsoluteExpiresAt = now + options.Value.SessionMaximumLifetime,
             ClientAddress = ClientAddress.Of(http),
             SecurityStamp = user.SecurityStamp,
+            FederatedOrganizationId = federatedOrganizationId,
         };
         db.UserSessions.Add(session);
         await EndSetAsideAsync(http, user.Id, now);
         db.Users.Attach(user);
         user.LastLoginAt = now;
-        audit.Record(AuditActor.ForUser(user, session.ClientAddress), AuditActions.SignInSucceeded, null, user.Id,
-            new { methods = session.AuthenticationMethods, session = session.Id, passkeyRequired });
+        // A federated sign-in belongs to that organization's trail (its Owners follow their SSO there).
+        audit.Record(AuditActor.ForUser(user, session.ClientAddress), AuditActions.SignInSucceeded, federatedOrganizationId, user.Id,
+            via is null
+                ? new { methods = session.AuthenticationMethods, session = session.Id, passkeyRequired }
+                : (object)new { methods = session.AuthenticationMethods, session = session.Id, via });
         await db.SaveChangesAsync(http.RequestAborted);
 
         var identity = new ClaimsIdentity(SessionCookie.Scheme, KeyPortalClaims.Email, null);
@@ -51,6 +56,11 @@ public sealed class SessionService(
         foreach (var method in methods)
         {
             identity.AddClaim(new Claim(KeyPortalClaims.AuthenticationMethod, method));
+        }
+
+        if (federatedOrganizationId is { } federated)
+        {
+            identity.AddClaim(new Claim(KeyPortalClaims.FederatedOrganization, federated.ToString()));
         }
 
         if (passkeyRequired)

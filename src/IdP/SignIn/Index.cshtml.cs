@@ -1,3 +1,4 @@
+using KeyPortal.Core.SingleSignOn;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Shared;
 using Microsoft.AspNetCore.Authorization;
@@ -11,7 +12,7 @@ namespace KeyPortal.IdP.SignIn;
 /// <summary>Email-first sign-in. Anyone may call it.</summary>
 [AllowAnonymous]
 [EnableRateLimiting(SignInSetup.RateLimitPolicy)]
-public sealed class IndexModel(IOptions<IdentityProviderOptions> options, TimeProvider clock) : PageModel
+public sealed class IndexModel(IOptions<IdentityProviderOptions> options, TimeProvider clock, SsoService sso) : PageModel
 {
     [BindProperty]
     public string? Email { get; set; }
@@ -25,7 +26,7 @@ public sealed class IndexModel(IOptions<IdentityProviderOptions> options, TimePr
 
     public void OnGet() => ReturnUrl = ReturnUrls.Safe(ReturnUrl);
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync()
     {
         ReturnUrl = ReturnUrls.Safe(ReturnUrl);
         if (!EmailAddress.TryParse(Email, out var email))
@@ -34,8 +35,14 @@ public sealed class IndexModel(IOptions<IdentityProviderOptions> options, TimePr
             return Page();
         }
 
-        // Every address goes on to the passkey step; whether it has an account is not revealed.
-        // (Organizations with single sign-on will branch here to their identity provider.)
+        // An address of a domain an organization verified goes to that organization's identity
+        // provider (this says something about the domain, never about the account).
+        if (await sso.RouteAsync(email, HttpContext.RequestAborted) is { } organization)
+        {
+            return Redirect($"/sso/{organization.Slug}?returnUrl={Uri.EscapeDataString(ReturnUrl)}");
+        }
+
+        // Every other address goes on to the passkey step; whether it has an account is not revealed.
         return RedirectToPage("/SignIn/Passkey", new { email, ReturnUrl });
     }
 }

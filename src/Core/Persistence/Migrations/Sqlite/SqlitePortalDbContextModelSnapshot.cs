@@ -350,6 +350,9 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.Property<long?>("EndedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("FederatedOrganizationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("LastSeenAt")
                         .HasColumnType("INTEGER");
 
@@ -365,9 +368,221 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FederatedOrganizationId");
+
                     b.HasIndex("UserId");
 
                     b.ToTable("user_sessions", (string)null);
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SamlAssertionUse", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("saml_assertion_uses", (string)null);
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoConnection", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ClockSkewSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OidcClientId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OidcClientSecretProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OidcIssuer")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Protocol")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("SamlAllowIdpInitiated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("SamlAllowSha1")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SamlIdentityProviderEntityId")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SamlMetadataUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SamlMetadataValidUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("SamlRequireSignedAssertions")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SamlServiceProviderKeyProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("SamlSignRequests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SamlSigningCertificatesPem")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SamlSingleSignOnUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("sso_connections", (string)null);
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoDomain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("VerifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VerifiedBy")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Domain")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sso_domains_verified_domain")
+                        .HasFilter("\"VerifiedAt\" IS NOT NULL");
+
+                    b.HasIndex("OrganizationId", "Domain")
+                        .IsUnique();
+
+                    b.ToTable("sso_domains", (string)null);
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoSignInRequest", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("BrowserBindingHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("ConnectionVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtocolRequestId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReturnUrl")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("TestedBySessionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("OrganizationId");
+
+                    b.ToTable("sso_signin_requests", (string)null);
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoTestResult", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TestedBySessionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("OrganizationId");
+
+                    b.ToTable("sso_test_results", (string)null);
                 });
 
             modelBuilder.Entity("KeyPortal.Core.Users.User", b =>
@@ -819,6 +1034,42 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.HasOne("KeyPortal.Core.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoConnection", b =>
+                {
+                    b.HasOne("KeyPortal.Core.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("KeyPortal.Core.SingleSignOn.SsoConnection", "OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoDomain", b =>
+                {
+                    b.HasOne("KeyPortal.Core.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoSignInRequest", b =>
+                {
+                    b.HasOne("KeyPortal.Core.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("KeyPortal.Core.SingleSignOn.SsoTestResult", b =>
+                {
+                    b.HasOne("KeyPortal.Core.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

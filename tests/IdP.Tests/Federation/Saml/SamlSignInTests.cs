@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using KeyPortal.Core.Sessions;
+using KeyPortal.Core.Users;
+using KeyPortal.IdP.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+
+namespace KeyPortal.IdP.Tests.Federation.Saml;
+
+/// <summary>
+/// Sign-in through a customer's real SAML identity provider, as a browser does it: our login
+/// link, the provider's login form, its auto-posting form to our ACS, and our session. The same
+/// journeys against two makes of identity provider.
+/// </summary>
+public abstract class SamlSignInTests(SamlFixture fixture)
+{
+    [Fact]
+    public async Task A_member_signs_in_through_the_organizations_identity_provider_into_an_organization_scoped_session()
+    {
+        var email = await fixture.MemberAsync(0);
+        using var browser = new FederationBrowser(fixture.Host);
+
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}?returnUrl=%2Faccount", email);
+        await browser.SubmitAsync();
+
+        Assert.Equal(HttpStatusCode.OK, browser.Last!.StatusCode);
+        Assert.Equal("/account", browser.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email);
+        var session = await db.UserSessions.AsNoTracking().SingleAsync(s => s.UserId == user.Id);
+        Assert.Equal(AuthenticationMethods.Federated, session.AuthenticationMethods);
+        Assert.Equal(fixture.Organization.Id, session.FederatedOrganizationId);
+        Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "signin.succeeded" && a.OrganizationId == fixture.Organization.Id && a.TargetUserId == user.Id));
+        // The request was used: nothing outstanding is left for this browser.
+        Assert.False(await db.Set<Core.SingleSignOn.SsoSignInRequest>().AnyAsync(r => r.OrganizationId == fixture.Organization.Id && r.ReturnUrl == "/account"));
+    }
+
+    [Fact]
+    public async Task A_federated_session_changes_no_credential_of_the_account()
+    {
+        var email = await fixture.MemberAsync(1);
+        using var browser = new FederationBrowser(fixture.Host);
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}?returnUrl=%2Faccount", email);
+        await browser.SubmitAsync();
+        Assert.Equal("/account", browser.Location.AbsolutePath);
+
+        // Registering a passkey from this session is refused (it would outlive the provider's word).
+        var token = browser.FormValue("__RequestVerificationToken");
+        using var options = new HttpRequestMessage(HttpMethod.Post, "/account/passkeys/options") { Content = JsonContent.Create(new { }) };
+        options.Headers.Add("RequestVerificationToken", token);
+        using var refused = await browser.Ours.SendAsync(options);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        await using var db = fixture.Host.Database.CreateContext();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        Assert.False(await db.Set<Core.Passkeys.WebAuthnCeremony>().AnyAsync(c => c.UserId == userId));
+    }
+
+    [Fact]
+    public async Task A_person_the_provider_knows_who_is_not_a_member_is_refused_with_the_reason_in_the_audit_trail()
+    {
+        var stranger = fixture.KnownEmails[2];
+        using var browser = new FederationBrowser(fixture.Host);
+
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}", stranger);
+        await browser.SubmitAsync();
+
+        Assert.Equal("/sso/failed", browser.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        Assert.False(await db.Users.AnyAsync(u => u.Email == stranger));
+        var refusal = await db.AuditEntries.AsNoTracking().Where(a => a.Action == "signin.failed" && a.OrganizationId == fixture.Organization.Id)
+            .OrderByDescending(a => a.Id).FirstAsync();
+        Assert.Contains("not_member", refusal.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_suspended_member_is_refused_like_anyone_else()
+    {
+        var email = await fixture.MemberAsync(3, state: UserState.Suspended);
+        using var browser = new FederationBrowser(fixture.Host);
+
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}", email);
+        await browser.SubmitAsync();
+
+        Assert.Equal("/sso/failed", browser.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        Assert.False(await db.UserSessions.AnyAsync(s => s.UserId == userId));
+        Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "signin.failed" && a.TargetUserId == userId && a.Details.Contains("account_not_active")));
+    }
+
+    [Fact]
+    public async Task The_same_response_posted_again_signs_nobody_in()
+    {
+        var email = await fixture.MemberAsync(4);
+        using var browser = new FederationBrowser(fixture.Host);
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}", email);
+        var acs = FederationBrowser.Forms(browser.Html).Single(f => f.Inputs.ContainsKey("SAMLResponse"));
+        await browser.SubmitAsync();
+
+        using var again = new FederationBrowser(fixture.Host);
+        await again.PostAsync(acs.Action, acs.Inputs);
+
+        Assert.Equal("/sso/failed", again.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        Assert.Equal(1, await db.UserSessions.CountAsync(s => s.UserId == userId));
+    }
+
+    [Fact]
+    public async Task Sign_in_started_at_the_identity_provider_is_refused_until_the_organization_allows_it()
+    {
+        var email = await fixture.MemberAsync(5);
+        using (var refused = new FederationBrowser(fixture.Host))
+        {
+            await SignInAtIdpAsync(refused, fixture.Idp.IdpInitiatedUrl(Core.SingleSignOn.SsoAddresses.SamlEntityId(new Uri(IdpHost.Issuer), fixture.Slug)).AbsoluteUri, email);
+            await refused.SubmitAsync();
+            Assert.Equal("/sso/failed", refused.Location.AbsolutePath);
+        }
+
+        await fixture.ConfigureAsync(allowIdpInitiated: true);
+        try
+        {
+            using var browser = new FederationBrowser(fixture.Host);
+            await SignInAtIdpAsync(browser, fixture.Idp.IdpInitiatedUrl(Core.SingleSignOn.SsoAddresses.SamlEntityId(new Uri(IdpHost.Issuer), fixture.Slug)).AbsoluteUri, email);
+            await browser.SubmitAsync();
+
+            // Signed in, then on to the Portal (not followed here).
+            Assert.Equal(HttpStatusCode.Redirect, browser.Last!.StatusCode);
+            Assert.Equal("http://localhost:5001/", browser.Last.Headers.Location?.AbsoluteUri);
+            await using var db = fixture.Host.Database.CreateContext();
+            var userId = await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+            Assert.Equal(fixture.Organization.Id, (await db.UserSessions.AsNoTracking().SingleAsync(s => s.UserId == userId)).FederatedOrganizationId);
+        }
+        finally
+        {
+            await fixture.ConfigureAsync(allowIdpInitiated: false);
+        }
+    }
+
+    /// <summary>From <paramref name="start"/> to the provider's login form, then past it: ends on the provider's form that posts to our ACS.</summary>
+    private static async Task SignInAtIdpAsync(FederationBrowser browser, string start, string email)
+    {
+        await browser.OpenAsync(start);
+        Assert.True(browser.Last!.IsSuccessStatusCode, $"{browser.Location}: {browser.Last.StatusCode}\n{browser.Html}");
+        await browser.SubmitAsync(new Dictionary<string, string> { ["username"] = email, ["password"] = SamlFixture.Password });
+        Assert.True(browser.FormValue("SAMLResponse") is { Length: > 0 }, $"No SAML response from {browser.Location}:\n{browser.Html}");
+    }
+}
+
+public sealed class SamlSignInWithSimpleSamlPhpTests(SimpleSamlPhpFixture fixture) : SamlSignInTests(fixture), IClassFixture<SimpleSamlPhpFixture>;
+
+public sealed class SamlSignInWithPySaml2Tests(PySaml2Fixture fixture) : SamlSignInTests(fixture), IClassFixture<PySaml2Fixture>;
