@@ -36,9 +36,6 @@ public sealed class PySaml2Idp : ISamlTestIdp
 
     public Uri SingleSignOnUrl => new(BaseUrl, "sso/redirect");
 
-    /// <summary>The single sign-on endpoint of the HTTP-POST binding.</summary>
-    public Uri SingleSignOnPostUrl => new(BaseUrl, "sso/post");
-
     public X509Certificate2 SigningCertificate { get; }
 
     public string LogPath => _process.LogPath;
