@@ -317,8 +317,10 @@ public sealed class IndexModel(
         }
         catch (SamlMetadataException error)
         {
-            // The library's messages are written for the administrator who supplied the metadata.
-            throw new PageError($"{DomainErrors.SsoMetadataInvalid.Message} {error.Message}");
+            // The library's messages are written for the administrator who supplied the metadata,
+            // and quote it; a document fetched from an address could be any page the server can
+            // reach, so none of it is shown back.
+            throw new PageError(metadataUrl is null ? $"{DomainErrors.SsoMetadataInvalid.Message} {error.Message}" : MetadataUnreachable);
         }
 
         var pem = string.Concat(metadata.SigningCertificates.Select(c => c.ExportCertificatePem() + "\n"));
