@@ -277,6 +277,16 @@ public sealed class SsoPageTests(SsoFixture fixture)
 
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
         Assert.StartsWith(fixture.IdentityProvider.EndSessionEndpoint.AbsoluteUri, signedOut.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+
+        // Back from the IdP's end-session endpoint: a new sign-in, which returns to the page.
+        var state = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(signedOut.Headers.Location.Query)["state"].ToString();
+        using var back = await browser.GetAsync(new Uri($"/signout-callback-oidc?state={Uri.EscapeDataString(state)}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, back.StatusCode);
+        Assert.Equal("/signin?returnUrl=%2Forganization%2Fsso", back.Headers.Location!.OriginalString);
+        using var signIn = await browser.GetAsync(back.Headers.Location);
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.StartsWith(fixture.IdentityProvider.AuthorizationEndpoint.AbsoluteUri, signIn.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+
         using var page = await browser.GetAsync(new Uri(Page, UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
         Assert.StartsWith(fixture.IdentityProvider.AuthorizationEndpoint.AbsoluteUri, page.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
