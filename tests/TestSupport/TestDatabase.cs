@@ -98,9 +98,15 @@ public sealed class TestDatabase : IAsyncDisposable
             await db.Organizations.CountAsync(),
             await db.Memberships.CountAsync(),
             await db.AuditEntries.CountAsync(),
+            await db.Set<KeyPortal.Core.SingleSignOn.SsoConnection>().CountAsync(),
+            await db.Set<KeyPortal.Core.SingleSignOn.SsoDomain>().CountAsync(),
         };
         var states = await db.Users.OrderBy(u => u.Id).Select(u => u.State.ToString() + u.SecurityStamp).ToListAsync();
         var roles = await db.Memberships.OrderBy(m => m.Id).Select(m => $"{m.UserId}:{m.OrganizationRole}:{(int)m.ChannelRoles}").ToListAsync();
-        return string.Join("|", counts) + "|" + string.Join(",", states) + "|" + string.Join(",", roles);
+        var sso = await db.Set<KeyPortal.Core.SingleSignOn.SsoConnection>().OrderBy(c => c.OrganizationId).Select(c => $"{c.OrganizationId}:{c.Version}").ToListAsync();
+        var domains = await db.Set<KeyPortal.Core.SingleSignOn.SsoDomain>().OrderBy(d => d.Id).Select(d => $"{d.Domain}:{d.VerifiedAt != null}").ToListAsync();
+        var switches = await db.Organizations.OrderBy(o => o.Id).Select(o => o.Sso.Enabled ? "1" : "0").ToListAsync();
+        return string.Join("|", counts) + "|" + string.Join(",", states) + "|" + string.Join(",", roles)
+            + "|" + string.Join(",", sso) + "|" + string.Join(",", domains) + "|" + string.Join("", switches);
     }
 }

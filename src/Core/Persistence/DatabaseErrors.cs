@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace KeyPortal.Core.Persistence;
 
-internal static class DatabaseErrors
+public static class DatabaseErrors
 {
     /// <summary>A unique index refused the write (a concurrent insert of the same key won).</summary>
     public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch

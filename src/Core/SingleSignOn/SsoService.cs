@@ -287,10 +287,14 @@ public sealed partial class SsoService(
     private void RequireAddress(Uri? address)
     {
         if (address is not { IsAbsoluteUri: true } || address.AbsoluteUri.Length > SsoConnection.MaxUrlLength
-            || !(address.Scheme == Uri.UriSchemeHttps || (address.Scheme == Uri.UriSchemeHttp && options.Value.AllowHttp))
             || !string.IsNullOrEmpty(address.UserInfo) || !string.IsNullOrEmpty(address.Fragment))
         {
-            throw new DomainException(options.Value.AllowHttp ? DomainErrors.SsoAddressInvalid : DomainErrors.SsoAddressNotHttps);
+            throw new DomainException(DomainErrors.SsoAddressInvalid);
+        }
+
+        if (!(address.Scheme == Uri.UriSchemeHttps || (address.Scheme == Uri.UriSchemeHttp && options.Value.AllowHttp)))
+        {
+            throw new DomainException(DomainErrors.SsoAddressNotHttps);
         }
     }
 

@@ -147,9 +147,14 @@ public sealed class IndexModel(
         string done, Func<AuditActor, CancellationToken, Task> change, CancellationToken cancellationToken, bool passwordOnly = false)
     {
         await LoadAsync(cancellationToken);
-        if (ManagedBySso || (passwordOnly && !Account.HasPassword))
+        // A session an organization's identity provider made changes no credential of the account
+        // (that provider's administrators vouch for the person there, not for the account).
+        var federated = User.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated);
+        if (ManagedBySso || federated || (passwordOnly && !Account.HasPassword))
         {
-            Error = ManagedBySso ? "Your organization's identity provider manages how you sign in." : "You have no password.";
+            Error = ManagedBySso ? "Your organization's identity provider manages how you sign in."
+                : federated ? "You signed in through your organization's identity provider. Sign in with your passkey to change your credentials."
+                : "You have no password.";
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }

@@ -7,6 +7,8 @@ internal static class FederationSetup
     {
         builder.Services.AddScoped<FederatedSignIn>();
         builder.Services.AddScoped<SsoSignInRequests>();
+        builder.Services.AddSingleton<Saml.SamlServiceProvider>();
+        builder.Services.AddScoped<ISsoProtocolHandler, Saml.SamlProtocolHandler>();
         return builder;
     }
 }

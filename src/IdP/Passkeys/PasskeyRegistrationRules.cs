@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
@@ -10,9 +11,15 @@ namespace KeyPortal.IdP.Passkeys;
 /// <summary>Who may register a passkey for themselves (from the sign-in pages or the account page), and when.</summary>
 internal static class PasskeyRegistrationRules
 {
-    /// <summary>Members of an organization with single sign-on: their organization's IdP manages their credentials.</summary>
-    public static Task<bool> IsManagedBySsoAsync(PortalDbContext db, Guid userId, CancellationToken cancellationToken) =>
-        db.Memberships.AnyAsync(m => m.UserId == userId && m.Organization.Sso.Enabled, cancellationToken);
+    /// <summary>
+    /// Members of organizations with single sign-on: their organizations' IdPs manage their
+    /// credentials, so the product hides its own. Not so for anyone who still needs a credential
+    /// of their own: a member of an organization without single sign-on, or an Owner (who manages
+    /// single sign-on, from a passkey session, so a broken set-up cannot lock them out).
+    /// </summary>
+    public static async Task<bool> IsManagedBySsoAsync(PortalDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        await db.Memberships.AnyAsync(m => m.UserId == userId && m.Organization.Sso.Enabled, cancellationToken)
+        && !await db.Memberships.AnyAsync(m => m.UserId == userId && (!m.Organization.Sso.Enabled || m.OrganizationRole == OrganizationRole.Owner), cancellationToken);
 
     /// <summary>Why <paramref name="user"/>, signed in as <paramref name="principal"/>, may not register a passkey now; null when they may.</summary>
     public static async Task<PasskeyRegistrationRefusal?> RefusalAsync(
@@ -21,6 +28,14 @@ internal static class PasskeyRegistrationRules
         if (await IsManagedBySsoAsync(db, user.Id, cancellationToken))
         {
             return PasskeyRegistrationRefusal.ManagedBySso;
+        }
+
+        // A session an organization's identity provider made never enrols a credential: that
+        // provider's administrators would otherwise turn it into a passkey good everywhere the
+        // person belongs. (RecentAuthentication never counts such a session as recent either.)
+        if (principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated))
+        {
+            return PasskeyRegistrationRefusal.SignInAgainFirst;
         }
 
         // A platform operator's passkey is the console's key: a password (phished, say) must not

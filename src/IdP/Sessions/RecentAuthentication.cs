@@ -16,6 +16,13 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
     public bool IsRecent(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
+        // A federated session is never recent enough for a credential change: the organization's
+        // identity provider vouches for the person in that organization, not for their account.
+        if (principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated))
+        {
+            return false;
+        }
+
         return long.TryParse(principal.FindFirstValue(KeyPortalClaims.AuthenticationTime), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             && clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds) <= options.Value.RecentAuthenticationWindow;
     }

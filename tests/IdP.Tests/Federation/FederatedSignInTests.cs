@@ -66,13 +66,18 @@ public sealed class FederatedSignInTests(IdpHost factory)
     }
 
     [Fact]
-    public async Task A_person_who_also_belongs_to_another_organization_is_not_signed_in_by_one_organizations_provider()
+    public async Task A_person_who_also_belongs_to_another_organization_gets_a_session_for_the_federating_organization_only()
     {
         var (organizationId, email) = await SsoMemberAsync();
         await factory.Members.AddAsync(await OrganizationIdAsync("contoso"), MemberRoles.Auditor, email: email);
 
-        Assert.False((await StartAsync(email, organizationId)).Started);
-        await AssertNoSessionAsync(email);
+        Assert.True((await StartAsync(email, organizationId)).Started);
+
+        await using var db = factory.Database.CreateContext();
+        var session = await db.UserSessions.AsNoTracking().SingleAsync(s => s.UserId == db.Users.Single(u => u.Email == email).Id);
+        // The session row names the organization whose provider made it: the apps show that one only.
+        Assert.Equal(organizationId, session.FederatedOrganizationId);
+        Assert.True(await db.AuditEntries.AnyAsync(a => a.OrganizationId == organizationId && a.TargetUserId == session.UserId && a.Action == "signin.succeeded"));
     }
 
     /// <summary>A member (Admin) of a new organization whose single sign-on is on.</summary>

@@ -10,10 +10,10 @@ public sealed class SsoAddressesTests
     public void Addresses_hang_off_the_IdP_public_url(string idp)
     {
         var root = new Uri(idp);
-        Assert.Equal("https://id.example.com/sso/contoso/saml", SsoAddresses.SamlEntityId(root, "contoso").AbsoluteUri);
+        Assert.Equal("https://id.example.com/sso/contoso/saml", SsoAddresses.SamlEntityId(root, "contoso"));
         Assert.Equal("https://id.example.com/sso/contoso/saml/acs", SsoAddresses.SamlAssertionConsumerService(root, "contoso").AbsoluteUri);
         Assert.Equal("https://id.example.com/sso/contoso/saml/metadata", SsoAddresses.SamlMetadata(root, "contoso").AbsoluteUri);
-        Assert.Equal("https://id.example.com/sso/oidc/callback", SsoAddresses.OidcRedirect(root).AbsoluteUri);
+        Assert.Equal("https://id.example.com/sso/oidc/callback", SsoAddresses.OidcCallback(root).AbsoluteUri);
         Assert.Equal("https://id.example.com/sso/contoso", SsoAddresses.LoginLink(root, "contoso").AbsoluteUri);
         Assert.Equal("https://id.example.com/sso/contoso/test", SsoAddresses.Test(root, "contoso").AbsoluteUri);
     }

@@ -44,9 +44,10 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
     }
 
     /// <summary>A browser signed in to the Portal as <paramref name="user"/>.</summary>
-    public async Task<HttpClient> SignedInAsync(User user)
+    /// <param name="federatedBy">Signed in through this organization's identity provider instead of with a passkey.</param>
+    public async Task<HttpClient> SignedInAsync(User user, Guid? federatedBy = null)
     {
-        var session = await Users.StartSessionAsync(user);
+        var session = await Users.StartSessionAsync(user, methods: federatedBy is null ? "hwk user" : "fed", federatedBy: federatedBy);
         var browser = CreateBrowser();
         using var signedIn = await SignInAsync(browser, IdentityClaims.For(user.Id, user.Email!, session.Id));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);

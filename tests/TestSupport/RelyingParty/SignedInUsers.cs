@@ -10,7 +10,8 @@ namespace KeyPortal.TestSupport.RelyingParty;
 public sealed class SignedInUsers(IServiceProvider services)
 {
     /// <summary>An IdP session of <paramref name="user"/>, live for <paramref name="lifetime"/> (8 hours by default).</summary>
-    public async Task<UserSession> StartSessionAsync(User user, TimeSpan? lifetime = null, string methods = "hwk user")
+    /// <param name="federatedBy">The organization whose identity provider made the session (single sign-on), if any.</param>
+    public async Task<UserSession> StartSessionAsync(User user, TimeSpan? lifetime = null, string methods = "hwk user", Guid? federatedBy = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var scope = services.CreateAsyncScope();
@@ -26,6 +27,7 @@ public sealed class SignedInUsers(IServiceProvider services)
             AbsoluteExpiresAt = now + (lifetime ?? TimeSpan.FromHours(8)),
             // As the IdP does at sign-in: the session is good for the account's current stamp.
             SecurityStamp = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecurityStamp).SingleAsync(),
+            FederatedOrganizationId = federatedBy,
         };
         db.UserSessions.Add(session);
         await db.SaveChangesAsync();

@@ -1,0 +1,3 @@
+// The identity provider's answer arrived by a cross-site POST, which carries no Lax cookie:
+// send it again from our own page, so the browser binding cookie comes with it.
+document.getElementById("sso-repost")?.submit();
