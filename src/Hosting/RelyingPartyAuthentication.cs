@@ -213,7 +213,10 @@ public static partial class RelyingPartyAuthentication
         return app;
     }
 
-    /// <summary><c>GET /signin</c> (starts a sign-in at the IdP) and <c>POST /signout</c> (signs out here and at the IdP).</summary>
+    /// <summary>
+    /// <c>GET /signin</c> (starts a sign-in at the IdP) and <c>POST /signout</c> (signs out here and
+    /// at the IdP; with a local <c>signInAgainAt</c> it signs in afresh and returns there).
+    /// </summary>
     public static IEndpointRouteBuilder MapRelyingPartyAccount(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -248,9 +251,16 @@ public static partial class RelyingPartyAuthentication
 
                 // Cookie first, then RP-initiated logout at the IdP's end-session endpoint with
                 // id_token_hint; the IdP ends the session (sid) for every app and sends the
-                // browser back to signout-callback-oidc, which lands on the public page.
+                // browser back to signout-callback-oidc, which lands on the public page, or, when
+                // the form asks to sign in again (e.g. with a passkey for a page that needs one),
+                // starts a new sign-in that returns to that page of this app.
+                var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+                var again = form?["signInAgainAt"].ToString();
+                var after = IsLocalPath(again)
+                    ? $"{RelyingPartyPaths.SignIn}?returnUrl={Uri.EscapeDataString(again!)}"
+                    : RelyingPartyPaths.Landing;
                 return Results.SignOut(
-                    new AuthenticationProperties { RedirectUri = RelyingPartyPaths.Landing },
+                    new AuthenticationProperties { RedirectUri = after },
                     [CookieScheme, OpenIdConnectScheme]);
             })
             .AllowAnonymous()

@@ -2,6 +2,7 @@ using KeyPortal.Core;
 using KeyPortal.Hosting;
 using KeyPortal.Portal.Organizations;
 using KeyPortal.Portal.Sessions;
+using KeyPortal.Portal.SingleSignOn;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddKeyPortalDefaults("KeyPortal.Portal");
@@ -14,6 +15,8 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     // Customers' systems call the delivery API with their own tokens (they hold no member permission).
     AdmitsClients = true,
 });
+
+builder.Services.AddSingleSignOnSettings();
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
