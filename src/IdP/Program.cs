@@ -4,6 +4,7 @@ using KeyPortal.IdP;
 using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Federation;
+using KeyPortal.IdP.Federation.Oidc;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -34,6 +35,7 @@ app.MapPasskeyEndpoints();
 app.MapActivationEndpoints();
 app.MapAccountEndpoints();
 app.MapSsoEndpoints();
+app.MapOidcFederation();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

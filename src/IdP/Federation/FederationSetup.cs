@@ -1,3 +1,5 @@
+using KeyPortal.IdP.Federation.Oidc;
+
 namespace KeyPortal.IdP.Federation;
 
 internal static class FederationSetup
@@ -7,6 +9,7 @@ internal static class FederationSetup
     {
         builder.Services.AddScoped<FederatedSignIn>();
         builder.Services.AddScoped<SsoSignInRequests>();
+        builder.AddOidcFederation();
         return builder;
     }
 }
