@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need when it is missing (PostgreSQL, Chromium), runs every test, and prints
-# the totals as one line: "N passed, N failed" (", N skipped" when any).
+# Installs what the tests need when it is missing (PostgreSQL, Chromium, identity providers, DNS),
+# runs every test, and prints the totals as one line: "N passed, N failed" (", N skipped" when any).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")" && pwd)"
 cd "$ROOT"
@@ -12,6 +12,8 @@ export KEYPORTAL_TEST_POSTGRES
 # its NuGet package; Playwright must never try to download a browser of its own.
 KEYPORTAL_CHROMIUM="$(tests/chromium.sh)" || { echo "Could not install Chromium for the browser tests." >&2; exit 1; }
 export KEYPORTAL_CHROMIUM PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# Customer identity providers and DNS (simplesamlphp, pysaml2, oidc-provider, dnsmasq) on loopback.
+tests/peers/install.sh || { echo "Could not install the identity-provider and DNS peers for the tests." >&2; exit 1; }
 
 RESULTS="$ROOT/TestResults"
 rm -rf "$RESULTS"
