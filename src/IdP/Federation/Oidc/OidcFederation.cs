@@ -2,6 +2,7 @@ using KeyPortal.Core.SingleSignOn;
 using KeyPortal.IdP.Connect;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Client;
+using OpenIddict.Client.AspNetCore;
 
 namespace KeyPortal.IdP.Federation.Oidc;
 
@@ -47,7 +48,10 @@ internal static class OidcFederation
                 .EnableErrorPassthrough();
             if (sso.AllowHttp)
             {
+                // Development and the test peers: our own callback is plain http too, so the
+                // correlation cookie that binds the state to this browser cannot be Secure there.
                 aspNetCore.DisableTransportSecurityRequirement();
+                builder.Services.Configure<OpenIddictClientAspNetCoreOptions>(o => o.CookieBuilder.SecurePolicy = CookieSecurePolicy.SameAsRequest);
             }
 
             client.UseSystemNetHttp().SetProductInformation(typeof(OidcFederation).Assembly);
