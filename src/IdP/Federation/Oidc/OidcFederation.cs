@@ -33,6 +33,7 @@ internal static class OidcFederation
         builder.Services.AddOpenIddict().AddClient(client =>
         {
             client.AllowAuthorizationCodeFlow();
+            client.AddEventHandler(ChangedConnectionHandler.Descriptor);
             client.SetRedirectionEndpointUris(CallbackPath.TrimStart('/'));
             foreach (var key in signingKeys)
             {

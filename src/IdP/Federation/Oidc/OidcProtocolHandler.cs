@@ -165,6 +165,11 @@ public sealed class OidcProtocolHandler(
             return ("invalid_state", description);
         }
 
+        if (context.ErrorUri == ChangedConnectionHandler.ErrorUri && description is { Length: > 0 })
+        {
+            return (description, null);
+        }
+
         return (error is Errors.ServerError or Errors.TemporarilyUnavailable ? "provider_unreachable" : "invalid_token", description ?? error);
     }
 

@@ -152,7 +152,7 @@ public sealed class FederationBrowser : IDisposable
     public async Task<string> CallbackAsync(Uri callback)
     {
         using var response = await Idp.Http.GetAsync(new Uri(callback.PathAndQuery, UriKind.Relative));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
         return response.Headers.Location!.OriginalString;
     }
 
