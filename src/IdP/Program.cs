@@ -5,6 +5,7 @@ using KeyPortal.IdP.Account;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Federation;
 using KeyPortal.IdP.Federation.Saml;
+using KeyPortal.IdP.Federation.Oidc;
 using KeyPortal.IdP.Links;
 using KeyPortal.IdP.Sessions;
 using KeyPortal.IdP.SignIn;
@@ -36,6 +37,7 @@ app.MapActivationEndpoints();
 app.MapAccountEndpoints();
 app.MapSsoEndpoints();
 app.MapSamlEndpoints();
+app.MapOidcFederation();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

@@ -100,6 +100,20 @@ public sealed partial class FederatedSignIn(
     }
 
     /// <summary>
+    /// An answer that names no organization we can trust (no valid state: forged, expired or
+    /// already used): audited without an organization, the generic page for the browser.
+    /// </summary>
+    public async Task<IResult> RefuseUnattributedAsync(HttpContext http, string protocol, string reasonCode, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        LogRefused(logger, "(unknown)", protocol, reasonCode, detail);
+        audit.Record(new AuditActor(null, "single sign-on", ClientAddress.Of(http)), AuditActions.SignInFailed, null, null,
+            new { method = "sso", protocol, reason = reasonCode, detail = Truncate(detail) });
+        await db.SaveChangesAsync(http.RequestAborted);
+        return Results.Redirect(FailedPath);
+    }
+
+    /// <summary>
     /// Starts the session of <paramref name="user"/>, whom the identity provider of
     /// <paramref name="organizationId"/> authenticated. The session's method is always
     /// <see cref="AuthenticationMethods.Federated"/>, whatever the upstream provider reported (an

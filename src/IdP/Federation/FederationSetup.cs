@@ -1,3 +1,5 @@
+using KeyPortal.IdP.Federation.Oidc;
+
 namespace KeyPortal.IdP.Federation;
 
 internal static class FederationSetup
@@ -9,6 +11,7 @@ internal static class FederationSetup
         builder.Services.AddScoped<SsoSignInRequests>();
         builder.Services.AddSingleton<Saml.SamlServiceProvider>();
         builder.Services.AddScoped<ISsoProtocolHandler, Saml.SamlProtocolHandler>();
+        builder.AddOidcFederation();
         return builder;
     }
 }
