@@ -227,7 +227,8 @@ public sealed partial class Journey : IAsyncDisposable
 
     private void OnDocumentChecked(string report)
     {
-        foreach (var violation in PageChecks.Violations(report))
+        // A customer's identity provider (a peer on 127.0.0.1) is not ours to check; our apps are on localhost.
+        foreach (var violation in IsOurs(Page.Url) ? PageChecks.Violations(report) : [])
         {
             Report(violation);
         }
@@ -245,7 +246,7 @@ public sealed partial class Journey : IAsyncDisposable
         // Chromium reports every 4xx answer as "Failed to load resource". Those are the apps'
         // deliberate answers (403 refusal pages, 410 for a used link, 400 for a refused passkey),
         // which the journeys assert themselves; 5xx answers and everything else are problems.
-        if (DeliberateRefusal().IsMatch(message.Text))
+        if (DeliberateRefusal().IsMatch(message.Text) || !IsOurs(Page.Url))
         {
             return;
         }
@@ -267,6 +268,8 @@ public sealed partial class Journey : IAsyncDisposable
             }
         }
     }
+
+    private static bool IsOurs(string url) => !Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Host == "localhost";
 
     private static TaskCompletionSource Checked()
     {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using System.Net.Sockets;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core;
@@ -200,10 +201,14 @@ public sealed class KeyPortalApps : IAsyncLifetime
         var settings = AppEnvironment()
             .Where(e => e.Key.Contains("__", StringComparison.Ordinal))
             .ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
+        // The customers' identity providers of the tests answer over plain http on 127.0.0.1.
+        settings["Sso:AllowHttp"] = "true";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddDataProtection();
+        // The apps' key ring (in the database): single sign-on secrets written here are the apps' to read.
+        services.AddDataProtection().SetApplicationName("KeyPortal.Tests").PersistKeysToDbContext<PortalDbContext>();
+        services.AddSharedDataProtection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddPortalCore(configuration);
         return services.BuildServiceProvider();

@@ -50,9 +50,15 @@ internal static class OidcFederation
             if (sso.AllowHttp)
             {
                 // Development and the test peers: our own callback is plain http too, so the
-                // correlation cookie that binds the state to this browser cannot be Secure there.
+                // correlation cookie that binds the state to this browser cannot be Secure there,
+                // and browsers drop SameSite=None cookies that are not Secure: Lax then (the
+                // answer comes back as a top-level GET navigation, which carries Lax cookies).
                 aspNetCore.DisableTransportSecurityRequirement();
-                builder.Services.Configure<OpenIddictClientAspNetCoreOptions>(o => o.CookieBuilder.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+                builder.Services.Configure<OpenIddictClientAspNetCoreOptions>(o =>
+                {
+                    o.CookieBuilder.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                    o.CookieBuilder.SameSite = SameSiteMode.Lax;
+                });
             }
 
             client.UseSystemNetHttp().SetProductInformation(typeof(OidcFederation).Assembly);
