@@ -29,7 +29,7 @@ public abstract class SamlFixture : IAsyncLifetime
     public string Slug { get; } = $"saml-{Guid.NewGuid():N}"[..20];
 
     /// <summary>People the identity provider knows, whether or not they are members here.</summary>
-    public IReadOnlyList<string> KnownEmails { get; } = [.. Enumerable.Range(1, 12).Select(i => $"person{i}-{Guid.NewGuid():N}@customer.example")];
+    public IReadOnlyList<string> KnownEmails { get; } = [.. Enumerable.Range(1, 12).Select(i => $"person{i}@{Guid.NewGuid():N}.customer.example")];
 
     protected abstract Task<ISamlTestIdp> StartIdpAsync(SamlIdpOptions template, IReadOnlyList<SamlTestUser> users);
 

@@ -4,6 +4,7 @@ using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.IdP.Tests.Federation.Saml;
 
@@ -172,6 +173,53 @@ public abstract class SamlSignInTests(SamlFixture fixture)
         finally
         {
             await fixture.ConfigureAsync(allowIdpInitiated: false);
+        }
+    }
+
+    [Fact]
+    public async Task The_email_first_sign_in_page_sends_an_address_of_a_verified_domain_to_the_organizations_identity_provider()
+    {
+        var email = await fixture.MemberAsync(7);
+        var domain = email[(email.IndexOf('@', StringComparison.Ordinal) + 1)..];
+        var returnUrl = "/account?from=signin";
+        using var browser = new FederationBrowser(fixture.Host);
+
+        // Claimed but not verified: the address goes on to the passkey step like any other.
+        Core.SingleSignOn.SsoDomain claim;
+        await using (var scope = fixture.Host.Services.CreateAsyncScope())
+        {
+            claim = await scope.ServiceProvider.GetRequiredService<Core.SingleSignOn.SsoService>()
+                .ClaimDomainAsync(Core.Auditing.AuditActor.System, fixture.Organization.Id, domain);
+        }
+
+        try
+        {
+            await browser.OpenAsync($"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+            await browser.SubmitAsync(new Dictionary<string, string> { ["Email"] = email });
+            Assert.StartsWith("/signin/passkey", browser.Location.AbsolutePath, StringComparison.Ordinal);
+
+            await using (var scope = fixture.Host.Services.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<Core.SingleSignOn.SsoService>()
+                    .VerifyDomainByOperatorAsync(Core.Auditing.AuditActor.System, fixture.Organization.Id, claim.Id);
+            }
+
+            // Verified: the same address lands on the organization's identity provider, and the
+            // sign-in ends where it was going.
+            await browser.OpenAsync($"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}");
+            await browser.SubmitAsync(new Dictionary<string, string> { ["Email"] = email });
+            Assert.Equal(fixture.Idp.BaseUrl.Authority, browser.Location.Authority);
+            await browser.SubmitAsync(new Dictionary<string, string> { ["username"] = email, ["password"] = SamlFixture.Password });
+            await browser.SubmitAsync();
+            Assert.Equal(HttpStatusCode.OK, browser.Last!.StatusCode);
+            Assert.Equal("/account", browser.Location.AbsolutePath);
+            Assert.Equal("?from=signin", browser.Location.Query);
+        }
+        finally
+        {
+            await using var scope = fixture.Host.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<Core.SingleSignOn.SsoService>()
+                .RemoveDomainAsync(Core.Auditing.AuditActor.System, fixture.Organization.Id, claim.Id);
         }
     }
 
