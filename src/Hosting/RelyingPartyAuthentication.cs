@@ -279,7 +279,10 @@ public static partial class RelyingPartyAuthentication
         ArgumentNullException.ThrowIfNull(db);
         var userId = Guid.Parse(http.User.FindFirst(KeyPortalClaims.Subject)!.Value);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
-        return AuditActor.ForUser(user, http.Connection.RemoteIpAddress?.ToString());
+        // The session row says whether an organization's identity provider made this session.
+        var sessionId = Guid.TryParse(http.User.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sid) ? sid : Guid.Empty;
+        var scope = await db.UserSessions.Where(s => s.Id == sessionId).Select(s => s.FederatedOrganizationId).SingleOrDefaultAsync(http.RequestAborted);
+        return AuditActor.ForUser(user, http.Connection.RemoteIpAddress?.ToString()) with { SessionScope = scope };
     }
 
     /// <summary>The email of the signed-in user, for the header.</summary>

@@ -185,6 +185,9 @@ public static class DomainErrors
     public static readonly DomainError SsoDomainTaken =
         new("sso.domain_taken", "This domain is already claimed here, or verified by another organization.", DomainErrorKind.Conflict);
 
+    public static readonly DomainError FederatedSessionBeyondOrganization =
+        new("sso.session_beyond_organization", "You signed in through your organization's identity provider. Sign in with your passkey to do this.", DomainErrorKind.Forbidden);
+
     public static readonly DomainError SsoDomainNotFound =
         new("sso.domain_not_found", "This domain is not claimed by the organization.", DomainErrorKind.NotFound);
 }

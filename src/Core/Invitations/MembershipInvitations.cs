@@ -81,6 +81,7 @@ public sealed class MembershipInvitations(
             // then the invitation), so accepting while an Owner adds or invites the same person
             // waits instead of deadlocking.
             var personId = person?.UserId ?? throw new DomainException(DomainErrors.MembershipInvitationNotFound);
+            RefuseFederated(person);
             var organizationId = await db.Invitations.AsNoTracking()
                 .Where(i => i.Id == invitationId && i.UserId == personId && i.Purpose == InvitationPurpose.Membership)
                 .Select(i => i.OrganizationId).SingleOrDefaultAsync(ct) ?? throw new DomainException(DomainErrors.MembershipInvitationNotFound);
@@ -102,11 +103,24 @@ public sealed class MembershipInvitations(
     public Task DeclineAsync(AuditActor person, Guid invitationId, CancellationToken cancellationToken = default) =>
         db.InTransactionAsync(async ct =>
         {
+            RefuseFederated(person);
             var invitation = await LockOpenAsync(invitationId, person, ct);
             invitation.Supersede(clock.GetUtcNow());
             audit.Record(person, AuditActions.MemberInvitationDeclined, invitation.OrganizationId, invitation.UserId, new { invitationId });
             return true;
         }, cancellationToken);
+
+    /// <summary>
+    /// Joining (or refusing) another organization is the person's own decision: a session one
+    /// organization's identity provider made does not answer for them.
+    /// </summary>
+    private static void RefuseFederated(AuditActor? person)
+    {
+        if (person?.SessionScope is not null)
+        {
+            throw new DomainException(DomainErrors.FederatedSessionBeyondOrganization);
+        }
+    }
 
     /// <summary>An Owner of the organization withdraws an open invitation of theirs.</summary>
     public Task WithdrawAsync(AuditActor actor, Guid organizationId, Guid invitationId, CancellationToken cancellationToken = default) =>

@@ -24,9 +24,12 @@ public static class AccountReach
 
         await db.EnsureNotPlatformOperatorAsync(actor, targetUserId, ct);
         var actorId = actor.UserId!.Value;
+        // A session made through one organization's identity provider owns that organization at
+        // most: that provider's word must not reach accounts other organizations rely on.
+        var scope = actor.SessionScope;
         var outsideActorsOrganizations = await db.Memberships.AnyAsync(m => m.UserId == targetUserId
             && !db.Memberships.Any(own => own.OrganizationId == m.OrganizationId && own.UserId == actorId
-                && own.OrganizationRole == OrganizationRole.Owner), ct);
+                && own.OrganizationRole == OrganizationRole.Owner && (scope == null || own.OrganizationId == scope)), ct);
         if (outsideActorsOrganizations)
         {
             throw new DomainException(DomainErrors.AccountBeyondOrganization);
