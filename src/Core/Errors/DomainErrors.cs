@@ -176,6 +176,9 @@ public static class DomainErrors
     public static readonly DomainError SsoMetadataInvalid =
         new("sso.metadata_invalid", "The identity provider's metadata could not be read.");
 
+    public static readonly DomainError SsoClientSecretRequired =
+        new("sso.client_secret_required", "Enter the client secret: a new issuer or client id needs its secret again.");
+
     public static readonly DomainError SsoNotConfigured =
         new("sso.not_configured", "Connect an identity provider first: single sign-on cannot be turned on without one.", DomainErrorKind.Conflict);
 

@@ -80,6 +80,15 @@ public sealed partial class SsoService(
 
         return ChangeAsync(actor, organizationId, SsoProtocol.OpenIdConnect, (connection, _) =>
         {
+            // The stored secret goes only to the provider it was given for: a new issuer or client
+            // id needs the secret again (else an Owner could send another Owner's secret anywhere).
+            if (connection.Protocol != SsoProtocol.OpenIdConnect
+                || !string.Equals(connection.OidcIssuer, settings.Issuer.AbsoluteUri, StringComparison.Ordinal)
+                || !string.Equals(connection.OidcClientId, clientId, StringComparison.Ordinal))
+            {
+                connection.OidcClientSecretProtected = null;
+            }
+
             connection.OidcIssuer = settings.Issuer.AbsoluteUri;
             connection.OidcClientId = clientId;
             if (!string.IsNullOrEmpty(settings.ClientSecret))
@@ -89,7 +98,7 @@ public sealed partial class SsoService(
 
             if (connection.OidcClientSecretProtected is null)
             {
-                throw new DomainException(DomainErrors.SsoSettingsInvalid);
+                throw new DomainException(DomainErrors.SsoClientSecretRequired);
             }
 
             // The secret itself is never written to the audit trail.
@@ -274,8 +283,8 @@ public sealed partial class SsoService(
                 db.Add(connection);
             }
 
-            connection.Protocol = protocol;
             var details = apply(connection, organization);
+            connection.Protocol = protocol;
             connection.Version++;
             connection.UpdatedAt = clock.GetUtcNow();
             // A new identity provider (or new rules for it) must not keep the sessions the old one made.

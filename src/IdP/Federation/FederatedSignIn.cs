@@ -63,6 +63,20 @@ public sealed partial class FederatedSignIn(
 
         var normalized = normalizer.NormalizeEmail(email);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, http.RequestAborted);
+        // The address as stored, letter for letter but for case: normalization folds look-alikes
+        // (the Kelvin sign "K" is a K once upper-cased), which must not make them one person.
+        if (user is not null && !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase))
+        {
+            return await RefuseAsync(http, organization, request, identity.Protocol, "email_mismatch", email);
+        }
+
+        // An address in a domain another organization has verified is that organization's to vouch for.
+        var domain = SsoService.NormalizeDomain(email[(email.LastIndexOf('@') + 1)..]);
+        if (domain is not null && await db.Set<SsoDomain>().AnyAsync(d => d.Domain == domain && d.VerifiedAt != null && d.OrganizationId != organization.Id, http.RequestAborted))
+        {
+            return await RefuseAsync(http, organization, request, identity.Protocol, "domain_of_another_organization", email);
+        }
+
         var member = user is not null && await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == organization.Id, http.RequestAborted);
         var reason = user is null || !member ? "not_member"
             : user.IsPlatformOperator ? "platform_operator"

@@ -24,9 +24,9 @@ internal static class SsoEndpoints
     public static IEndpointRouteBuilder MapSsoEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/sso").WithTags("Single sign-on");
-        group.MapGet("/{slug}", SignInAsync).AllowAnonymous().RequireRateLimiting(SignIn.SignInSetup.RateLimitPolicy)
+        group.MapGet("/{slug}", SignInAsync).AllowAnonymous().RequireRateLimiting(SignIn.SignInSetup.FederatedSignInPolicy)
             .WithSummary("The organization's login link: sends the browser to its identity provider.");
-        group.MapGet("/{slug}/test", TestAsync).AllowAnonymous()
+        group.MapGet("/{slug}/test", TestAsync).AllowAnonymous().RequireRateLimiting(SignIn.SignInSetup.FederatedSignInPolicy)
             .WithSummary("Runs a sign-in through the organization's identity provider and shows what came back; signs nobody in. Owners only, with a passkey session.");
         group.MapGet("/signed-in", (IOptions<PublicUrlOptions> urls) => Results.Redirect(urls.Value.Portal.AbsoluteUri)).AllowAnonymous()
             .WithSummary("After a sign-in that named no app to continue at: the Portal.");

@@ -8,6 +8,8 @@ namespace KeyPortal.IdP.SignIn;
 
 internal static class SignInSetup
 {
+    public const string FederatedSignInPolicy = "federated-signin";
+
     public const string RateLimitPolicy = "signin";
 
     /// <summary>The IdP session cookie, sign-in rate limits and the services of the sign-in pages.</summary>
@@ -49,6 +51,10 @@ internal static class SignInSetup
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Per client address: enough for people behind one office NAT, too few for guessing.
             limiter.AddPolicy(RateLimitPolicy, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("get") : RateLimitPartition.GetFixedWindowLimiter(
+                Sessions.ClientAddress.ThrottleKey(http),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            // Starting a federated sign-in writes a request row: every start counts, GETs included.
+            limiter.AddPolicy(FederatedSignInPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
                 Sessions.ClientAddress.ThrottleKey(http),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });

@@ -12,6 +12,8 @@ internal static class AssertionDecryptor
     private const int AesBlockBytes = 16;
 
     /// <summary>Replaces <paramref name="encryptedAssertion"/> in its document by the decrypted saml:Assertion.</summary>
+    private const string UndecryptableDetail = "The encrypted assertion could not be decrypted with the configured key.";
+
     public static (XmlElement? Assertion, string? Failure) DecryptInPlace(XmlElement encryptedAssertion, X509Certificate2 certificate, int maxBytes)
     {
         using var key = certificate.GetRSAPrivateKey();
@@ -47,15 +49,17 @@ internal static class AssertionDecryptor
         var plainText = DecryptKeyCandidates(encryptedAssertion, encryptedData, key, algorithm.Value.KeyBytes)
             .Select(contentKey => DecryptData(cipherText, contentKey, algorithm.Value.Gcm))
             .FirstOrDefault(p => p is not null);
+        // One answer for every way decryption can fail (bad padding, wrong key, content that is
+        // not an assertion): a different word for each would be a padding oracle on AES-CBC.
         if (plainText is null)
         {
-            return (null, "The assertion could not be decrypted with the configured key.");
+            return (null, UndecryptableDetail);
         }
 
         var loaded = SecureXml.LoadInContext(plainText, maxBytes, encryptedAssertion);
         if (loaded.Document?.DocumentElement is not { } decrypted || !decrypted.Is(SamlNames.Assertion, "Assertion"))
         {
-            return (null, "The decrypted content is not a saml:Assertion.");
+            return (null, UndecryptableDetail);
         }
 
         var assertion = (XmlElement)encryptedAssertion.OwnerDocument.ImportNode(decrypted, deep: true);

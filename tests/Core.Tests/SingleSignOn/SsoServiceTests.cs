@@ -47,6 +47,13 @@ public abstract class SsoServiceTests(DatabaseFixture fixture) : DatabaseTests(f
         Assert.DoesNotContain("s3cret-value", stored.OidcClientSecretProtected!, StringComparison.Ordinal);
         Assert.Equal("s3cret-value", CoreScope.Secrets.Unprotect(stored.OidcClientSecretProtected));
         Assert.Equal(2, stored.Version);
+        // A new issuer (or client id) without the secret again is refused: the stored one never goes elsewhere.
+        await using (var scope = OpenScope())
+        {
+            await AssertRefusedAndUnchangedAsync("sso.client_secret_required", () =>
+                scope.Sso().SaveOidcAsync(Actors.Operator, organization.Id, new OidcConnectionSettings(new Uri("https://attacker.example/"), "portal-2", null)));
+        }
+
         // The audit trail never holds the secret.
         Assert.All(await AuditOfOrganizationAsync(organization.Id), a => Assert.DoesNotContain("s3cret", a.Details, StringComparison.Ordinal));
     }

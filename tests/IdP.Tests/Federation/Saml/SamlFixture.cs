@@ -31,6 +31,15 @@ public abstract class SamlFixture : IAsyncLifetime
     /// <summary>People the identity provider knows, whether or not they are members here.</summary>
     public IReadOnlyList<string> KnownEmails { get; } = [.. Enumerable.Range(1, 12).Select(i => $"person{i}@{Guid.NewGuid():N}.customer.example")];
 
+    /// <summary>A person the provider knows whose address differs from a member's only by a look-alike letter (the Kelvin sign for K).</summary>
+    public (string Username, string AssertedEmail, string MemberEmail) LookAlike { get; } = Create();
+
+    private static (string, string, string) Create()
+    {
+        var domain = $"{Guid.NewGuid():N}.customer.example";
+        return ($"lookalike-{Guid.NewGuid():N}"[..20], $"\u212Aim@{domain}", $"kim@{domain}");
+    }
+
     protected abstract Task<ISamlTestIdp> StartIdpAsync(SamlIdpOptions template, IReadOnlyList<SamlTestUser> users);
 
     public async Task InitializeAsync()
@@ -38,6 +47,7 @@ public abstract class SamlFixture : IAsyncLifetime
         Host = await IdpHost.StartAsync(o => o.Setting("Sso:AllowHttp", "true"));
         var idp = new Uri(IdpHost.Issuer);
         _users.AddRange(KnownEmails.Select(e => new SamlTestUser(e, Password, e)));
+        _users.Add(new SamlTestUser(LookAlike.Username, Password, LookAlike.AssertedEmail));
         Idp = await StartIdpAsync(new SimpleSamlPhpOptions
         {
             ServiceProviderEntityId = SsoAddresses.SamlEntityId(idp, Slug),

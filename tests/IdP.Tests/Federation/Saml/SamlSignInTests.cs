@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Core.Users;
 using KeyPortal.IdP.Tests.Support;
@@ -221,6 +222,49 @@ public abstract class SamlSignInTests(SamlFixture fixture)
             await scope.ServiceProvider.GetRequiredService<Core.SingleSignOn.SsoService>()
                 .RemoveDomainAsync(Core.Auditing.AuditActor.System, fixture.Organization.Id, claim.Id);
         }
+    }
+
+    [Fact]
+    public async Task An_address_that_only_looks_like_a_members_signs_nobody_in()
+    {
+        await fixture.Host.Members.AddAsync(fixture.Organization.Id, MemberRoles.Owner, UserState.Active, fixture.LookAlike.MemberEmail);
+        using var browser = new FederationBrowser(fixture.Host);
+
+        await browser.OpenAsync($"/sso/{fixture.Slug}");
+        await browser.SubmitAsync(new Dictionary<string, string> { ["username"] = fixture.LookAlike.Username, ["password"] = SamlFixture.Password });
+        await browser.SubmitAsync();
+
+        Assert.Equal("/sso/failed", browser.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        var userId = await db.Users.Where(u => u.Email == fixture.LookAlike.MemberEmail).Select(u => u.Id).SingleAsync();
+        Assert.False(await db.UserSessions.AnyAsync(s => s.UserId == userId));
+        var refusals = await db.AuditEntries.Where(a => a.Action == "signin.failed" && a.OrganizationId == fixture.Organization.Id).Select(a => a.Details).ToListAsync();
+        // Refused as not this member: by the letter-for-letter check, or earlier where normalization keeps the sign apart.
+        Assert.True(refusals.Any(d => d.Contains("\\u212Aim@", StringComparison.Ordinal)
+            && (d.Contains("email_mismatch", StringComparison.Ordinal) || d.Contains("not_member", StringComparison.Ordinal))), string.Join("\n", refusals));
+    }
+
+    [Fact]
+    public async Task An_address_in_a_domain_another_organization_verified_is_not_this_providers_to_assert()
+    {
+        var email = await fixture.MemberAsync(8);
+        var domain = email[(email.IndexOf('@', StringComparison.Ordinal) + 1)..];
+        await using (var scope = fixture.Host.Services.CreateAsyncScope())
+        {
+            var other = await scope.ServiceProvider.GetRequiredService<Core.Organizations.OrganizationService>()
+                .CreateAsync(Core.Auditing.AuditActor.System, $"Owner of {domain}", $"dom-{Guid.NewGuid():N}"[..20], Core.Organizations.OrganizationKind.Customer);
+            var sso = scope.ServiceProvider.GetRequiredService<Core.SingleSignOn.SsoService>();
+            var claim = await sso.ClaimDomainAsync(Core.Auditing.AuditActor.System, other.Id, domain);
+            await sso.VerifyDomainByOperatorAsync(Core.Auditing.AuditActor.System, other.Id, claim.Id);
+        }
+
+        using var browser = new FederationBrowser(fixture.Host);
+        await SignInAtIdpAsync(browser, $"/sso/{fixture.Slug}", email);
+        await browser.SubmitAsync();
+
+        Assert.Equal("/sso/failed", browser.Location.AbsolutePath);
+        await using var db = fixture.Host.Database.CreateContext();
+        Assert.True(await db.AuditEntries.AnyAsync(a => a.Action == "signin.failed" && a.OrganizationId == fixture.Organization.Id && a.Details.Contains("domain_of_another_organization")));
     }
 
     /// <summary>From <paramref name="start"/> to the provider's login form, then past it: ends on the provider's form that posts to our ACS.</summary>
