@@ -38,12 +38,12 @@ public abstract class SsoServiceTests(DatabaseFixture fixture) : DatabaseTests(f
         await using (var scope = OpenScope())
         {
             await scope.Sso().SaveOidcAsync(Actors.Operator, organization.Id, new OidcConnectionSettings(new Uri("https://login.contoso.example/"), "portal", "s3cret-value"));
-            await scope.Sso().SaveOidcAsync(Actors.Operator, organization.Id, new OidcConnectionSettings(new Uri("https://login.contoso.example/"), "portal-2", null));
+            await scope.Sso().SaveOidcAsync(Actors.Operator, organization.Id, new OidcConnectionSettings(new Uri("https://login.contoso.example/"), "portal", null));
         }
 
         await using var db = Database.CreateContext();
         var stored = await db.Set<SsoConnection>().AsNoTracking().SingleAsync(c => c.OrganizationId == organization.Id);
-        Assert.Equal("portal-2", stored.OidcClientId);
+        Assert.Equal("portal", stored.OidcClientId);
         Assert.DoesNotContain("s3cret-value", stored.OidcClientSecretProtected!, StringComparison.Ordinal);
         Assert.Equal("s3cret-value", CoreScope.Secrets.Unprotect(stored.OidcClientSecretProtected));
         Assert.Equal(2, stored.Version);
