@@ -15,6 +15,13 @@ public sealed class SsoOptions
     public bool AllowHttp { get; set; }
 
     /// <summary>
+    /// Let the servers fetch what an Owner names (identity-provider metadata) from loopback and
+    /// private-network addresses. Default false: an address typed into a settings page must not
+    /// reach the installation's own network. Development and the tests (peers on 127.0.0.1) turn it on.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>
     /// The DNS server domain verification asks (<c>host:port</c>); default empty: the machine's
     /// resolvers. Tests point it at a local dnsmasq.
     /// </summary>

@@ -1,3 +1,5 @@
+using KeyPortal.Core.SingleSignOn;
+
 namespace KeyPortal.Portal.SingleSignOn;
 
 internal static class SingleSignOnSetup
@@ -10,8 +12,10 @@ internal static class SingleSignOnSetup
                 client.Timeout = SamlMetadataDownload.Timeout;
                 client.MaxResponseContentBufferSize = SamlMetadataDownload.MaxBytes;
             })
-            // Redirects are followed by the download itself, each hop checked (scheme, no user info).
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            // Redirects are followed by the download itself, each hop checked (scheme, no user info);
+            // every connection goes to a public address only (OutboundAddresses), unless configured.
+            .ConfigurePrimaryHttpMessageHandler(provider => OutboundAddresses.Handler(
+                provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SsoOptions>>().Value.AllowPrivateNetworks));
         services.AddScoped<SamlMetadataDownload>();
         return services;
     }
