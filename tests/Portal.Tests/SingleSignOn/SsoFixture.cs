@@ -108,6 +108,8 @@ public sealed partial class SsoFixture : RelyingPartyAppFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        // As in production (Development turns it on for the demo's identity provider on 127.0.0.1).
+        builder.UseSetting("Sso:AllowHttp", "false");
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<IDomainRecordLookup>();

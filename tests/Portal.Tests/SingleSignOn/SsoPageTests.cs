@@ -322,15 +322,23 @@ public sealed class SsoPageTests(SsoFixture fixture)
         Assert.DoesNotContain(connection.OidcClientSecretProtected, page, StringComparison.Ordinal);
         Assert.False(await fixture.WithDbAsync(db => db.AuditEntries.AnyAsync(a => a.Details.Contains(Secret))));
 
-        using var kept = await SsoFixture.PostAsync(browser, "Oidc", new Dictionary<string, string>
+        // A new client id (or issuer) without its secret is refused: the stored secret never goes elsewhere.
+        using var elsewhere = await SsoFixture.PostAsync(browser, "Oidc", new Dictionary<string, string>
         {
             ["Oidc.Issuer"] = "https://login.example/tenant",
             ["Oidc.ClientId"] = "key-portal-2",
             ["Oidc.ClientSecret"] = "",
         });
+        Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);
+        using var kept = await SsoFixture.PostAsync(browser, "Oidc", new Dictionary<string, string>
+        {
+            ["Oidc.Issuer"] = "https://login.example/tenant",
+            ["Oidc.ClientId"] = "key-portal",
+            ["Oidc.ClientSecret"] = "",
+        });
         Assert.Equal(HttpStatusCode.Redirect, kept.StatusCode);
         var changed = await fixture.WithDbAsync(db => db.Set<SsoConnection>().AsNoTracking().SingleAsync(c => c.OrganizationId == organization.Id));
-        Assert.Equal("key-portal-2", changed.OidcClientId);
+        Assert.Equal("key-portal", changed.OidcClientId);
         Assert.Equal(Secret, await fixture.WithAsync<SsoSecrets, string?>(secrets => Task.FromResult(secrets.Unprotect(changed.OidcClientSecretProtected))));
     }
 
