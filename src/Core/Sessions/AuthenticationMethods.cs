@@ -24,6 +24,13 @@ public static class AuthenticationMethods
     /// </summary>
     public const string Federated = "fed";
 
+    /// <summary>Whether the principal was authenticated with <paramref name="method"/> (its <c>amr</c> claims).</summary>
+    public static bool Include(System.Security.Claims.ClaimsPrincipal principal, string method)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => string.Equals(c.Value, method, StringComparison.Ordinal));
+    }
+
     /// <summary>Whether the session's stored methods (space-separated) include <paramref name="method"/>.</summary>
     public static bool Include(string? stored, string method) =>
         (stored ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(method, StringComparer.Ordinal);

@@ -8,6 +8,5 @@ public static class SsoManagement
 {
     /// <summary>True for a session made with a passkey (amr <c>hwk</c>) and not by any organization's identity provider.</summary>
     public static bool IsPasskeySession(string? authenticationMethods, Guid? federatedOrganizationId) =>
-        federatedOrganizationId is null
-        && (authenticationMethods ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(AuthenticationMethods.Passkey);
+        federatedOrganizationId is null && AuthenticationMethods.Include(authenticationMethods, AuthenticationMethods.Passkey);
 }

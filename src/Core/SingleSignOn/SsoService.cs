@@ -198,8 +198,7 @@ public sealed partial class SsoService(
     /// </summary>
     public async Task<Organization?> RouteAsync(string email, CancellationToken cancellationToken = default)
     {
-        var at = email?.LastIndexOf('@') ?? -1;
-        if (at < 1 || NormalizeDomain(email![(at + 1)..]) is not { } domain)
+        if (DomainOf(email) is not { } domain)
         {
             return null;
         }
@@ -216,6 +215,13 @@ public sealed partial class SsoService(
         var now = clock.GetUtcNow();
         return db.UserSessions.Where(s => s.FederatedOrganizationId == organizationId && s.EndedAt == null)
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, reason), cancellationToken);
+    }
+
+    /// <summary>The normalized domain of an email address (after its last @), or null.</summary>
+    public static string? DomainOf(string? email)
+    {
+        var at = email?.LastIndexOf('@') ?? -1;
+        return at < 1 ? null : NormalizeDomain(email![(at + 1)..]);
     }
 
     /// <summary>Lower-case ASCII host name with at least one dot, or null.</summary>

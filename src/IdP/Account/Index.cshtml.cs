@@ -149,7 +149,7 @@ public sealed class IndexModel(
         await LoadAsync(cancellationToken);
         // A session an organization's identity provider made changes no credential of the account
         // (that provider's administrators vouch for the person there, not for the account).
-        var federated = User.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated);
+        var federated = AuthenticationMethods.Include(User, AuthenticationMethods.Federated);
         if (ManagedBySso || federated || (passwordOnly && !Account.HasPassword))
         {
             Error = ManagedBySso ? "Your organization's identity provider manages how you sign in."

@@ -71,24 +71,19 @@ public sealed partial class FederatedSignIn(
         }
 
         // An address in a domain another organization has verified is that organization's to vouch for.
-        var domain = SsoService.NormalizeDomain(email[(email.LastIndexOf('@') + 1)..]);
+        var domain = SsoService.DomainOf(email);
         if (domain is not null && await db.Set<SsoDomain>().AnyAsync(d => d.Domain == domain && d.VerifiedAt != null && d.OrganizationId != organization.Id, http.RequestAborted))
         {
             return await RefuseAsync(http, organization, request, identity.Protocol, "domain_of_another_organization", email);
         }
 
-        var member = user is not null && await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == organization.Id, http.RequestAborted);
-        var reason = user is null || !member ? "not_member"
-            : user.IsPlatformOperator ? "platform_operator"
-            : !user.State.MayHoldSession() ? "account_not_active"
-            : !organization.Sso.Enabled ? "sso_disabled"
-            : null;
+        var (reason, member) = user is null ? ("not_member", false) : await RefusalOfAsync(user, organization.Id, http.RequestAborted);
         if (reason is not null)
         {
             return await RefuseAsync(http, organization, request, identity.Protocol, reason, email, member ? user!.Id : null);
         }
 
-        await StartSessionAsync(http, user!, organization.Id, identity.Protocol);
+        await sessions.StartAsync(http, user!, [AuthenticationMethods.Federated], passkeyId: null, federatedOrganizationId: organization.Id, via: identity.Protocol);
         return Results.Redirect(ReturnUrls.Safe(request?.ReturnUrl) is { } back && back != "/" ? back : "/sso/signed-in");
     }
 
@@ -107,10 +102,7 @@ public sealed partial class FederatedSignIn(
             return await SaveTestAsync(http, organization, request, succeeded: false, reasonCode, new { protocol, reason = reasonCode, detail });
         }
 
-        audit.Record(new AuditActor(null, "single sign-on", ClientAddress.Of(http)), AuditActions.SignInFailed, organization.Id, userId,
-            new { method = "sso", protocol, reason = reasonCode, detail = Truncate(detail) });
-        await db.SaveChangesAsync(http.RequestAborted);
-        return Results.Redirect(FailedPath);
+        return await AuditRefusalAsync(http, organization.Id, userId, protocol, reasonCode, detail);
     }
 
     /// <summary>
@@ -121,7 +113,13 @@ public sealed partial class FederatedSignIn(
     {
         ArgumentNullException.ThrowIfNull(http);
         LogRefused(logger, "(unknown)", protocol, reasonCode, detail);
-        audit.Record(new AuditActor(null, "single sign-on", ClientAddress.Of(http)), AuditActions.SignInFailed, null, null,
+        return await AuditRefusalAsync(http, null, null, protocol, reasonCode, detail);
+    }
+
+    /// <summary>The refusal in the audit trail (of the organization, when one is known), and the one generic page.</summary>
+    private async Task<IResult> AuditRefusalAsync(HttpContext http, Guid? organizationId, Guid? userId, string protocol, string reasonCode, string? detail)
+    {
+        audit.Record(new AuditActor(null, "single sign-on", ClientAddress.Of(http)), AuditActions.SignInFailed, organizationId, userId,
             new { method = "sso", protocol, reason = reasonCode, detail = Truncate(detail) });
         await db.SaveChangesAsync(http.RequestAborted);
         return Results.Redirect(FailedPath);
@@ -141,14 +139,26 @@ public sealed partial class FederatedSignIn(
     public async Task<bool> StartSessionAsync(HttpContext http, User user, Guid organizationId, string protocol = "saml")
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (!user.State.MayHoldSession() || user.IsPlatformOperator
-            || !await db.Memberships.AnyAsync(m => m.UserId == user.Id && m.OrganizationId == organizationId && m.Organization.Sso.Enabled, http.RequestAborted))
+        if ((await RefusalOfAsync(user, organizationId, http.RequestAborted)).Reason is not null)
         {
             return false;
         }
 
         await sessions.StartAsync(http, user, [AuthenticationMethods.Federated], passkeyId: null, federatedOrganizationId: organizationId, via: protocol);
         return true;
+    }
+
+    /// <summary>Why <paramref name="user"/> gets no session through the identity provider of <paramref name="organizationId"/> (null: they do), and whether they are a member there.</summary>
+    private async Task<(string? Reason, bool Member)> RefusalOfAsync(User user, Guid organizationId, CancellationToken cancellationToken)
+    {
+        var membership = await db.Memberships.Where(m => m.UserId == user.Id && m.OrganizationId == organizationId)
+            .Select(m => new { m.Organization.Sso.Enabled }).SingleOrDefaultAsync(cancellationToken);
+        var reason = membership is null ? "not_member"
+            : user.IsPlatformOperator ? "platform_operator"
+            : !user.State.MayHoldSession() ? "account_not_active"
+            : !membership.Enabled ? "sso_disabled"
+            : null;
+        return (reason, membership is not null);
     }
 
     private async Task<string> MemberStateAsync(Organization organization, string? email, CancellationToken cancellationToken)

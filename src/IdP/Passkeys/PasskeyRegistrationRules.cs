@@ -33,7 +33,7 @@ internal static class PasskeyRegistrationRules
         // A session an organization's identity provider made never enrols a credential: that
         // provider's administrators would otherwise turn it into a passkey good everywhere the
         // person belongs. (RecentAuthentication never counts such a session as recent either.)
-        if (principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated))
+        if (AuthenticationMethods.Include(principal, AuthenticationMethods.Federated))
         {
             return PasskeyRegistrationRefusal.SignInAgainFirst;
         }
@@ -41,7 +41,7 @@ internal static class PasskeyRegistrationRules
         // A platform operator's passkey is the console's key: a password (phished, say) must not
         // be enough to enrol one. Operators add keys from a passkey sign-in, or through the
         // set-up link emailed to them (an operator reset, or "KeyPortal.Admin operator-link").
-        if (user.IsPlatformOperator && !principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Passkey))
+        if (user.IsPlatformOperator && !AuthenticationMethods.Include(principal, AuthenticationMethods.Passkey))
         {
             return PasskeyRegistrationRefusal.OperatorWithoutPasskey;
         }

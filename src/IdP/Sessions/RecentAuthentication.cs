@@ -18,7 +18,7 @@ public sealed class RecentAuthentication(TimeProvider clock, IOptions<IdentityPr
         ArgumentNullException.ThrowIfNull(principal);
         // A federated session is never recent enough for a credential change: the organization's
         // identity provider vouches for the person in that organization, not for their account.
-        if (principal.FindAll(KeyPortalClaims.AuthenticationMethod).Any(c => c.Value == AuthenticationMethods.Federated))
+        if (AuthenticationMethods.Include(principal, AuthenticationMethods.Federated))
         {
             return false;
         }

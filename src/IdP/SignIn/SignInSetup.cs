@@ -50,13 +50,12 @@ internal static class SignInSetup
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             // Per client address: enough for people behind one office NAT, too few for guessing.
-            limiter.AddPolicy(RateLimitPolicy, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("get") : RateLimitPartition.GetFixedWindowLimiter(
+            RateLimitPartition<string> PerAddress(HttpContext http) => RateLimitPartition.GetFixedWindowLimiter(
                 Sessions.ClientAddress.ThrottleKey(http),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            limiter.AddPolicy(RateLimitPolicy, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("get") : PerAddress(http));
             // Starting a federated sign-in writes a request row: every start counts, GETs included.
-            limiter.AddPolicy(FederatedSignInPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                Sessions.ClientAddress.ThrottleKey(http),
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.AddPolicy(FederatedSignInPolicy, PerAddress);
         });
         return builder;
     }

@@ -87,14 +87,15 @@ public sealed class OidcPeerFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// A browser between our identity provider (in memory) and the customer's (on 127.0.0.1): each
+/// A browser between our identity provider (in memory) and the customer's OpenID Connect provider (on 127.0.0.1), step by step (unlike
+/// the SAML suites' Federation.FederationBrowser, which follows every redirect): each
 /// keeps its own cookies, redirects are followed by hand so each step can be looked at.
 /// </summary>
-public sealed class FederationBrowser : IDisposable
+public sealed class UpstreamOidcBrowser : IDisposable
 {
     private readonly HttpClientHandler _providerHandler = new() { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
 
-    public FederationBrowser(IdpHost host)
+    public UpstreamOidcBrowser(IdpHost host)
     {
         Idp = new OidcBrowser(host);
         Provider = new HttpClient(_providerHandler);

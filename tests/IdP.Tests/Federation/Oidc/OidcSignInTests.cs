@@ -26,7 +26,7 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var person = peer.NextVerified();
         var organization = await peer.OrganizationAsync();
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
 
         var end = await browser.SignInAsync($"/sso/{organization.Slug}", person);
 
@@ -45,7 +45,7 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var person = peer.NextUnverified();
         var organization = await peer.OrganizationAsync();
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
 
         Assert.Equal(Failed, await browser.SignInAsync($"/sso/{organization.Slug}", person));
 
@@ -58,7 +58,7 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
     {
         var person = peer.NextVerified();
         var organization = await peer.OrganizationAsync();
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
 
         var end = await browser.SignInAsync($"/sso/{organization.Slug}", person);
 
@@ -76,7 +76,7 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var person = peer.NextVerified();
         var organization = await peer.OrganizationAsync();
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
         var callback = await browser.SignInAtProviderAsync(await browser.OpenLoginFormAsync($"/sso/{organization.Slug}"), person);
 
         // An Owner saves the connection again while the member is at the provider: its version grows.
@@ -93,14 +93,14 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var person = peer.NextVerified();
         var organization = await peer.OrganizationAsync();
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
         var callback = await browser.SignInAtProviderAsync(await browser.OpenLoginFormAsync($"/sso/{organization.Slug}"), person);
         Assert.Equal("/sso/signed-in", await browser.CallbackAsync(callback));
 
         // The same answer again, from the same browser and from another one.
         var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         Assert.Equal(Failed, await browser.CallbackAsync(callback));
-        using var other = new FederationBrowser(Host);
+        using var other = new UpstreamOidcBrowser(Host);
         Assert.Equal(Failed, await other.CallbackAsync(callback));
 
         await using var db = Host.Database.CreateContext();
@@ -116,11 +116,11 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var person = peer.NextVerified();
         var organization = await peer.OrganizationAsync();
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var victim = new FederationBrowser(Host);
+        using var victim = new UpstreamOidcBrowser(Host);
         var callback = await victim.SignInAtProviderAsync(await victim.OpenLoginFormAsync($"/sso/{organization.Slug}"), person);
 
         // Someone else's browser is sent the callback URL (login CSRF): its cookies are not the starter's.
-        using var attacker = new FederationBrowser(Host);
+        using var attacker = new UpstreamOidcBrowser(Host);
         Assert.Equal(Failed, await attacker.CallbackAsync(callback));
 
         await AssertNoSessionAsync(member.Id);
@@ -134,7 +134,7 @@ public sealed class OidcSignInTests(OidcPeerFixture peer) : IClassFixture<OidcPe
         var ownerEmail = $"owner-{Guid.NewGuid():N}@owner.example";
         await Host.Members.AddAsync(organization.Id, MemberRoles.Owner, email: ownerEmail, password: DemoSeeder.DemoPassword);
         var member = await Host.Members.AddAsync(organization.Id, MemberRoles.Admin, email: person.Email);
-        using var browser = new FederationBrowser(Host);
+        using var browser = new UpstreamOidcBrowser(Host);
         using var authenticator = new SoftwareAuthenticator(SoftwareAuthenticator.VirtualAuthenticatorAaguid);
         await PasskeySessionAsync(browser.Idp, authenticator, ownerEmail);
 
