@@ -48,6 +48,13 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IDomainRecordLookup, DnsDomainRecordLookup>();
         // SsoSecrets comes from the host, which holds the installation's shared data protection.
         services.AddScoped<SsoService>();
+
+        services.AddOptions<ApiTokens.ApiTokenOptions>().BindConfiguration(ApiTokens.ApiTokenOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<ApiTokens.ApiTokenService>();
+        services.AddScoped<Delivery.PurchaseOrderService>();
+        services.AddScoped<Delivery.ShipmentService>();
+        services.AddScoped<Delivery.DeliveryQueries>();
+        services.AddScoped<Delivery.IdempotencyStore>();
         return services;
     }
 

@@ -46,4 +46,13 @@ public static class AuditActions
     public const string SsoDomainClaimed = "sso.domain_claimed";
     public const string SsoDomainVerified = "sso.domain_verified";
     public const string SsoDomainRemoved = "sso.domain_removed";
+    public const string ApiTokenGenerated = "api_token.generated";
+    public const string ApiTokenRevoked = "api_token.revoked";
+    public const string PurchaseOrderCreated = "purchase_order.created";
+    public const string ShipmentRequested = "shipment.requested";
+    public const string ShipmentUpdated = "shipment.updated";
+    public const string ShipmentCancelled = "shipment.cancelled";
+    public const string ShipmentStateChanged = "shipment.state_changed";
+    public const string AddressValidationOverridden = "shipment.address_override";
+    public const string ShipmentsExported = "shipment.exported";
 }

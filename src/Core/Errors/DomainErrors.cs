@@ -193,4 +193,81 @@ public static class DomainErrors
 
     public static readonly DomainError SsoDomainNotFound =
         new("sso.domain_not_found", "This domain is not claimed by the organization.", DomainErrorKind.NotFound);
+
+    public static readonly DomainError ApiTokenNameInvalid =
+        new("api_token.name_invalid", $"Enter a name of 1 to {ApiTokens.ApiToken.MaxNameLength} characters, such as the system that will use the token.");
+
+    public static DomainError ApiTokenExpiryInvalid(int maxDays) =>
+        new("api_token.expiry_invalid", $"Choose an expiry date in the future and at most {maxDays} days from today.");
+
+    public static readonly DomainError ApiTokenNotPermitted =
+        new("api_token.not_permitted", "Only Owners and Admins of the organization can generate and revoke API tokens.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError ApiTokenNotFound =
+        new("api_token.not_found", "The API token does not exist or was already revoked.", DomainErrorKind.NotFound);
+
+    public static readonly DomainError CursorInvalid =
+        new("page.cursor_invalid", "The cursor is not valid. Start again from the first page.");
+
+    public static DomainError PageLimitInvalid(int max) =>
+        new("page.limit_invalid", $"Ask for 1 to {max} items per page.");
+
+    public static readonly DomainError PurchaseOrderNotFound =
+        new("purchase_order.not_found", "The purchase order does not exist.", DomainErrorKind.NotFound);
+
+    public static readonly DomainError PurchaseOrderNumberInvalid =
+        new("purchase_order.number_invalid", "Enter the order number: 1 to 40 letters, digits, dots, slashes and hyphens, such as PO-2026-0042.");
+
+    public static readonly DomainError PurchaseOrderNumberTaken =
+        new("purchase_order.number_taken", "Another purchase order already has this number.", DomainErrorKind.Conflict);
+
+    public static DomainError PurchaseOrderLinesInvalid(int max) =>
+        new("purchase_order.lines_invalid", $"Enter 1 to {max} lines, each with a product and a quantity.");
+
+    public static DomainError PurchaseOrderOrganizationInvalid(string field, OrganizationKind kind) =>
+        new("purchase_order.organization_invalid", $"Choose an organization of kind {kind}.")
+        {
+            Details = new Dictionary<string, object> { ["errors"] = new Dictionary<string, string[]> { [field] = [$"Choose an organization of kind {kind}."] } },
+        };
+
+    public static readonly DomainError ShipmentNotFound =
+        new("shipment.not_found", "The shipment request does not exist.", DomainErrorKind.NotFound);
+
+    public static DomainError ShipmentNotPermitted(string permission) =>
+        new("shipment.not_permitted", $"Your role does not allow this: {permission}.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError ShipmentItemsInvalid =
+        new("shipment.items_invalid", "Choose at least one product of the order, each once, with a quantity of 1 or more.");
+
+    public static DomainError ShipmentExceedsOrder(IDictionary<string, string[]> errors) =>
+        new("shipment.exceeds_order", "A shipment request cannot carry more than remains on the purchase order.", DomainErrorKind.Conflict)
+        {
+            Details = new Dictionary<string, object> { ["errors"] = errors },
+        };
+
+    public static readonly DomainError ShipmentItemsLocked =
+        new("shipment.items_locked", "This shipment is being prepared: its items can no longer change, only its address can be corrected.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError ShipmentClosed =
+        new("shipment.closed", "This shipment has shipped or was cancelled and can no longer change.", DomainErrorKind.Conflict);
+
+    public static DomainError ShipmentIllegalTransition(Delivery.ShipmentState from, Delivery.ShipmentState to) =>
+        new("shipment.illegal_transition", $"A shipment that is {from} cannot become {to}.", DomainErrorKind.Conflict);
+
+    public static DomainError AddressInvalid(IDictionary<string, string[]> errors, bool overridable) =>
+        new("address.invalid", overridable
+            ? "The address did not pass validation. Correct it, or keep it by giving a reason for the override."
+            : "The address is incomplete or not valid. Correct the fields shown.")
+        {
+            Details = new Dictionary<string, object> { ["errors"] = errors, ["overridable"] = overridable },
+        };
+
+    public static DomainError OverrideReasonInvalid(int max) =>
+        new("address.override_reason_invalid", $"Give the reason for the override in at most {max} characters, on one line.");
+
+    public static DomainError IdempotencyKeyInvalid(int max) =>
+        new("idempotency.key_invalid", $"The Idempotency-Key must be 1 to {max} visible ASCII characters.");
+
+    public static readonly DomainError IdempotencyKeyReused =
+        new("idempotency.key_reused", "This Idempotency-Key was already used for a different request.", DomainErrorKind.Conflict);
 }

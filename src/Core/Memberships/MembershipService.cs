@@ -91,6 +91,7 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             // for this decision (or this one sees its membership), so nobody ends up a Deactivated member.
             var user = await db.LockUserAsync(userId, ct);
             db.Memberships.Remove(membership);
+            await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, userId, organizationId, ct);
             audit.Record(actor, AuditActions.MemberRemoved, organizationId, userId,
                 new { email = membership.User.Email, roles = membership.Roles.ToString() });
 
@@ -124,6 +125,12 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             }
 
             membership.ChangeRoles(roles);
+            if (!Authorization.PermissionMatrix.Allows(roles, Authorization.Permission.GenerateApiToken))
+            {
+                // SPEC API tokens die with the right to generate them.
+                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, userId, organizationId, ct);
+            }
+
             audit.Record(actor, AuditActions.MemberRolesChanged, organizationId, userId,
                 new { email = membership.User.Email, from = previous.ToString(), to = roles.ToString() });
             return true;

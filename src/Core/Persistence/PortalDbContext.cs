@@ -31,6 +31,18 @@ public abstract class PortalDbContext(DbContextOptions options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<ApiTokens.ApiToken> ApiTokens => Set<ApiTokens.ApiToken>();
+
+    public DbSet<Delivery.PurchaseOrder> PurchaseOrders => Set<Delivery.PurchaseOrder>();
+
+    public DbSet<Delivery.PurchaseOrderLine> PurchaseOrderLines => Set<Delivery.PurchaseOrderLine>();
+
+    public DbSet<Delivery.ShipmentRequest> ShipmentRequests => Set<Delivery.ShipmentRequest>();
+
+    public DbSet<Delivery.ShipmentItem> ShipmentItems => Set<Delivery.ShipmentItem>();
+
+    public DbSet<Delivery.IdempotentRequest> IdempotentRequests => Set<Delivery.IdempotentRequest>();
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and commits it; on any exception
     /// nothing is written and the change tracker is cleared, so the context stays usable.

@@ -57,6 +57,8 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
             if (to is UserState.Reset or UserState.Suspended)
             {
                 await SessionRevocation.EndAllAsync(db, user.Id, to == UserState.Reset ? "account reset" : "suspended", clock.GetUtcNow(), ct);
+                // SPEC Suspended: API tokens deleted, in this transaction (lifting it revives none).
+                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, user.Id, organizationId: null, ct);
             }
             audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
             return true;
