@@ -1,5 +1,6 @@
 using KeyPortal.Core;
 using KeyPortal.Hosting;
+using KeyPortal.Portal.Delivery;
 using KeyPortal.Portal.Organizations;
 using KeyPortal.Portal.Sessions;
 using KeyPortal.Portal.SingleSignOn;
@@ -17,6 +18,10 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
 });
 
 builder.Services.AddSingleSignOnSettings();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+builder.Services.AddApiDocumentation(
+    "KeyPortal delivery API",
+    "Purchase orders, shipment requests and address validation for customers' shipping systems. Authenticate with an API token (organization name menu > Manage API token).");
 
 var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
@@ -29,7 +34,8 @@ app.MapRazorPages();
 app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
 app.MapOrganizationSwitch();
-app.MapApi().MapOrganizationApi();
+app.MapApi().MapOrganizationApi().MapDeliveryApi();
+app.MapApiDocumentation("KeyPortal delivery API");
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

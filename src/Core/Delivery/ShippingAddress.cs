@@ -16,3 +16,14 @@ public static class AddressValidation
     public static IDictionary<string, string[]> ToErrors(IEnumerable<AddressProblem> problems) =>
         problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray());
 }
+
+public sealed record Country(string Code, string Name);
+
+public static class Countries
+{
+    public static IReadOnlyList<Country> All { get; } = [new("SE", "Sweden"), new("US", "United States of America")];
+
+    public static bool IsKnown(string? code) => All.Any(c => c.Code == code);
+
+    public static string? NameOf(string? code) => All.FirstOrDefault(c => c.Code == code)?.Name;
+}
