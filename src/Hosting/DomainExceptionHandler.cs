@@ -44,6 +44,26 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
             });
         }
 
+        if (exception is BadHttpRequestException badRequest)
+        {
+            // An API body or parameter that does not parse (malformed JSON, an unknown enum value):
+            // the framework's own words about which parameter, never a stack trace.
+            httpContext.Response.StatusCode = badRequest.StatusCode;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = badRequest.StatusCode,
+                    Title = "The request could not be read.",
+                    Detail = badRequest.InnerException is System.Text.Json.JsonException ? "The body is not valid JSON for this operation." : badRequest.Message,
+                    Type = "urn:keyportal:error:request.malformed",
+                    Extensions = { ["code"] = "request.malformed" },
+                },
+            });
+        }
+
         if (exception is not DomainException refused)
         {
             return false;

@@ -23,6 +23,9 @@ public static class WebApplicationExtensions
         builder.Services.AddKeyPortalHealthChecks();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
+        // A body or parameter an API endpoint cannot bind is thrown, so DomainExceptionHandler
+        // answers it as a problem in every environment (not an empty 400 turned into a page).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddRazorPages();
         // Page handlers state the permission they need ([RequirePermission]); one filter checks it
         // through the permission policies before the handler runs.

@@ -106,7 +106,7 @@ internal static class DeliveryApi
         return TypedResults.Ok(await queries.PurchaseOrdersAsync(reader.OrganizationId, reader.AsCustomer, reader.AsChannel, number, cursor, limit, http.RequestAborted));
     }
 
-    private static async Task<Results<Ok<PurchaseOrderView>, NotFound<ProblemDetails>, ProblemHttpResult>> GetPurchaseOrderAsync(
+    private static async Task<Results<Ok<PurchaseOrderView>, ProblemHttpResult>> GetPurchaseOrderAsync(
         HttpContext http, CurrentMember member, DeliveryQueries queries, Guid id)
     {
         if (await ReaderOfOrdersAsync(http, member) is not { } reader)
@@ -123,7 +123,7 @@ internal static class DeliveryApi
         HttpContext http, CurrentMember member, DeliveryQueries queries, ShipmentState? state, Guid? purchaseOrderId, string? cursor, int? limit) =>
         TypedResults.Ok(await queries.ShipmentsAsync(member.OrganizationId!.Value, new ShipmentFilter(state, purchaseOrderId), cursor, limit, http.RequestAborted));
 
-    private static async Task<Results<Ok<ShipmentView>, NotFound<ProblemDetails>>> GetShipmentAsync(
+    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> GetShipmentAsync(
         HttpContext http, CurrentMember member, DeliveryQueries queries, Guid id) =>
         await queries.ShipmentAsync(member.OrganizationId!.Value, id, http.RequestAborted) is { } shipment
             ? TypedResults.Ok(shipment)
@@ -222,12 +222,10 @@ internal static class DeliveryApi
     private static ProblemHttpResult Forbidden(CurrentMember member, Permission permission) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: member.RefusalOf(permission), type: "urn:keyportal:error:forbidden");
 
-    private static NotFound<ProblemDetails> NotFound(DomainError error) =>
-        TypedResults.NotFound(new ProblemDetails
-        {
-            Status = StatusCodes.Status404NotFound,
-            Title = error.Message,
-            Type = $"urn:keyportal:error:{error.Code}",
-            Extensions = { ["code"] = error.Code },
-        });
+    private static ProblemHttpResult NotFound(DomainError error) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: error.Message,
+            type: $"urn:keyportal:error:{error.Code}",
+            extensions: new Dictionary<string, object?> { ["code"] = error.Code });
 }
