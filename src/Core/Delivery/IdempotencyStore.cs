@@ -58,8 +58,11 @@ public sealed class IdempotencyStore(PortalDbContext db, TimeProvider clock)
             {
                 return await db.InTransactionAsync(async ct =>
                 {
-                    // An expired entry under the same key gives way to the new request.
-                    await db.IdempotentRequests.Where(r => r.Scope == scope && r.Key == key).ExecuteDeleteAsync(ct);
+                    // The caller's expired entries (this key's among them) give way: what is kept per
+                    // caller stays bounded by what it sends in a day. Never a live entry: one that a
+                    // concurrent call committed meanwhile makes the insert below fail, and this call
+                    // answers with its outcome.
+                    await db.IdempotentRequests.Where(r => r.Scope == scope && r.CreatedAt <= since).ExecuteDeleteAsync(ct);
                     var outcome = await create(ct);
                     db.IdempotentRequests.Add(new IdempotentRequest
                     {
