@@ -96,8 +96,10 @@ public sealed class DeliveryQueries(PortalDbContext db)
             s.State,
             new ShippingAddress(s.RecipientName, s.Email, s.Phone, s.Street, s.City, s.Region, s.PostalCode, s.Country),
             s.ValidationOverrideReason,
-            s.Items.OrderBy(i => i.Id)
-                .Join(db.PurchaseOrderLines, i => i.PurchaseOrderLineId, l => l.Id, (i, l) => new ShipmentItemView(l.Id, l.Product, i.Quantity))
+            s.Items
+                .Join(db.PurchaseOrderLines, i => i.PurchaseOrderLineId, l => l.Id, (i, l) => new { l.Position, Item = new ShipmentItemView(l.Id, l.Product, i.Quantity) })
+                .OrderBy(x => x.Position)
+                .Select(x => x.Item)
                 .ToList(),
             s.CreatedAt,
             s.UpdatedAt,

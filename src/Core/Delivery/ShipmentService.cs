@@ -83,7 +83,10 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
             {
                 await CheckRemainingAsync(order, items, shipment.Id, ct);
                 db.ShipmentItems.RemoveRange(shipment.Items);
-                shipment.SetItems(items.Select(i => ShipmentItem.Create(i.LineId, i.Quantity)), now);
+                var replacement = items.Select(i => ShipmentItem.Create(i.LineId, i.Quantity)).ToList();
+                shipment.SetItems(replacement, now);
+                // New rows: their keys are set already, so the change tracker must be told.
+                db.ShipmentItems.AddRange(replacement);
                 changed.Add("items");
             }
 

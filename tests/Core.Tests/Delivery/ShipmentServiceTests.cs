@@ -186,6 +186,27 @@ public abstract class ShipmentServiceTests(DatabaseFixture fixture) : DatabaseTe
     }
 
     [Fact]
+    public async Task Changing_the_items_of_a_requested_shipment_replaces_them_in_the_orders_line_order()
+    {
+        var (customer, owner, order) = await GivenOrderAsync();
+        var created = await CreateAsync(owner, customer.Id, Request(order, 2));
+
+        await using (var scope = OpenScope())
+        {
+            await Shipments(scope).UpdateAsync(Actors.Of(owner), customer.Id, created.Id,
+                new ShipmentInput(order.Id, Stockholm, [new ShipmentItemInput(order.Lines[1].Id, 3), new ShipmentItemInput(order.Lines[0].Id, 5)], null));
+        }
+
+        await using (var scope = OpenScope())
+        {
+            var view = (await Queries(scope).ShipmentAsync(customer.Id, created.Id))!;
+            Assert.Equal([("YubiKey 5 NFC", 5), ("YubiKey 5C NFC", 3)], view.Items.Select(i => (i.Product, i.Quantity)));
+            var lines = (await Queries(scope).PurchaseOrderAsync(customer.Id, true, false, order.Id))!.Lines;
+            Assert.Equal([5, 0], lines.Select(l => l.Remaining));
+        }
+    }
+
+    [Fact]
     public async Task Cancelling_frees_the_quantity_and_only_requested_shipments_can_be_cancelled()
     {
         var (customer, owner, order) = await GivenOrderAsync(quantity: 5);
