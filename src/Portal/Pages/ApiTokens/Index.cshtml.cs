@@ -1,5 +1,4 @@
 using System.Globalization;
-using KeyPortal.Core;
 using KeyPortal.Core.ApiTokens;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Errors;

@@ -1,4 +1,3 @@
-using KeyPortal.Core;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Delivery;
 using KeyPortal.Core.Errors;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using KeyPortal.Core;
 using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Delivery;

@@ -1,4 +1,3 @@
-using KeyPortal.Core;
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Delivery;
 using KeyPortal.Core.Errors;
@@ -38,6 +37,8 @@ public sealed class IndexModel(CurrentMember organization, DeliveryQueries queri
 
     public bool MayDownload => Allows(Permission.DownloadCsv);
 
+    public ShipmentFilter Filter => new(State, PurchaseOrderId);
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         var orders = (await queries.PurchaseOrdersAsync(Current.Id, asCustomer: true, asChannel: false, null, null, Cursor.MaxLimit, cancellationToken)).Items;
@@ -61,8 +62,6 @@ public sealed class IndexModel(CurrentMember organization, DeliveryQueries queri
 
         return Page();
     }
-
-    public ShipmentFilter Filter => new(State, PurchaseOrderId);
 
     /// <summary>This list's (or its CSV's) address with its filters, starting at <paramref name="cursor"/>.</summary>
     public string Link(string? cursor, string path = Path) =>
