@@ -9,12 +9,16 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using OpenIddict.Abstractions;
 
 namespace KeyPortal.Hosting;
 
-/// <summary>Who calls an API: a member acting for themselves, or a client with its own token (client credentials).</summary>
-public sealed record ApiCaller(string Kind, Guid? UserId, string? ClientId)
+/// <summary>
+/// Who calls an API: a member acting for themselves (with <see cref="ApiToken"/> when through one
+/// of their API tokens), or a client with its own token (client credentials).
+/// </summary>
+public sealed record ApiCaller(string Kind, Guid? UserId, string? ClientId, string? ApiToken = null)
 {
     public const string MemberKind = "member";
 
@@ -25,27 +29,44 @@ public sealed record ApiCaller(string Kind, Guid? UserId, string? ClientId)
     {
         ArgumentNullException.ThrowIfNull(principal);
         return CurrentMember.UserIdOf(principal) is { } userId
-            ? new ApiCaller(MemberKind, userId, principal.FindFirstValue(KeyPortalClaims.ClientId))
+            ? new ApiCaller(MemberKind, userId, principal.FindFirstValue(KeyPortalClaims.ClientId), principal.FindFirstValue(KeyPortalClaims.ApiToken))
             : new ApiCaller(ClientKind, null, principal.FindFirstValue(KeyPortalClaims.Subject));
     }
 }
 
 /// <summary>
 /// The APIs of Portal and Admin (everything under <see cref="PathPrefix"/>) authenticate with
-/// bearer access tokens from the IdP, never with the browser's cookie (so no cross-site request
-/// can call them): a JWT signed by the IdP, for the audience <see cref="Audience"/>, whose token
-/// entry at the IdP is still valid (a revoked token stops at once, not when it expires).
-/// Refusals are problem JSON: 401 without a valid token, 403 when the caller lacks the
-/// permission; never a redirect to the IdP. Pages keep the cookie.
+/// bearer tokens, never with the browser's cookie (so no cross-site request can call them):
+/// <list type="bullet">
+/// <item>an access token from the IdP: a JWT signed by the IdP, for the audience
+/// <see cref="Audience"/>, whose token entry at the IdP is still valid (a revoked token stops at
+/// once, not when it expires), and for a member's token, whose IdP session is live;</item>
+/// <item>in an app that admits API tokens (<see cref="RelyingParty.AdmitsApiTokens"/>), an API
+/// token, as itself (<c>kpat_…</c>) or as a JWT the IdP issued against it for
+/// <see cref="DeliveryAudience"/>; both are checked live on every call
+/// (<see cref="ApiTokenAuthentication"/>), so revocation reaches a JWT on its next call.</item>
+/// </list>
+/// Refusals are problem JSON: 401 (with <c>WWW-Authenticate: Bearer</c>) without a valid token,
+/// 403 when the caller lacks the permission; never a redirect to the IdP. Pages keep the cookie.
 /// </summary>
 public static class ApiAuthentication
 {
     public const string PathPrefix = "/api";
 
+    /// <summary>The API's scheme: sends each request to <see cref="ApiTokenAuthentication.Scheme"/> or <see cref="BearerScheme"/> by its credential.</summary>
+    public const string Scheme = "KeyPortal.Api";
+
+    /// <summary>The IdP's access tokens (JWT).</summary>
     public const string BearerScheme = JwtBearerDefaults.AuthenticationScheme;
 
     /// <summary>The resource the IdP names in access tokens granted the <c>api</c> scope.</summary>
     public const string Audience = "urn:keyportal:api";
+
+    /// <summary>
+    /// The resource the IdP names in access tokens it issues against an API token (client
+    /// credentials with the token, scope <c>delivery</c>). Only apps that admit API tokens accept it.
+    /// </summary>
+    public const string DeliveryAudience = "urn:keyportal:delivery";
 
     /// <summary>The policy of every API endpoint: a caller authenticated by a bearer token.</summary>
     public const string CallerPolicy = "api-caller";
@@ -56,11 +77,15 @@ public static class ApiAuthentication
     public static bool IsApiRequest(HttpContext context) =>
         context?.Request.Path.StartsWithSegments(PathPrefix, StringComparison.OrdinalIgnoreCase) == true;
 
-    internal static void AddApiBearer(this AuthenticationBuilder authentication, bool development)
+    internal static void AddApiBearer(this AuthenticationBuilder authentication, RelyingParty client, bool development)
     {
+        authentication.AddPolicyScheme(Scheme, "API token or access token", options =>
+            options.ForwardDefaultSelector = context => ApiTokenAuthentication.IsApiTokenBearer(context.Request) ? ApiTokenAuthentication.Scheme : BearerScheme);
+        authentication.AddApiTokens();
         authentication.AddJwtBearer(BearerScheme, options =>
         {
-            options.Audience = Audience;
+            // An app that does not admit API tokens does not even take the JWTs issued against them.
+            options.TokenValidationParameters.ValidAudiences = client.AdmitsApiTokens ? [Audience, DeliveryAudience] : [Audience];
             options.MapInboundClaims = false;
             options.RequireHttpsMetadata = !development;
             options.TokenValidationParameters.NameClaimType = KeyPortalClaims.Subject;
@@ -69,20 +94,22 @@ public static class ApiAuthentication
             options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
             options.Events = new JwtBearerEvents
             {
-                OnTokenValidated = RequireLiveTokenEntryAsync,
+                // Tokens issued against an API token have no token entry: their API token is checked instead.
+                OnTokenValidated = context => context.Principal?.HasClaim(JwtRegisteredClaimNames.Aud, DeliveryAudience) == true
+                    ? ApiTokenAuthentication.ValidateIssuedTokenAsync(context)
+                    : RequireLiveTokenEntryAsync(context),
                 OnChallenge = context =>
                 {
                     context.HandleResponse();
-                    context.Response.Headers.WWWAuthenticate = context.Error is null ? "Bearer" : $"Bearer error=\"{context.Error}\"";
-                    return WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "A valid bearer access token is required.");
+                    return WriteChallengeAsync(context.HttpContext, context.Error);
                 },
-                OnForbidden = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "The caller may not do this."),
+                OnForbidden = context => WriteForbiddenAsync(context.HttpContext),
             };
         });
         authentication.Services.AddOptions<JwtBearerOptions>(BearerScheme)
             .Configure<IOptions<PublicUrlOptions>>((options, urls) => options.Authority = urls.Value.IdP.AbsoluteUri);
         authentication.Services.AddAuthorizationBuilder()
-            .AddPolicy(CallerPolicy, policy => policy.AddAuthenticationSchemes(BearerScheme).RequireAuthenticatedUser());
+            .AddPolicy(CallerPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
     }
 
     /// <summary>A group for API endpoints: bearer callers only, no anti-forgery (no cookie is read), problem JSON.</summary>
@@ -135,6 +162,16 @@ public static class ApiAuthentication
             context.Fail($"The session the token was issued in does not hold: {rejection}.");
         }
     }
+
+    /// <summary>RFC 6750 §3: 401 with <c>WWW-Authenticate: Bearer</c> (and the error, when a credential was refused), as problem JSON.</summary>
+    internal static Task WriteChallengeAsync(HttpContext http, string? error)
+    {
+        http.Response.Headers.WWWAuthenticate = error is null ? "Bearer" : $"Bearer error=\"{error}\"";
+        return WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "A valid bearer access token is required.");
+    }
+
+    internal static Task WriteForbiddenAsync(HttpContext http) =>
+        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "The caller may not do this.");
 
     private static Task WriteProblemAsync(HttpContext http, int status, string title)
     {

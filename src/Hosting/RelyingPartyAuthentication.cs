@@ -38,6 +38,13 @@ public sealed class RelyingParty
     /// organization permission). Default false: only members' tokens.
     /// </summary>
     public bool AdmitsClients { get; init; }
+
+    /// <summary>
+    /// Whether the app's API accepts members' API tokens, directly (<c>Bearer kpat_…</c>) and as
+    /// access tokens the IdP issued against them (audience <see cref="ApiAuthentication.DeliveryAudience"/>);
+    /// see <see cref="ApiTokenAuthentication"/>. Default false: neither is accepted.
+    /// </summary>
+    public bool AdmitsApiTokens { get; init; }
 }
 
 /// <summary>Paths every relying party serves.</summary>
@@ -99,10 +106,10 @@ public static partial class RelyingPartyAuthentication
                 options.DefaultChallengeScheme = PageOrApiChallengeScheme;
             })
             .AddPolicyScheme(PageOrApiScheme, "Cookie for pages, bearer token for APIs", options =>
-                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.BearerScheme : CookieScheme)
+                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.Scheme : CookieScheme)
             .AddPolicyScheme(PageOrApiChallengeScheme, "Sign-in at the IdP for pages, 401 for APIs", options =>
-                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.BearerScheme : OpenIdConnectScheme);
-        authentication.AddApiBearer(development);
+                options.ForwardDefaultSelector = context => ApiAuthentication.IsApiRequest(context) ? ApiAuthentication.Scheme : OpenIdConnectScheme);
+        authentication.AddApiBearer(client, development);
         authentication
             .AddCookie(CookieScheme, options =>
             {

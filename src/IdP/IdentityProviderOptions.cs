@@ -23,6 +23,14 @@ public sealed class IdentityProviderOptions
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// Lifetime of the access tokens issued against API tokens (client credentials with the
+    /// token). Default 5 minutes. The resource server re-checks the API token on every call, so
+    /// revocation does not wait for expiry; a short lifetime bounds what a leaked JWT is worth.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:30", "01:00:00")]
+    public TimeSpan ApiTokenAccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// How long a just-redeemed refresh token may be presented again (two tabs refreshing at
     /// once). Later reuse revokes the whole grant. Default 5 seconds; zero disables the leeway.
     /// </summary>

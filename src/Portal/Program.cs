@@ -15,6 +15,7 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     Admits = PortalAdmission.IsMemberOfAnOrganizationAsync,
     // Customers' systems call the delivery API with their own tokens (they hold no member permission).
     AdmitsClients = true,
+    AdmitsApiTokens = true,
 });
 
 builder.Services.AddSingleSignOnSettings();

@@ -11,14 +11,16 @@ public sealed record OrganizationMembership(Guid Id, string Name, string Slug, O
 /// belong to with their roles there, and the one they are working in (chosen in the Portal's
 /// header menu and kept in the cookie as <see cref="KeyPortalClaims.Organization"/>; until then
 /// the one they joined first). A session made through an organization's identity provider
-/// sees that organization only. Read from the database once per request, so a role change, a
+/// sees that organization only, and so does an API token (<see cref="KeyPortalClaims.ApiToken"/>):
+/// the token's organization, or none once that membership is gone, never another organization
+/// of the same user. Read from the database once per request, so a role change, a
 /// removal or a suspension applies on the next request. This is the only evaluation of
 /// permissions: the permission policies (<see cref="PermissionAuthorizationHandler"/>) ask it, and
 /// pages ask it what to show.
 /// </summary>
 public sealed class CurrentMember(PortalDbContext db)
 {
-    private (Guid? UserId, string? Chosen, Guid? SessionId)? _loadedFor;
+    private (Guid? UserId, string? Chosen, Guid? SessionId, string? ApiToken)? _loadedFor;
 
     public OrganizationMembership? Current { get; private set; }
 
@@ -62,12 +64,13 @@ public sealed class CurrentMember(PortalDbContext db)
         var caller = principal.Identity?.IsAuthenticated == true ? UserIdOf(principal) : null;
         var chosenClaim = principal.FindFirstValue(KeyPortalClaims.Organization);
         var sessionId = Guid.TryParse(principal.FindFirstValue(KeyPortalClaims.SessionId), out var sid) ? sid : (Guid?)null;
-        if (_loadedFor == (caller, chosenClaim, sessionId))
+        var apiToken = principal.FindFirstValue(KeyPortalClaims.ApiToken);
+        if (_loadedFor == (caller, chosenClaim, sessionId, apiToken))
         {
             return;
         }
 
-        _loadedFor = (caller, chosenClaim, sessionId);
+        _loadedFor = (caller, chosenClaim, sessionId, apiToken);
         (Current, All, UserState, UserId) = (null, [], default, Guid.Empty);
         if (caller is not { } userId)
         {
@@ -75,17 +78,21 @@ public sealed class CurrentMember(PortalDbContext db)
         }
 
         UserId = userId;
+        var chosen = Guid.TryParse(chosenClaim, out var id) ? id : (Guid?)null;
+        // An API token acts in the organization it was generated in and nowhere else: without
+        // that membership it reaches none (no fallback to the one joined first).
+        var tokenOrganization = apiToken is null ? (Guid?)null : chosen ?? Guid.Empty;
         // A session an organization's identity provider made reaches that organization only
         // (UserSession.FederatedOrganizationId): its other memberships wait for a passkey sign-in.
         var rows = await db.Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
+            .Where(m => tokenOrganization == null || m.OrganizationId == tokenOrganization)
             .Where(m => sessionId == null || !db.UserSessions.Any(s => s.Id == sessionId && s.FederatedOrganizationId != null && s.FederatedOrganizationId != m.OrganizationId))
             .OrderBy(m => m.Organization.Name)
             .Select(m => new { m.OrganizationId, m.Organization.Name, m.Organization.Slug, m.Organization.Kind, m.OrganizationRole, m.ChannelRoles, m.User.State, m.CreatedAt, m.Id })
             .ToListAsync(cancellationToken);
         All = [.. rows.Select(r => new OrganizationMembership(r.OrganizationId, r.Name, r.Slug, r.Kind, new MemberRoles(r.OrganizationRole, r.ChannelRoles)))];
         UserState = rows.Count > 0 ? rows[0].State : await db.Users.Where(u => u.Id == userId).Select(u => u.State).SingleOrDefaultAsync(cancellationToken);
-        var chosen = Guid.TryParse(chosenClaim, out var id) ? id : (Guid?)null;
         // Until the person switches, the organization they joined first: joining another one
         // later (whatever its name) never moves them out of the one they are working in.
         var first = rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => (Guid?)r.OrganizationId).FirstOrDefault();

@@ -26,7 +26,10 @@ public static class KeyPortalClaims
     /// <summary>The user's security stamp at sign-in: a reset, suspension or credential change rotates it and ends the session.</summary>
     public const string SecurityStamp = "ks:stamp";
 
-    /// <summary>The organization a Portal user works in (their choice in the header menu).</summary>
+    /// <summary>
+    /// The organization a Portal user works in (their choice in the header menu); for an API
+    /// token's caller, the token's organization.
+    /// </summary>
     public const string Organization = "ks:org";
 
     /// <summary>
@@ -35,6 +38,16 @@ public static class KeyPortalClaims
     /// the claim tells pages why.
     /// </summary>
     public const string FederatedOrganization = "ks:fed_org";
+
+    /// <summary>
+    /// The public id of the API token a caller authenticated with (directly, or through an access
+    /// token the IdP issued against it). A principal that carries it acts in <see cref="Organization"/>
+    /// only, the token's organization, never in another organization of the same user.
+    /// </summary>
+    public const string ApiToken = "ks:api_token";
+
+    /// <summary>In an access token the IdP issued against an API token: the id of the token's user (its <c>sub</c> is the token).</summary>
+    public const string ApiTokenUser = "ks:user";
 
     /// <summary>Set when the session may only be used to create a passkey (password after the cut-off).</summary>
     public const string PasskeyRequired = "ks:passkey_required";

@@ -82,6 +82,12 @@ internal sealed partial class ClientRegistrations(
 
     internal static OpenIddictApplicationDescriptor Describe(ClientOptions client, PublicUrlOptions urls)
     {
+        if (ApiTokenClientCredentials.IsApiTokenClient(client.ClientId))
+        {
+            // Such ids name API tokens (SharedApplicationStore never looks them up as rows).
+            throw new InvalidOperationException($"Client {client.ClientId}: ids of the shape of an API token's public id are reserved for API tokens.");
+        }
+
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = client.ClientId,

@@ -91,16 +91,35 @@ internal static class ConnectEndpoints
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db, TimeProvider clock)
+    private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db, TimeProvider clock, IOptions<IdentityProviderOptions> options)
     {
         if (http.GetOpenIddictServerResponse() is { Error: { Length: > 0 } error } response)
         {
-            // RFC 6749 §5.2 error response.
-            return Results.Json(new Dictionary<string, string?> { ["error"] = error, ["error_description"] = response.ErrorDescription },
-                statusCode: error == Errors.InvalidClient ? StatusCodes.Status401Unauthorized : StatusCodes.Status400BadRequest);
+            return TokenError(http, error, response.ErrorDescription);
         }
 
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("No OpenID Connect request.");
+        if (request.IsClientCredentialsGrantType() && ApiTokenClientCredentials.IsApiTokenClient(request.ClientId))
+        {
+            // OpenIddict has authenticated the client with the whole token as its secret and
+            // checked its permissions; who the token acts for is read live now. The one scope is
+            // delivery: scopes OpenIddict grants any client (openid) are refused too.
+            if (request.GetScopes().Any(scope => scope != ServerSetup.DeliveryScope))
+            {
+                return TokenError(http, Errors.InvalidScope, "An API token's access tokens have the delivery scope only.");
+            }
+
+            var apiTokens = http.RequestServices.GetRequiredService<ApiTokenClientCredentials>();
+            if (await apiTokens.FindCallerAsync(request.ClientId!, http.RequestAborted) is not { } caller)
+            {
+                // Revoked between the secret check and now: the answer of any refused token.
+                return TokenError(http, Errors.InvalidClient, InvalidClientCredentials);
+            }
+
+            var identity = ApiTokenClientCredentials.CreateIdentity(caller, options.Value.ApiTokenAccessTokenLifetime);
+            return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
         if (request.IsClientCredentialsGrantType())
         {
             // RFC 9068 §2.2: for a client acting on its own behalf, sub is the client id.
@@ -202,6 +221,29 @@ internal static class ConnectEndpoints
 
         // OpenIddict redirects to the validated post_logout_redirect_uri, or to our signed-out page.
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/signout/done" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    }
+
+    /// <summary>OpenIddict's description of a failed client authentication (ID2055), for the one refusal written here.</summary>
+    private const string InvalidClientCredentials = "The specified client credentials are invalid.";
+
+    /// <summary>
+    /// RFC 6749 §5.2 error response: 401 for a client that failed to authenticate (with a Basic
+    /// challenge when it tried HTTP Basic), else 400. The body is the error and its description
+    /// only, the same whatever was wrong with the credentials.
+    /// </summary>
+    private static IResult TokenError(HttpContext http, string error, string? description)
+    {
+        if (error != Errors.InvalidClient)
+        {
+            return Results.Json(new Dictionary<string, string?> { ["error"] = error, ["error_description"] = description }, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (http.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"KeyPortal\"";
+        }
+
+        return Results.Json(new Dictionary<string, string?> { ["error"] = error, ["error_description"] = description }, statusCode: StatusCodes.Status401Unauthorized);
     }
 
     /// <summary>

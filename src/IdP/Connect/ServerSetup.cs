@@ -12,10 +12,17 @@ internal static class ServerSetup
     /// <summary>RFC 9068 <c>aud</c> of access tokens: the portal's API (RFC 8707 resources are absolute URIs).</summary>
     public const string ApiResource = "urn:keyportal:api";
 
+    /// <summary>The scope of access tokens issued against API tokens (<see cref="ApiTokenClientCredentials"/>).</summary>
+    public const string DeliveryScope = ApiTokenClientCredentials.DeliveryScope;
+
+    /// <summary>Their audience: the delivery API of the apps that admit API tokens.</summary>
+    public const string DeliveryResource = ApiTokenClientCredentials.DeliveryResource;
+
     /// <summary>
     /// OpenIddict as an OpenID Connect provider: code flow with mandatory PKCE (S256 only),
     /// refresh tokens rotated with reuse detection, client credentials, introspection,
-    /// revocation, end-session; signed, unencrypted JWT access tokens (RFC 9068).
+    /// revocation, end-session; signed, unencrypted JWT access tokens (RFC 9068). API tokens are
+    /// clients of the token endpoint too, without a row each (<see cref="ApiTokenClientCredentials"/>).
     /// </summary>
     public static WebApplicationBuilder AddIdentityProviderServer(this WebApplicationBuilder builder)
     {
@@ -28,6 +35,8 @@ internal static class ServerSetup
 
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ApplicationSnapshots>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<ApiTokenClientCredentials>();
         builder.Services.AddOpenIddict()
             .AddCore(core => core
                 .ReplaceApplicationManager(typeof(CachingApplicationManager<>))
@@ -56,11 +65,12 @@ internal static class ServerSetup
                     o.PromptValues.Remove(PromptValues.SelectAccount);
                 });
 
-                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope);
-                server.RegisterResources(ApiResource);
+                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope, DeliveryScope);
+                server.RegisterResources(ApiResource, DeliveryResource);
                 server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, KeyPortalClaims.SessionId);
 
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+                server.AddEventHandler(ApiTokenClientCredentials.WithoutTokenEntry.Descriptor);
 
                 // RFC 9700 §4.14.2: refresh tokens rotate; a redeemed one presented again (after a
                 // short leeway for concurrent requests) revokes every token of the grant.

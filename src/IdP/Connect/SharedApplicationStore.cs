@@ -14,7 +14,9 @@ namespace KeyPortal.IdP.Connect;
 /// context as if it had just been read, so nothing one request does to an entity reaches another.
 /// A change made through OpenIddict's manager in this process forgets every remembered client at
 /// once; a change made elsewhere (another instance) is seen within <see cref="ApplicationSnapshots.Lifetime"/>.
-/// Unknown client ids are never remembered.
+/// Unknown client ids are never remembered. An id shaped like an API token's public id is no
+/// row at all: it gets the application every API token client shares
+/// (<see cref="ApiTokenClientCredentials.ApplicationFor"/>), and its secret check decides.
 /// </summary>
 internal sealed class SharedApplicationStore(
     IMemoryCache cache,
@@ -26,6 +28,11 @@ internal sealed class SharedApplicationStore(
     public override async ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(identifier);
+        if (ApiTokenClientCredentials.IsApiTokenClient(identifier))
+        {
+            return ApiTokenClientCredentials.ApplicationFor(identifier);
+        }
+
         var db = await Context.GetDbContextAsync(cancellationToken);
         if (snapshots.TryGet(identifier, out var snapshot))
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using KeyPortal.Core.ApiTokens;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -13,7 +14,10 @@ namespace KeyPortal.TestSupport.RelyingParty;
 /// The IdP as Portal and Admin see it over their back channel, written to the contract of
 /// <c>src/IdP</c> (discovery, JWKS, token endpoint with PKCE S256 and client secrets), so the
 /// relying parties' sign-in can be tested in process without the real IdP. Plug it in as the
-/// OpenID Connect handler's <c>BackchannelHttpHandler</c>; the test plays the browser.
+/// OpenID Connect handler's <c>BackchannelHttpHandler</c>; the test plays the browser. A
+/// customer's system reaches its token endpoint through <see cref="CreateClient"/> to exchange
+/// an API token for a JWT, as at the real IdP (<c>ApiTokenClientCredentials</c>, whose tokens
+/// IdP.Tests check claim by claim).
 /// </summary>
 public sealed class FakeIdentityProvider : HttpMessageHandler
 {
@@ -35,6 +39,19 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
 
     /// <summary>Why the last refused token request was refused ("" when none was).</summary>
     public string LastTokenError { get; private set; } = "";
+
+    /// <summary>
+    /// The IdP's check of an API token client (client id, secret): the app's own
+    /// <see cref="ApiTokenService.VerifyClientAsync"/>, over the database the IdP shares with it.
+    /// Null: API tokens are no clients here.
+    /// </summary>
+    public Func<string, string, Task<ApiTokenCaller?>>? ApiTokenClients { get; set; }
+
+    /// <summary>The lifetime of the JWTs issued against API tokens (the IdP's default).</summary>
+    public static readonly TimeSpan ApiTokenAccessTokenLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>A client of this IdP as a customer's system reaches it (no cookies), for <c>ApiTokenClients.JwtForAsync</c>.</summary>
+    public HttpClient CreateClient() => new(this, disposeHandler: false) { BaseAddress = Issuer };
 
     /// <summary>
     /// What the real IdP does after the user authenticated: checks the authorization request and
@@ -94,7 +111,9 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
         if (request.Method == HttpMethod.Post && uri == new Uri(Issuer, "connect/token"))
         {
             var form = QueryHelpers.ParseQuery(await request.Content!.ReadAsStringAsync(cancellationToken));
-            return Token(form);
+            return form.GetValueOrDefault("grant_type") == "client_credentials"
+                ? await ApiTokenClientCredentialsAsync(request, form)
+                : Token(form);
         }
 
         return new HttpResponseMessage(HttpStatusCode.NotFound);
@@ -178,6 +197,70 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
                 ? new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal", ["sid"] = sid.ToString() }
                 : new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = subject },
         });
+    }
+
+    /// <summary>
+    /// An access token as the IdP issues it against an API token (client credentials): for
+    /// <paramref name="audience"/> (the delivery API), <c>sub</c> and <c>client_id</c> the token's
+    /// public id, the user and organization beside it, no token entry. Any <paramref name="caller"/>
+    /// can be named, so tests can make tokens the IdP would never issue.
+    /// </summary>
+    public string IssueApiTokenAccessToken(ApiTokenCaller caller, string audience = "urn:keyportal:delivery", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null, string? subject = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer.AbsoluteUri,
+            Audience = audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + (lifetime ?? ApiTokenAccessTokenLifetime),
+            TokenType = "at+jwt",
+            SigningCredentials = new SigningCredentials(signedBy ?? _signingKey, SecurityAlgorithms.RsaSha256),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = subject ?? caller.PublicId,
+                ["client_id"] = caller.PublicId,
+                ["ks:api_token"] = caller.PublicId,
+                ["ks:user"] = caller.UserId.ToString(),
+                ["ks:org"] = caller.OrganizationId.ToString(),
+                ["scope"] = "delivery",
+                ["jti"] = Guid.NewGuid().ToString(),
+            },
+        });
+    }
+
+    /// <summary>RFC 6749 §4.4 with an API token as the client (Basic or form), answered as the IdP answers.</summary>
+    private async Task<HttpResponseMessage> ApiTokenClientCredentialsAsync(HttpRequestMessage request, Dictionary<string, Microsoft.Extensions.Primitives.StringValues> form)
+    {
+        var (clientId, secret) = (form.GetValueOrDefault("client_id").ToString(), form.GetValueOrDefault("client_secret").ToString());
+        if (request.Headers.Authorization is { Scheme: "Basic", Parameter: { } basic })
+        {
+            var pair = Encoding.UTF8.GetString(Convert.FromBase64String(basic)).Split(':', 2);
+            (clientId, secret) = (Uri.UnescapeDataString(pair[0]), pair.Length > 1 ? Uri.UnescapeDataString(pair[1]) : "");
+        }
+
+        if (form.GetValueOrDefault("scope") is { Count: > 0 } scope && scope != "delivery")
+        {
+            LastTokenError = "scope";
+            return new HttpResponseMessage(HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent("""{"error":"invalid_scope"}""", Encoding.UTF8, "application/json"),
+            };
+        }
+
+        if (ApiTokenClients is null || !ApiTokenSecret.IsPublicId(clientId) || await ApiTokenClients(clientId, secret) is not { } caller)
+        {
+            LastTokenError = "client authentication";
+            return new HttpResponseMessage(HttpStatusCode.Unauthorized)
+            {
+                Content = new StringContent("""{"error":"invalid_client","error_description":"The specified client credentials are invalid."}""", Encoding.UTF8, "application/json"),
+            };
+        }
+
+        LastTokenError = "";
+        return Json(new { access_token = IssueApiTokenAccessToken(caller), token_type = "Bearer", expires_in = (int)ApiTokenAccessTokenLifetime.TotalSeconds, scope = "delivery" });
     }
 
     private HttpResponseMessage Refuse(string reason)

@@ -28,6 +28,18 @@ public class RelyingPartyAppFactory<TProgram> : KeyPortalAppFactory<TProgram>
         ["admin"] = "admin-development-secret",
     });
 
+    public RelyingPartyAppFactory()
+    {
+        // API tokens are clients of the IdP's token endpoint, checked against the database it
+        // shares with the app, as the real IdP does.
+        IdentityProvider.ApiTokenClients = async (clientId, secret) =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<KeyPortal.Core.ApiTokens.ApiTokenService>()
+                .VerifyClientAsync(clientId, secret, "192.0.2.80");
+        };
+    }
+
     /// <summary>A client that keeps cookies and does not follow redirects, so tests see each hop.</summary>
     public HttpClient CreateBrowser() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
