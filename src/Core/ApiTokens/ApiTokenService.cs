@@ -126,7 +126,7 @@ public sealed class ApiTokenService(PortalDbContext db, AuditTrail audit, TimePr
 
     /// <summary>
     /// Checks a client secret at the identity provider's token endpoint: the token, its public id
-    /// as client id. True only for a live token whose secret matches.
+    /// as client id. The caller for a live token whose secret matches; null for anything else.
     /// </summary>
     public async Task<ApiTokenCaller?> VerifyClientAsync(string? clientId, string? clientSecret, string? clientAddress, CancellationToken cancellationToken = default)
     {
@@ -189,7 +189,7 @@ public sealed class ApiTokenService(PortalDbContext db, AuditTrail audit, TimePr
         await db.InTransactionAsync(
             async c => await db.ApiTokens
                 .Where(t => t.Id == live.Caller.TokenId && (t.LastUsedAt == null || t.LastUsedAt < threshold))
-                .ExecuteUpdateAsync(set => set.SetProperty(t => t.LastUsedAt, now).SetProperty(t => t.LastUsedFrom, from), c),
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.LastUsedAt, now).SetProperty(t => t.LastUsedFrom, t => from ?? t.LastUsedFrom), c),
             ct);
     }
 

@@ -6,6 +6,7 @@ using KeyPortal.Core.Delivery;
 using KeyPortal.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using KeyPortal.Core.Errors;
+using KeyPortal.Core.Sessions;
 using Microsoft.AspNetCore.Mvc;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
@@ -22,10 +23,6 @@ namespace KeyPortal.Portal.Delivery;
 /// </summary>
 internal static class DeliveryApi
 {
-    private const string ApiTokenClaim = "ks:api_token";
-
-    private const int MaxCsvRowsHint = 100_000;
-
     public static RouteGroupBuilder MapDeliveryApi(this RouteGroupBuilder api)
     {
         var v1 = api.MapGroup("/v1");
@@ -144,7 +141,7 @@ internal static class DeliveryApi
         var actor = await ActorAsync(http, db);
         var options = json.Value.SerializerOptions;
         // The key belongs to the caller (one API token, or one member) and to this operation.
-        var scope = $"shipments.create:{http.User.FindFirst(ApiTokenClaim)?.Value ?? $"user:{member.UserId}"}";
+        var scope = $"shipments.create:{http.User.FindFirst(KeyPortalClaims.ApiToken)?.Value ?? $"user:{member.UserId}"}";
         var hash = IdempotencyStore.HashOf(http.Request.Method, http.Request.Path, JsonSerializer.SerializeToUtf8Bytes(input, options));
         var outcome = await idempotency.RunAsync(scope, idempotencyKey, hash, async ct =>
         {
@@ -216,7 +213,7 @@ internal static class DeliveryApi
     private static async Task<AuditActor> ActorAsync(HttpContext http, PortalDbContext db)
     {
         var actor = await http.SignedInActorAsync(db);
-        return http.User.FindFirst(ApiTokenClaim)?.Value is { } token ? actor with { Name = $"{actor.Name} (API token {token})" } : actor;
+        return http.User.FindFirst(KeyPortalClaims.ApiToken)?.Value is { } token ? actor with { Name = $"{actor.Name} (API token {token})" } : actor;
     }
 
     private static ProblemHttpResult Forbidden(CurrentMember member, Permission permission) =>

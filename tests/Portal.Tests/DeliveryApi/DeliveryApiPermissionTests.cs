@@ -73,6 +73,23 @@ public sealed class DeliveryApiPermissionTests(DeliveryApiFixture app)
         await AssertAsExpectedAsync(endpoint, role, await app.ApiTokenAsync(role));
     }
 
+    [Theory]
+    [MemberData(nameof(Calls))]
+    public async Task With_a_jwt_issued_against_an_api_token(string endpoint, ApiRole role)
+    {
+        if (!Editors.Contains(role))
+        {
+            // Without a token there is nothing to exchange: the token endpoint never sees one.
+            var refused = await Assert.ThrowsAsync<KeyPortal.Core.Errors.DomainException>(() => app.ApiTokenAsync(role));
+            Assert.Equal("api_token.not_permitted", refused.Error.Code);
+            return;
+        }
+
+        var jwt = await KeyPortal.TestSupport.ApiTokenClients.JwtForAsync(app.IdentityProvider.CreateClient(), await app.ApiTokenAsync(role));
+        Assert.DoesNotContain("kpat_", jwt.Split('.')[0], StringComparison.Ordinal);
+        await AssertAsExpectedAsync(endpoint, role, jwt);
+    }
+
     private async Task AssertAsExpectedAsync(string endpoint, ApiRole role, string token)
     {
         var (allowed, success) = Endpoints[endpoint];

@@ -19,6 +19,8 @@ public sealed class PortalRelyingPartyTests(RelyingPartyAppFactory<Program> fact
 
     protected override bool ApiAdmitsClients => true;
 
+    protected override bool ApiAdmitsApiTokens => true;
+
     protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) => Members.AddAsync(null, MemberRoles.Owner, state);
 
     /// <summary>Active, with a live IdP session, but a member of no organization.</summary>
