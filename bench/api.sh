@@ -3,6 +3,7 @@
 # Release on SQLite with the demo data and 2,000 shipment requests, loaded from a second process
 # (bench/ApiLoad) at 8 and 32 connections:
 #  - GET /health/live: the framework's ceiling on this machine (no authentication, no query);
+#  - GET /api/me with the API token: what authentication alone costs (token lookup, live check);
 #  - GET /api/v1/shipments?limit=50 with the API token as bearer (token lookup, live check, query);
 #  - the same with a JWT the IdP issued against the token (signature, live check, query);
 #  - GET /api/v1/purchase-orders with the bearer token (lines and progress aggregated).
@@ -51,6 +52,7 @@ run() { # label path token connections
 }
 for c in 8 32; do
   run health-live /health/live - "$c"
+  run me-bearer /api/me "$TOKEN" "$c"
   run shipments-bearer "/api/v1/shipments?limit=50" "$TOKEN" "$c"
   run shipments-jwt "/api/v1/shipments?limit=50" "$JWT" "$c"
   run purchase-orders-bearer /api/v1/purchase-orders "$TOKEN" "$c"
@@ -62,7 +64,7 @@ SUMMARY="$(RUNS="$RUNS_JSON" node --input-type=module -e '
   const best = (name) => Math.max(...runs.filter((r) => r.case === name).map((r) => r.load.requestsPerSecond));
   const ceiling = best("health-live"), round = (x) => Math.round(x * 1000) / 1000;
   process.stdout.write(JSON.stringify({
-    healthLivePerSecond: ceiling,
+    healthLivePerSecond: ceiling, meBearerPerSecond: best("me-bearer"),
     shipmentsBearerPerSecond: best("shipments-bearer"), shipmentsJwtPerSecond: best("shipments-jwt"), purchaseOrdersBearerPerSecond: best("purchase-orders-bearer"),
     bearerOverCeiling: round(best("shipments-bearer") / ceiling), jwtOverCeiling: round(best("shipments-jwt") / ceiling),
     errors: runs.reduce((n, r) => n + r.load.errors, 0),
