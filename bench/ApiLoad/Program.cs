@@ -18,6 +18,44 @@ using KeyPortal.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+if (args[0] == "profile")
+{
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+    var services = new ServiceCollection()
+        .AddLogging(b => { if (args.Length > 1) { b.AddConsole().AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information); } })
+        .AddSingleton<IConfiguration>(configuration);
+    services.AddPortalCore(configuration);
+    await using var provider = services.BuildServiceProvider();
+    Guid org;
+    await using (var s0 = provider.CreateAsyncScope())
+    {
+        org = (await s0.ServiceProvider.GetRequiredService<PortalDbContext>().Organizations.SingleAsync(o => o.Slug == "contoso")).Id;
+    }
+
+    foreach (var round in new[] { 50, 500 })
+    {
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < round; i++)
+        {
+            await using var scope = provider.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DeliveryQueries>().ShipmentsAsync(org, new ShipmentFilter(), null, 50);
+        }
+
+        Console.WriteLine($"shipments page: {watch.Elapsed.TotalMilliseconds / round:F2} ms");
+        watch.Restart();
+        for (var i = 0; i < round; i++)
+        {
+            await using var scope = provider.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DeliveryQueries>().PurchaseOrdersAsync(org, true, false, null, null, 50);
+        }
+
+        Console.WriteLine($"orders page: {watch.Elapsed.TotalMilliseconds / round:F2} ms");
+    }
+
+    return;
+}
 
 if (args[0] == "setup")
 {

@@ -57,17 +57,64 @@ public sealed class DeliveryQueries(PortalDbContext db)
             shipments = shipments.Where(s => s.Id.CompareTo(last) < 0);
         }
 
-        var rows = await ShipmentViews(shipments.OrderByDescending(s => s.Id).Take(take + 1)).ToListAsync(cancellationToken);
+        var rows = await Rows(shipments.OrderByDescending(s => s.Id).Take(take + 1)).ToListAsync(cancellationToken);
+        var lines = await LinesAsync(rows.Select(r => r.PurchaseOrderId).Distinct().ToList(), cancellationToken);
         return new Page<ShipmentView>(
-            [.. rows.Take(take)], rows.Count > take ? Cursor.Encode(rows[take - 1].Id) : null);
+            [.. rows.Take(take).Select(r => r.ToView(lines))], rows.Count > take ? Cursor.Encode(rows[take - 1].Id) : null);
     }
 
-    public async Task<ShipmentView?> ShipmentAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default) =>
-        await ShipmentViews(db.ShipmentRequests.AsNoTracking().Where(s => s.OrganizationId == organizationId && s.Id == id)).SingleOrDefaultAsync(cancellationToken);
+    public async Task<ShipmentView?> ShipmentAsync(Guid organizationId, Guid id, CancellationToken cancellationToken = default)
+    {
+        var row = await Rows(db.ShipmentRequests.AsNoTracking().Where(s => s.OrganizationId == organizationId && s.Id == id)).SingleOrDefaultAsync(cancellationToken);
+        return row?.ToView(await LinesAsync([row.PurchaseOrderId], cancellationToken));
+    }
 
     /// <summary>Every matching shipment request, streamed from the database (for the CSV download).</summary>
-    public IAsyncEnumerable<ShipmentView> AllShipmentsAsync(Guid organizationId, ShipmentFilter filter) =>
-        ShipmentViews(Filtered(organizationId, filter).OrderByDescending(s => s.Id)).AsAsyncEnumerable();
+    public async IAsyncEnumerable<ShipmentView> AllShipmentsAsync(
+        Guid organizationId, ShipmentFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var orders = await db.PurchaseOrders.AsNoTracking().Where(o => o.CustomerOrganizationId == organizationId).Select(o => o.Id).ToListAsync(cancellationToken);
+        var lines = await LinesAsync(orders, cancellationToken);
+        await foreach (var row in Rows(Filtered(organizationId, filter).OrderByDescending(s => s.Id)).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return row.ToView(lines);
+        }
+    }
+
+    /// <summary>
+    /// Shipment requests with their items as stored (line and quantity); products are looked up
+    /// from the orders' lines afterwards, which keeps the query a range on the organization's index
+    /// and its items' index instead of a join over every item of every order.
+    /// </summary>
+    private IQueryable<ShipmentRow> Rows(IQueryable<ShipmentRequest> shipments) =>
+        from s in shipments
+        join o in db.PurchaseOrders on s.PurchaseOrderId equals o.Id
+        select new ShipmentRow(
+            s.Id,
+            s.PurchaseOrderId,
+            o.Number,
+            s.State,
+            new ShippingAddress(s.RecipientName, s.Email, s.Phone, s.Street, s.City, s.Region, s.PostalCode, s.Country),
+            s.ValidationOverrideReason,
+            s.Items.Select(i => new ItemRow(i.PurchaseOrderLineId, i.Quantity)).ToList(),
+            s.CreatedAt,
+            s.UpdatedAt,
+            s.ShippedAt);
+
+    private async Task<Dictionary<Guid, PurchaseOrderLine>> LinesAsync(List<Guid> orderIds, CancellationToken ct) =>
+        await db.PurchaseOrderLines.AsNoTracking().Where(l => orderIds.Contains(l.PurchaseOrderId)).ToDictionaryAsync(l => l.Id, ct);
+
+    private sealed record ItemRow(Guid LineId, int Quantity);
+
+    private sealed record ShipmentRow(
+        Guid Id, Guid PurchaseOrderId, string Number, ShipmentState State, ShippingAddress Recipient, string? Reason, List<ItemRow> Items,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ShippedAt)
+    {
+        public ShipmentView ToView(Dictionary<Guid, PurchaseOrderLine> lines) => new(
+            Id, PurchaseOrderId, Number, State, Recipient, Reason,
+            [.. Items.Select(i => (Line: lines[i.LineId], i.Quantity)).OrderBy(i => i.Line.Position).Select(i => new ShipmentItemView(i.Line.Id, i.Line.Product, i.Quantity))],
+            CreatedAt, UpdatedAt, ShippedAt);
+    }
 
     private IQueryable<ShipmentRequest> Filtered(Guid organizationId, ShipmentFilter filter)
     {
@@ -85,25 +132,6 @@ public sealed class DeliveryQueries(PortalDbContext db)
 
         return shipments;
     }
-
-    private IQueryable<ShipmentView> ShipmentViews(IQueryable<ShipmentRequest> shipments) =>
-        from s in shipments
-        join o in db.PurchaseOrders on s.PurchaseOrderId equals o.Id
-        select new ShipmentView(
-            s.Id,
-            s.PurchaseOrderId,
-            o.Number,
-            s.State,
-            new ShippingAddress(s.RecipientName, s.Email, s.Phone, s.Street, s.City, s.Region, s.PostalCode, s.Country),
-            s.ValidationOverrideReason,
-            s.Items
-                .Join(db.PurchaseOrderLines, i => i.PurchaseOrderLineId, l => l.Id, (i, l) => new { l.Position, Item = new ShipmentItemView(l.Id, l.Product, i.Quantity) })
-                .OrderBy(x => x.Position)
-                .Select(x => x.Item)
-                .ToList(),
-            s.CreatedAt,
-            s.UpdatedAt,
-            s.ShippedAt);
 
     private IQueryable<PurchaseOrder> Visible(Guid organizationId, bool asCustomer, bool asChannel) =>
         db.PurchaseOrders.AsNoTracking().Where(o =>

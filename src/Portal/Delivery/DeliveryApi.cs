@@ -184,8 +184,8 @@ internal static class DeliveryApi
         return Results.Stream(
             async stream =>
             {
-                await using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024);
-                await ShipmentCsv.WriteAsync(writer, queries.AllShipmentsAsync(organization.Id, filter), http.RequestAborted);
+                await using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), bufferSize: 16 * 1024);
+                await ShipmentCsv.WriteAsync(writer, queries.AllShipmentsAsync(organization.Id, filter, http.RequestAborted), http.RequestAborted);
             },
             ShipmentCsv.ContentType,
             name);

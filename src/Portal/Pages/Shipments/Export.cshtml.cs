@@ -43,7 +43,7 @@ public sealed class ExportModel(CurrentMember organization, PortalDbContext db, 
         Response.Headers.CacheControl = "no-store";
         // With a byte order mark, spreadsheets read the file as UTF-8 (names with accents stay whole).
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), leaveOpen: true);
-        await ShipmentCsv.WriteAsync(writer, queries.AllShipmentsAsync(Current.Id, filter), cancellationToken);
+        await ShipmentCsv.WriteAsync(writer, queries.AllShipmentsAsync(Current.Id, filter, cancellationToken), cancellationToken);
         await writer.FlushAsync(cancellationToken);
         return new EmptyResult();
     }
