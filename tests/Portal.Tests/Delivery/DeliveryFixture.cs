@@ -145,7 +145,8 @@ public static class Recipients
     public static IReadOnlyList<string> DistinctiveValuesOf(ShippingAddress recipient)
     {
         ArgumentNullException.ThrowIfNull(recipient);
-        return [recipient.RecipientName, recipient.Email, recipient.Phone, recipient.Street];
+        // As entered and as stored (the phone number in E.164).
+        return [recipient.RecipientName, recipient.Email, recipient.Phone, AddressValidation.Normalize(recipient).Phone, recipient.Street];
     }
 
     /// <summary>A valid address for forms, in the shape the Swedish post uses.</summary>

@@ -35,7 +35,7 @@ public sealed class DeliveryApiFixture : RelyingPartyAppFactory<Program>
     public const string Collection = "Portal delivery API";
 
     /// <summary>Personal data of the seeded recipients: no channel partner's response may contain any of it.</summary>
-    public static readonly string[] PersonalData = ["Zebulon Quixote-Marsh", "zq.marsh@example.net", "17 Vandergrift Lane", "+46 8 555 0199", "Quillfeather"];
+    public static readonly string[] PersonalData = ["Zebulon Quixote-Marsh", "zq.marsh@example.net", "17 Vandergrift Lane", "+46 8 555 0199", "+4685550199", "5550199", "Quillfeather"];
 
     public static readonly ShippingAddress Recipient =
         new("Zebulon Quixote-Marsh", "zq.marsh@example.net", "+46 8 555 0199", "17 Vandergrift Lane", "Quillfeather", null, "111 51", "SE");
