@@ -144,9 +144,14 @@ public sealed partial class ConsoleDeliveries(RelyingPartyAppFactory<Program> fa
     public static async Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string formPage, string action, IEnumerable<KeyValuePair<string, string>> fields)
     {
         var page = await browser.GetStringAsync(new Uri(formPage, UriKind.Relative));
-        var all = fields.Append(new("__RequestVerificationToken", WebUtility.HtmlDecode(AntiforgeryPattern().Match(page).Groups[1].Value)));
-        return await browser.PostAsync(new Uri(action, UriKind.Relative), new FormUrlEncodedContent(all));
+        return await PostFormWithTokenAsync(browser, AntiforgeryTokenOf(page), action, fields);
     }
+
+    public static async Task<HttpResponseMessage> PostFormWithTokenAsync(HttpClient browser, string token, string action, IEnumerable<KeyValuePair<string, string>> fields) =>
+        await browser.PostAsync(new Uri(action, UriKind.Relative), new FormUrlEncodedContent(fields.Append(new("__RequestVerificationToken", token))));
+
+    /// <summary>The anti-forgery token a page's forms carry.</summary>
+    public static string AntiforgeryTokenOf(string html) => WebUtility.HtmlDecode(AntiforgeryPattern().Match(html).Groups[1].Value);
 
     private async Task<string> TokenEntryAsync(string subject)
     {
