@@ -78,15 +78,27 @@ public static class PurchaseOrderApi
         // so the same order sent with other spacing or property order is the same request.
         var scope = $"purchase-orders.create:user:{actor.UserId}";
         var hash = IdempotencyStore.HashOf(http.Request.Method, http.Request.Path, JsonSerializer.SerializeToUtf8Bytes(input, options));
+        Task<IdempotentOutcome> RunAsync() => idempotency.RunAsync(scope, idempotencyKey, hash, async ct =>
+        {
+            var created = await service.CreateAsync(actor, input, ct);
+            var view = await queries.AnyPurchaseOrderAsync(created.Id, ct);
+            return new IdempotentOutcome(StatusCodes.Status201Created, JsonSerializer.Serialize(view, options), LocationOf(created.Id), Replayed: false);
+        }, http.RequestAborted);
+
         IdempotentOutcome outcome;
         try
         {
-            outcome = await idempotency.RunAsync(scope, idempotencyKey, hash, async ct =>
+            try
             {
-                var created = await service.CreateAsync(actor, input, ct);
-                var view = await queries.AnyPurchaseOrderAsync(created.Id, ct);
-                return new IdempotentOutcome(StatusCodes.Status201Created, JsonSerializer.Serialize(view, options), LocationOf(created.Id), Replayed: false);
-            }, http.RequestAborted);
+                outcome = await RunAsync();
+            }
+            catch (DomainException refused) when (idempotencyKey is not null && refused.Error.Code == DomainErrors.PurchaseOrderNumberTaken.Code)
+            {
+                // A retry of this very request, arriving at the same moment, created the order and
+                // stored its outcome in the same transaction: that outcome is the answer. Asked once
+                // more; a number that another order holds is refused again, and nothing is written.
+                outcome = await RunAsync();
+            }
         }
         catch (DomainException refused) when (PurchaseOrderRefusals.WithFieldErrors(refused.Error) is var detailed && !ReferenceEquals(detailed, refused.Error))
         {

@@ -92,6 +92,32 @@ public sealed class PurchaseOrderApiTests(RelyingPartyAppFactory<Program> factor
     }
 
     [Fact]
+    public async Task Retries_with_the_same_key_at_the_same_moment_all_answer_the_one_order_created()
+    {
+        var customer = await _deliveries.OrganizationAsync();
+        var (_, token) = await _deliveries.MemberTokenAsync();
+        var number = ConsoleDeliveries.UniqueNumber();
+        var key = $"burst-{Guid.NewGuid():N}";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            _deliveries.CallAsync(HttpMethod.Post, Orders, token, OrderJson(customer.Id, number), key)));
+
+        try
+        {
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+            Assert.Single(responses.Select(r => r.Headers.Location).Distinct());
+            Assert.Single(await _deliveries.AuditAsync(customer.Id, AuditActions.PurchaseOrderCreated));
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_same_key_with_another_body_is_refused_409_and_creates_nothing()
     {
         var customer = await _deliveries.OrganizationAsync();
