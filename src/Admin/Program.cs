@@ -1,4 +1,5 @@
 using KeyPortal.Admin.Operations;
+using KeyPortal.Admin.PurchaseOrders;
 using KeyPortal.Admin.Sessions;
 using KeyPortal.Core;
 using KeyPortal.Hosting;
@@ -28,7 +29,7 @@ app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
 app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
-app.MapApi();
+app.MapApi().MapPurchaseOrderApi();
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

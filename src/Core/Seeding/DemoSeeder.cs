@@ -1,11 +1,12 @@
+using KeyPortal.Core.Delivery;
 using Microsoft.AspNetCore.Identity;
 
 namespace KeyPortal.Core.Seeding;
 
 /// <summary>
 /// A demo data set for the embedded default: an operator, a Customer organization, a
-/// Customer+Reseller organization and a Distributor, with users in every role and state.
-/// Running it again changes nothing.
+/// Customer+Reseller organization and a Distributor, with users in every role and state, and a
+/// purchase order of the Customer sold through the other two. Running it again changes nothing.
 /// </summary>
 public sealed class DemoSeeder(
     PortalDbContext db,
@@ -33,7 +34,17 @@ public sealed class DemoSeeder(
         new("distributor@fabrikam.example", "Owner and Distributor of Fabrikam", "Active", HasPassword: true),
     ];
 
+    /// <summary>The demo purchase order's number.</summary>
+    public const string DemoPurchaseOrderNumber = "PO-DEMO-0001";
+
+    /// <summary>Seeds what is missing: everything on a new database; the demo purchase order on one seeded before it existed.</summary>
     public async Task<bool> SeedAsync(CancellationToken cancellationToken = default)
+    {
+        var seeded = await SeedAccountsAsync(cancellationToken);
+        return await SeedPurchaseOrderAsync(cancellationToken) || seeded;
+    }
+
+    private async Task<bool> SeedAccountsAsync(CancellationToken cancellationToken)
     {
         if (await db.Organizations.AnyAsync(o => o.Slug == "contoso", cancellationToken))
         {
@@ -72,6 +83,49 @@ public sealed class DemoSeeder(
 
         await db.SaveChangesAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Contoso's order, sold through Northwind (reseller) and Fabrikam (distributor), so each of
+    /// their members has an order to open. Entered through the operators' own service (its rules,
+    /// its audit entry), once: a database that has the number already is left as it is.
+    /// </summary>
+    private async Task<bool> SeedPurchaseOrderAsync(CancellationToken cancellationToken)
+    {
+        if (await db.PurchaseOrders.AnyAsync(o => o.Number == DemoPurchaseOrderNumber, cancellationToken))
+        {
+            return false;
+        }
+
+        var demo = await db.Organizations.AsNoTracking()
+            .Where(o => o.Slug == "contoso" || o.Slug == "northwind" || o.Slug == "fabrikam")
+            .ToDictionaryAsync(o => o.Slug, cancellationToken);
+        if (!demo.TryGetValue("contoso", out var customer) || !customer.IsCustomer)
+        {
+            return false;
+        }
+
+        Guid? Partner(string slug, OrganizationKind kind) =>
+            demo.TryGetValue(slug, out var organization) && organization.Kind.HasFlag(kind) ? organization.Id : null;
+
+        try
+        {
+            await new PurchaseOrderService(db, new AuditTrail(db, clock), clock).CreateAsync(
+                AuditActor.System,
+                new PurchaseOrderInput(
+                    DemoPurchaseOrderNumber,
+                    customer.Id,
+                    Partner("northwind", OrganizationKind.Reseller),
+                    Partner("fabrikam", OrganizationKind.Distributor),
+                    [new("YubiKey 5 NFC", 25), new("YubiKey 5C NFC", 10)]),
+                cancellationToken);
+            return true;
+        }
+        catch (DomainException refused) when (refused.Error.Code == DomainErrors.PurchaseOrderNumberTaken.Code)
+        {
+            // Another start seeded it at the same moment.
+            return false;
+        }
     }
 
     private async Task<User> AddAsync(Organization organization, string email, MemberRoles roles, UserState? state, CancellationToken cancellationToken)
