@@ -81,6 +81,22 @@ public sealed class IdempotencyStore(PortalDbContext db, TimeProvider clock)
             {
                 // A concurrent call with the same key committed first: answer with its outcome.
             }
+            catch (DomainException) when (attempt == 0)
+            {
+                // A rule may have refused this call only because its twin, committed meanwhile,
+                // made the thing already (e.g. the order number is now taken): then answer with
+                // the twin's outcome; else the refusal stands.
+                if (!await StoredAsync(scope, key, cancellationToken))
+                {
+                    throw;
+                }
+            }
         }
+    }
+
+    private Task<bool> StoredAsync(string scope, string key, CancellationToken ct)
+    {
+        var since = clock.GetUtcNow() - Retention;
+        return db.IdempotentRequests.AsNoTracking().AnyAsync(r => r.Scope == scope && r.Key == key && r.CreatedAt > since, ct);
     }
 }
