@@ -8,7 +8,11 @@ public sealed record ApiTokenView(
     Guid Id, string PublicId, string Name, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt, string? LastUsedFrom);
 
 /// <summary>A token just generated: <see cref="Value"/> is shown once and stored nowhere.</summary>
-public sealed record GeneratedApiToken(ApiTokenView Token, string Value);
+public sealed record GeneratedApiToken(ApiTokenView Token, string Value)
+{
+    /// <summary>Never the secret, so a token logged by accident shows its id only.</summary>
+    public override string ToString() => Token.PublicId;
+}
 
 /// <summary>Whom a live token acts for: its member, in its organization.</summary>
 public sealed record ApiTokenCaller(Guid TokenId, string PublicId, Guid UserId, Guid OrganizationId);
@@ -138,12 +142,22 @@ public sealed class ApiTokenService(PortalDbContext db, AuditTrail audit, TimePr
         return await AuthenticateAsync(clientSecret, clientAddress, cancellationToken);
     }
 
-    /// <summary>Deletes a member's tokens (in one organization, or in all), inside the caller's transaction.</summary>
-    public static Task<int> DeleteForMemberAsync(PortalDbContext db, Guid userId, Guid? organizationId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes a member's tokens (in one organization, or in all) inside the caller's transaction,
+    /// each with an audit entry naming the token and why it ended.
+    /// </summary>
+    public static async Task<int> DeleteForMemberAsync(
+        PortalDbContext db, AuditTrail audit, AuditActor actor, Guid userId, Guid? organizationId, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.ApiTokens.Where(t => t.UserId == userId && (organizationId == null || t.OrganizationId == organizationId))
-            .ExecuteDeleteAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(audit);
+        var tokens = db.ApiTokens.Where(t => t.UserId == userId && (organizationId == null || t.OrganizationId == organizationId));
+        foreach (var token in await tokens.AsNoTracking().Select(t => new { t.PublicId, t.Name, t.OrganizationId }).ToListAsync(cancellationToken))
+        {
+            audit.Record(actor, AuditActions.ApiTokenRevoked, token.OrganizationId, userId, new { token = token.PublicId, token.Name, reason });
+        }
+
+        return await tokens.ExecuteDeleteAsync(cancellationToken);
     }
 
     private static readonly byte[] UnknownHash = new byte[32];

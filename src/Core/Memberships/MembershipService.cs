@@ -91,7 +91,7 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             // for this decision (or this one sees its membership), so nobody ends up a Deactivated member.
             var user = await db.LockUserAsync(userId, ct);
             db.Memberships.Remove(membership);
-            await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, userId, organizationId, ct);
+            await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, audit, actor, userId, organizationId, "removed from the organization", ct);
             audit.Record(actor, AuditActions.MemberRemoved, organizationId, userId,
                 new { email = membership.User.Email, roles = membership.Roles.ToString() });
 
@@ -127,8 +127,11 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             membership.ChangeRoles(roles);
             if (!Authorization.PermissionMatrix.Allows(roles, Authorization.Permission.GenerateApiToken))
             {
-                // SPEC API tokens die with the right to generate them.
-                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, userId, organizationId, ct);
+                // SPEC API tokens die with the right to generate them. The account's row lock
+                // first: a token being generated at this moment (under the same lock) is either
+                // committed before, and deleted here, or sees the new role and is refused.
+                await db.LockUserAsync(userId, ct);
+                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, audit, actor, userId, organizationId, "no longer allowed to generate API tokens", ct);
             }
 
             audit.Record(actor, AuditActions.MemberRolesChanged, organizationId, userId,

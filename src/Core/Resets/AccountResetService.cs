@@ -46,7 +46,7 @@ public sealed class AccountResetService(
             user.TransitionTo(UserState.Reset, now);
             var wiped = await CredentialRemoval.WipeAllAsync(db, user, ct);
             var sessions = await SessionRevocation.EndAllAsync(db, userId, "account reset", now, ct);
-            await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, userId, organizationId: null, ct);
+            await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, audit, actor, userId, organizationId: null, "account reset", ct);
             audit.Record(actor, AuditActions.UserStateChanged, organizationId, userId,
                 new { from = from.ToString(), to = nameof(UserState.Reset), reason = "account reset" });
             audit.Record(actor, AuditActions.UserReset, organizationId, userId,

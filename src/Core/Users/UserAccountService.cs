@@ -42,8 +42,8 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
         db.InTransactionAsync(async ct =>
         {
             ArgumentNullException.ThrowIfNull(target);
-            var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct)
-                ?? throw new DomainException(DomainErrors.UserNotFound);
+            // The account's row lock: a token being generated meanwhile waits, or is deleted below.
+            var user = await db.LockUserAsync(userId, ct);
             var from = user.State;
             var to = target(user);
             if (to == UserState.Deactivated)
@@ -58,7 +58,7 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
             {
                 await SessionRevocation.EndAllAsync(db, user.Id, to == UserState.Reset ? "account reset" : "suspended", clock.GetUtcNow(), ct);
                 // SPEC Suspended: API tokens deleted, in this transaction (lifting it revives none).
-                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, user.Id, organizationId: null, ct);
+                await ApiTokens.ApiTokenService.DeleteForMemberAsync(db, audit, actor, user.Id, organizationId: null, to == UserState.Reset ? "account reset" : "suspended", ct);
             }
             audit.Record(actor, AuditActions.UserStateChanged, null, user.Id, new { from = from.ToString(), to = to.ToString(), reason });
             return true;

@@ -140,8 +140,9 @@ internal static class DeliveryApi
         var organizationId = member.OrganizationId!.Value;
         var actor = await ActorAsync(http, db);
         var options = json.Value.SerializerOptions;
-        // The key belongs to the caller (one API token, or one member) and to this operation.
-        var scope = $"shipments.create:{http.User.FindFirst(KeyPortalClaims.ApiToken)?.Value ?? $"user:{member.UserId}"}";
+        // The key belongs to the caller (one API token, or one member in this organization) and
+        // to this operation: a member who moves to another organization never replays the first's answer.
+        var scope = $"shipments:{organizationId:N}:{http.User.FindFirst(KeyPortalClaims.ApiToken)?.Value ?? member.UserId.ToString("N")}";
         var hash = IdempotencyStore.HashOf(http.Request.Method, http.Request.Path, JsonSerializer.SerializeToUtf8Bytes(input, options));
         var outcome = await idempotency.RunAsync(scope, idempotencyKey, hash, async ct =>
         {

@@ -130,6 +130,9 @@ public abstract class ApiTokenServiceTests(DatabaseFixture fixture) : DatabaseTe
         Assert.Null(await AuthenticateAsync(b.Value));
         await using var db = Database.CreateContext();
         Assert.False(await db.ApiTokens.AnyAsync(t => t.UserId == owner.Id));
+        // Each deleted token is on the record of its organization, with the reason.
+        Assert.Contains(await AuditOfOrganizationAsync(first.Id), e => e.Action == AuditActions.ApiTokenRevoked && e.Details.Contains("suspended", StringComparison.Ordinal));
+        Assert.Contains(await AuditOfOrganizationAsync(second.Id), e => e.Action == AuditActions.ApiTokenRevoked && e.Details.Contains(b.Token.PublicId, StringComparison.Ordinal));
 
         // Lifting the suspension revives no deleted token.
         await using (var scope = OpenScope())
@@ -153,6 +156,10 @@ public abstract class ApiTokenServiceTests(DatabaseFixture fixture) : DatabaseTe
         }
 
         Assert.Null(await AuthenticateAsync(generated.Value));
+        var ended = Assert.Single(await AuditOfOrganizationAsync(organization.Id), a => a.Action == AuditActions.ApiTokenRevoked);
+        Assert.Contains(generated.Token.PublicId, ended.Details, StringComparison.Ordinal);
+        Assert.Contains("no longer allowed", ended.Details, StringComparison.Ordinal);
+        Assert.Equal(owner.Id, ended.ActorUserId);
         await using (var scope = OpenScope())
         {
             await scope.Memberships.ChangeRolesAsync(Actors.Of(owner), organization.Id, admin.Id, MemberRoles.Admin);
@@ -230,6 +237,16 @@ public abstract class ApiTokenServiceTests(DatabaseFixture fixture) : DatabaseTe
 
         Assert.Null(await AuthenticateAsync(generated.Value));
         Assert.Single(await AuditOfOrganizationAsync(organization.Id), a => a.Action == AuditActions.ApiTokenRevoked);
+    }
+
+    [Fact]
+    public async Task A_generated_tokens_text_form_names_its_id_never_its_secret()
+    {
+        var (organization, owner) = await GivenOrganizationWithOwnerAsync();
+
+        var generated = await GenerateAsync(owner, organization.Id);
+
+        Assert.Equal(generated.Token.PublicId, generated.ToString());
     }
 
     [Fact]

@@ -90,9 +90,11 @@ public sealed class DeliveryApiFixture : RelyingPartyAppFactory<Program>
     };
 
     /// <summary>A member's own access token from the IdP (signed in, api scope), with a live session and token entry.</summary>
-    public async Task<string> MemberAccessTokenAsync(ApiRole role)
+    public Task<string> MemberAccessTokenAsync(ApiRole role) => MemberAccessTokenAsync(People[role]);
+
+    /// <summary>A member's own access token from the IdP (signed in, api scope), with a live session and token entry.</summary>
+    public async Task<string> MemberAccessTokenAsync(KeyPortal.Core.Users.User user)
     {
-        var user = People[role];
         var session = await new SignedInUsers(Services).StartSessionAsync(user);
         await using var scope = Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();

@@ -43,6 +43,37 @@ public sealed class DeliveryApiTests(DeliveryApiFixture app)
     }
 
     [Fact]
+    public async Task A_key_used_in_one_organization_replays_nothing_after_the_member_moves_to_another()
+    {
+        var (other, otherOwner) = await OtherCustomerAsync();
+        var member = await app.Members.AddAsync(app.Customer.Id, KeyPortal.Core.Memberships.MemberRoles.Admin);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<KeyPortal.Core.Memberships.MembershipService>()
+                .AddMemberAsync(KeyPortal.Core.Auditing.AuditActor.ForUser(otherOwner, "192.0.2.9"), other.Id, member.Email!, KeyPortal.Core.Memberships.MemberRoles.Owner);
+        }
+
+        var token = await app.MemberAccessTokenAsync(member);
+        using (var first = await app.CallAsync(HttpMethod.Post, "/api/v1/shipments", token, OneKey(), "moving-key"))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<KeyPortal.Core.Memberships.MembershipService>()
+                .RemoveMemberAsync(KeyPortal.Core.Auditing.AuditActor.ForUser(app.People[ApiRole.Owner], "192.0.2.1"), app.Customer.Id, member.Id);
+        }
+
+        // Now working in the other organization: the same key and body are a new request there.
+        using var replay = await app.CallAsync(HttpMethod.Post, "/api/v1/shipments", token, OneKey(), "moving-key");
+        var body = await replay.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.NotFound, replay.StatusCode);
+        Assert.DoesNotContain(DeliveryApiFixture.Recipient.RecipientName, body, StringComparison.Ordinal);
+        Assert.False(replay.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [Fact]
     public async Task An_invalid_address_is_a_problem_with_errors_per_field_and_writes_nothing()
     {
         var token = await app.MemberAccessTokenAsync(ApiRole.Owner);
