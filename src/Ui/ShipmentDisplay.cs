@@ -1,9 +1,9 @@
 using System.Globalization;
 using KeyPortal.Core.Delivery;
 
-namespace KeyPortal.Admin.Pages.PurchaseOrders;
+namespace KeyPortal.Ui;
 
-/// <summary>How the console's purchase-order pages write states, times, items and addresses.</summary>
+/// <summary>How the Portal's and the console's delivery pages write states, times, items and addresses.</summary>
 public static class ShipmentDisplay
 {
     public static string State(ShipmentState state) => state switch
@@ -38,27 +38,4 @@ public static class ShipmentDisplay
         ];
         return [.. lines.Where(l => !string.IsNullOrWhiteSpace(l))];
     }
-}
-
-/// <summary>
-/// The fulfilment buttons a shipment request in a given state offers. This only chooses which
-/// buttons to show: <see cref="ShipmentService.MoveAsync"/> decides every move (a crafted post of
-/// another is refused there).
-/// </summary>
-public static class FulfilmentActions
-{
-    public static IReadOnlyList<ShipmentState> For(ShipmentState state) => state switch
-    {
-        ShipmentState.Requested => [ShipmentState.InProgress, ShipmentState.Cancelled],
-        ShipmentState.InProgress => [ShipmentState.Shipped, ShipmentState.Cancelled],
-        _ => [],
-    };
-
-    public static string Label(ShipmentState to) => to switch
-    {
-        ShipmentState.InProgress => "Start fulfilment",
-        ShipmentState.Shipped => "Mark shipped",
-        ShipmentState.Cancelled => "Cancel",
-        _ => to.ToString(),
-    };
 }
