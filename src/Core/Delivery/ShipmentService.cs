@@ -19,11 +19,7 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
         var items = CheckItems(input.Items);
         return db.InTransactionAsync(async ct =>
         {
-            await RequireAsync(actor, organizationId, Permission.EditShipmentRequests, ct);
-            if (reason is not null)
-            {
-                await RequireAsync(actor, organizationId, Permission.OverrideAddressValidation, ct);
-            }
+            await RequireAsync(actor, organizationId, [Permission.EditShipmentRequests, .. OverrideOf(reason)], ct);
 
             var order = await LockOrderAsync(organizationId, input.PurchaseOrderId, ct);
             var now = clock.GetUtcNow();
@@ -61,11 +57,8 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
             var order = await LockOrderAsync(organizationId, shipment.PurchaseOrderId, ct);
             await db.Entry(shipment).ReloadAsync(ct);
             var itemsChange = !SameItems(shipment.Items, items);
-            await RequireAsync(actor, organizationId, shipment.State == ShipmentState.Requested ? Permission.EditShipmentRequests : Permission.CorrectShippingAddresses, ct);
-            if (reason is not null)
-            {
-                await RequireAsync(actor, organizationId, Permission.OverrideAddressValidation, ct);
-            }
+            await RequireAsync(actor, organizationId,
+                [shipment.State == ShipmentState.Requested ? Permission.EditShipmentRequests : Permission.CorrectShippingAddresses, .. OverrideOf(reason)], ct);
 
             if (!shipment.IsOpen)
             {
@@ -110,7 +103,7 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
             ArgumentNullException.ThrowIfNull(actor);
             var shipment = await db.ShipmentRequests.SingleOrDefaultAsync(s => s.Id == shipmentId && s.OrganizationId == organizationId, ct)
                 ?? throw new DomainException(DomainErrors.ShipmentNotFound);
-            await RequireAsync(actor, organizationId, Permission.EditShipmentRequests, ct);
+            await RequireAsync(actor, organizationId, [Permission.EditShipmentRequests], ct);
             await LockOrderAsync(organizationId, shipment.PurchaseOrderId, ct);
             await db.Entry(shipment).ReloadAsync(ct);
             if (shipment.State != ShipmentState.Requested)
@@ -215,8 +208,8 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
         return await db.PurchaseOrders.AsNoTracking().SingleAsync(o => o.Id == orderId, ct);
     }
 
-    /// <summary>The acting member holds <paramref name="permission"/> in the organization now (state and roles read here).</summary>
-    private async Task RequireAsync(AuditActor actor, Guid organizationId, Permission permission, CancellationToken ct)
+    /// <summary>The acting member holds every one of <paramref name="permissions"/> in the organization now (state and roles read here, once).</summary>
+    private async Task RequireAsync(AuditActor actor, Guid organizationId, Permission[] permissions, CancellationToken ct)
     {
         var member = actor.UserId is { } userId
             ? await db.Memberships.AsNoTracking()
@@ -224,12 +217,18 @@ public sealed class ShipmentService(PortalDbContext db, AuditTrail audit, TimePr
                 .Select(m => new { Roles = new MemberRoles(m.OrganizationRole, m.ChannelRoles), m.User.State })
                 .SingleOrDefaultAsync(ct)
             : null;
-        if (member is null || (actor.SessionScope is { } scope && scope != organizationId)
-            || !PermissionMatrix.Allows(member.State, member.Roles, permission))
+        foreach (var permission in permissions)
         {
-            throw new DomainException(DomainErrors.ShipmentNotPermitted(PermissionMatrix.Label(permission)));
+            if (member is null || (actor.SessionScope is { } scope && scope != organizationId)
+                || !PermissionMatrix.Allows(member.State, member.Roles, permission))
+            {
+                throw new DomainException(DomainErrors.ShipmentNotPermitted(PermissionMatrix.Label(permission)));
+            }
         }
     }
+
+    /// <summary>Keeping an address that failed validation needs its own permission.</summary>
+    private static Permission[] OverrideOf(string? reason) => reason is null ? [] : [Permission.OverrideAddressValidation];
 
     private void RecordOverride(AuditActor actor, Guid organizationId, ShipmentRequest shipment, string? reason)
     {
