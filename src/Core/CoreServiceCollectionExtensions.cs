@@ -42,6 +42,9 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<InvitationService>();
         services.AddScoped<MembershipInvitations>();
         services.AddScoped<OrganizationOnboarding>();
+        services.AddScoped<OperatorMemberships>();
+        services.AddScoped<UserDirectory>();
+        services.AddScoped<PlatformAuditLog>();
         services.AddScoped<AccountResetService>();
 
         services.AddOptions<SsoOptions>().BindConfiguration(SsoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

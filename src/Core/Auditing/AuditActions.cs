@@ -55,4 +55,6 @@ public static class AuditActions
     public const string ShipmentStateChanged = "shipment.state_changed";
     public const string AddressValidationOverridden = "shipment.address_override";
     public const string ShipmentsExported = "shipment.exported";
+    public const string OwnerAppointed = "organization.owner_appointed";
+    public const string OrganizationKindChanged = "organization.kind_changed";
 }

@@ -270,4 +270,31 @@ public static class DomainErrors
 
     public static readonly DomainError IdempotencyKeyReused =
         new("idempotency.key_reused", "This Idempotency-Key was already used for a different request.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError OperatorRequired =
+        new("operator.required", "Only platform operators can do this.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError SuspendSelf =
+        new("user.suspend_self", "You cannot suspend your own account.", DomainErrorKind.Forbidden);
+
+    public static readonly DomainError SuspendOperator =
+        new("user.suspend_operator", "A platform operator's account cannot be suspended.", DomainErrorKind.Forbidden);
+
+    public static DomainError ReasonRequired(int max) =>
+        new("reason.required", $"Give the reason in 1 to {max} characters, on one line. It is kept in the audit trail.");
+
+    public static readonly DomainError AlreadyOwner =
+        new("organization.already_owner", "This person is already an Owner of the organization.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError AppointeeSuspended =
+        new("organization.appointee_suspended", "This account is suspended. Lift the suspension first, or appoint somebody else.", DomainErrorKind.Conflict);
+
+    public static DomainError KindInUse(OrganizationKind kind, string by) =>
+        new("organization.kind_in_use", $"The organization cannot stop being a {kind}: {by}.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError CustomerNeedsOwner =
+        new("organization.customer_needs_owner", "A Customer organization needs an Owner. Appoint one first, then make it a Customer.", DomainErrorKind.Conflict);
+
+    public static readonly DomainError AuditFilterInvalid =
+        new("audit.filter_invalid", "The filter is not valid: the time range must run forward, and the action prefix be at most 64 characters.");
 }

@@ -183,23 +183,9 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             return new MemberAdded(user, membership, isNewAccount, user.State == UserState.Pending);
         }, cancellationToken);
 
-    /// <summary>
-    /// Takes the organization's row lock for the rest of the transaction (PostgreSQL row lock;
-    /// SQLite write transactions are already exclusive), so membership changes of one
-    /// organization run one after another and each reads the previous one's result.
-    /// </summary>
-    internal async Task<Organization> LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken)
-    {
-        var locked = await db.Organizations
-            .Where(o => o.Id == organizationId)
-            .ExecuteUpdateAsync(set => set.SetProperty(o => o.MembershipVersion, o => o.MembershipVersion + 1), cancellationToken);
-        if (locked == 0)
-        {
-            throw new DomainException(DomainErrors.OrganizationNotFound);
-        }
-
-        return await db.Organizations.SingleAsync(o => o.Id == organizationId, cancellationToken);
-    }
+    /// <summary>The organization's row lock for the rest of the transaction (<see cref="OrganizationRowLock"/>).</summary>
+    internal Task<Organization> LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) =>
+        db.LockOrganizationAsync(organizationId, cancellationToken);
 
     private async Task<Membership> FindMembershipAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken) =>
         await db.Memberships.Include(m => m.User).Include(m => m.Organization)

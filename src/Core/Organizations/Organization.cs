@@ -48,13 +48,27 @@ public sealed partial class Organization
             throw new DomainException(DomainErrors.OrganizationSlugInvalid);
         }
 
+        EnsureValid(kind);
+        return new Organization { Id = Guid.CreateVersion7(now), Name = name, Slug = slug, Kind = kind, CreatedAt = now };
+    }
+
+    /// <summary>
+    /// Sets the kinds; <see cref="OrganizationService.ChangeKindAsync"/> checks first that nothing
+    /// depends on a kind being removed.
+    /// </summary>
+    internal void ChangeKind(OrganizationKind kind)
+    {
+        EnsureValid(kind);
+        Kind = kind;
+    }
+
+    internal static void EnsureValid(OrganizationKind kind)
+    {
         if ((kind & (OrganizationKind.Customer | OrganizationKind.Reseller | OrganizationKind.Distributor)) == 0
             || (kind & ~(OrganizationKind.Customer | OrganizationKind.Reseller | OrganizationKind.Distributor)) != 0)
         {
             throw new DomainException(DomainErrors.OrganizationKindEmpty);
         }
-
-        return new Organization { Id = Guid.CreateVersion7(now), Name = name, Slug = slug, Kind = kind, CreatedAt = now };
     }
 
     // Hyphens only between letters or digits: "acme-eu", not "acme-" or "acme--eu".

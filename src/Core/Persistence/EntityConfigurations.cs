@@ -66,6 +66,9 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         builder.Property(a => a.ClientAddress).HasMaxLength(64);
         builder.HasIndex(a => new { a.OrganizationId, a.OccurredAt });
         builder.HasIndex(a => new { a.TargetUserId, a.OccurredAt });
+        // The operators' platform-wide trail: newest first, all of it or by actor.
+        builder.HasIndex(a => a.OccurredAt);
+        builder.HasIndex(a => new { a.Actor, a.OccurredAt });
     }
 }
 

@@ -52,6 +52,20 @@ public static class AccountReach
         }
     }
 
+    /// <summary>
+    /// Operators' own actions (suspension, appointing Owners, changing kinds): refused unless the
+    /// actor is an active platform operator, or the system or an automation client (no user).
+    /// </summary>
+    public static async Task EnsurePlatformOperatorAsync(this PortalDbContext db, AuditActor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!await IsOperatorOrSystemAsync(db, actor, ct))
+        {
+            throw new DomainException(DomainErrors.OperatorRequired);
+        }
+    }
+
     /// <summary>Whether the Portal should offer the account-wide actions for this member at all.</summary>
     public static async Task<bool> MayActOnAccountAsync(this PortalDbContext db, AuditActor actor, Guid targetUserId, CancellationToken ct)
     {

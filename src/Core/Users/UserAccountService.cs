@@ -5,14 +5,36 @@ namespace KeyPortal.Core.Users;
 /// <summary>State changes of whole accounts that are not membership changes.</summary>
 public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, TimeProvider clock, IEmailSender email)
 {
+    /// <summary>The longest reason kept for an operator's action.</summary>
+    public const int MaxReasonLength = 500;
+
     /// <summary>
-    /// Operators only: the caller checks that <paramref name="actor"/> is one. Sessions and tokens
-    /// end in the same transaction; afterwards every Owner of each of the user's organizations is
-    /// emailed (SPEC Suspended), the suspended user excepted.
+    /// Operators only (checked here too): sessions, tokens, grants and API tokens end in the same
+    /// transaction; memberships stay; afterwards every Owner of each of the user's organizations is
+    /// emailed (SPEC Suspended), the suspended user excepted. Suspending oneself or a platform
+    /// operator is refused.
     /// </summary>
     public async Task SuspendAsync(AuditActor actor, Guid userId, string reason, CancellationToken cancellationToken = default)
     {
-        await ChangeStateAsync(actor, userId, _ => UserState.Suspended, reason, cancellationToken);
+        ArgumentNullException.ThrowIfNull(actor);
+        var why = RequireReason(reason);
+        await db.InTransactionAsync(async ct =>
+        {
+            await db.EnsurePlatformOperatorAsync(actor, ct);
+            if (actor.UserId == userId)
+            {
+                throw new DomainException(DomainErrors.SuspendSelf);
+            }
+
+            if (await db.Users.AnyAsync(u => u.Id == userId && u.IsPlatformOperator, ct))
+            {
+                throw new DomainException(DomainErrors.SuspendOperator);
+            }
+
+            await ChangeStateAsync(actor, userId, _ => UserState.Suspended, why, ct);
+            return true;
+        }, cancellationToken);
+
         var memberEmail = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync(cancellationToken) ?? "";
         var organizations = db.Memberships.Where(m => m.UserId == userId).Select(m => m.OrganizationId);
         var owners = await db.Memberships.AsNoTracking()
@@ -25,16 +47,34 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
         }
     }
 
-    /// <summary>Operators only: restores the state the user had before the suspension.</summary>
+    /// <summary>
+    /// Operators only (checked here too): restores the state the user had before the suspension,
+    /// so they sign in with the credentials they had. API tokens deleted by the suspension stay deleted.
+    /// </summary>
     public Task LiftSuspensionAsync(AuditActor actor, Guid userId, CancellationToken cancellationToken = default) =>
-        ChangeStateAsync(
-            actor,
-            userId,
-            user => user.State == UserState.Suspended
-                ? user.StateBeforeSuspension ?? UserState.Active
-                : throw new DomainException(DomainErrors.IllegalTransition(user.State, UserState.Active)),
-            "suspension lifted",
-            cancellationToken);
+        db.InTransactionAsync(async ct =>
+        {
+            ArgumentNullException.ThrowIfNull(actor);
+            await db.EnsurePlatformOperatorAsync(actor, ct);
+            await ChangeStateAsync(
+                actor,
+                userId,
+                user => user.State == UserState.Suspended
+                    ? user.StateBeforeSuspension ?? UserState.Active
+                    : throw new DomainException(DomainErrors.IllegalTransition(user.State, UserState.Active)),
+                "suspension lifted",
+                ct);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>A reason for the audit trail: trimmed, one line, 1 to <see cref="MaxReasonLength"/> characters.</summary>
+    public static string RequireReason(string? reason)
+    {
+        var text = reason?.Trim() ?? "";
+        return text.Length is 0 or > MaxReasonLength || text.Any(char.IsControl)
+            ? throw new DomainException(DomainErrors.ReasonRequired(MaxReasonLength))
+            : text;
+    }
 
     /// <summary>Moves a user to another state if the state machine allows it; audited.</summary>
     public Task ChangeStateAsync(

@@ -11,7 +11,20 @@ public abstract class DatabaseFixture(DatabaseProvider provider) : IAsyncLifetim
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("The test database has not been created yet.");
 
-    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(provider);
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(provider);
+        // Actors.Operator is a real, active platform operator: operators' own actions check it.
+        await using var db = _database.CreateContext();
+        var email = Actors.Operator.Name;
+        var now = TestClock.Start;
+        var user = User.Create(email, email.ToUpperInvariant(), UserState.Pending, now);
+        user.Id = Actors.Operator.UserId!.Value;
+        user.TransitionTo(UserState.Active, now);
+        user.IsPlatformOperator = true;
+        db.Users.Add(user);
+        await db.SaveChangesAsync();
+    }
 
     public async Task DisposeAsync()
     {

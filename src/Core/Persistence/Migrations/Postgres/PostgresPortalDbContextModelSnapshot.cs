@@ -114,6 +114,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("OccurredAt");
+
+                    b.HasIndex("Actor", "OccurredAt");
+
                     b.HasIndex("OrganizationId", "OccurredAt");
 
                     b.HasIndex("TargetUserId", "OccurredAt");
@@ -891,7 +895,8 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
 
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
 
                     b.Property<string>("NormalizedUserName")
                         .HasMaxLength(256)

@@ -107,6 +107,10 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("OccurredAt");
+
+                    b.HasIndex("Actor", "OccurredAt");
+
                     b.HasIndex("OrganizationId", "OccurredAt");
 
                     b.HasIndex("TargetUserId", "OccurredAt");
