@@ -1,6 +1,7 @@
 using KeyPortal.Core.Authorization;
 using KeyPortal.Core.Invitations;
 using KeyPortal.Core.Mail;
+using KeyPortal.Core.Passkeys;
 using KeyPortal.Core.Resets;
 using KeyPortal.Core.Seeding;
 using KeyPortal.Core.SingleSignOn;
@@ -43,6 +44,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<MembershipInvitations>();
         services.AddScoped<OrganizationOnboarding>();
         services.AddScoped<OperatorMemberships>();
+        // The catalogue of authenticator models names a user's passkeys on their profile.
+        services.TryAddSingleton(_ => AuthenticatorCatalog.LoadEmbedded());
         services.AddScoped<UserDirectory>();
         services.AddScoped<PlatformAuditLog>();
         services.AddScoped<AccountResetService>();

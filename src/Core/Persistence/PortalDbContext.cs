@@ -136,7 +136,5 @@ public sealed class PostgresPortalDbContext(DbContextOptions<PostgresPortalDbCon
         base.OnModelCreating(builder);
         // Byte order, as in SQLite: the member list's email prefix search is a range on this index.
         builder.Entity<Membership>().Property<string?>(MemberDirectoryColumns.Email).UseCollation("C");
-        // The same for the operators' search of every account by email prefix.
-        builder.Entity<User>().Property(u => u.NormalizedEmail).UseCollation("C");
     }
 }

@@ -63,20 +63,23 @@ public sealed class UserDirectory(PortalDbContext db, ILookupNormalizer normaliz
             < 1 or > MaxLimit => throw new DomainException(DomainErrors.PageLimitInvalid(MaxLimit)),
             { } value => value,
         };
+        // Byte order on both databases: SQLite's default, PostgreSQL's "C" (its index of that order).
+        var bytes = db is PostgresPortalDbContext ? "C" : "BINARY";
         var users = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(emailPrefix))
         {
             var prefix = normalizer.NormalizeEmail(emailPrefix.Trim());
             var end = prefix + char.ConvertFromUtf32(0x10FFFF);
-            users = users.Where(u => string.Compare(u.NormalizedEmail, prefix) >= 0 && string.Compare(u.NormalizedEmail, end) < 0);
+            users = users.Where(u => string.Compare(EF.Functions.Collate(u.NormalizedEmail, bytes), prefix) >= 0
+                && string.Compare(EF.Functions.Collate(u.NormalizedEmail, bytes), end) < 0);
         }
 
         if (DecodeAfter(after) is { } position)
         {
-            users = users.Where(u => string.Compare(u.NormalizedEmail, position) > 0);
+            users = users.Where(u => string.Compare(EF.Functions.Collate(u.NormalizedEmail, bytes), position) > 0);
         }
 
-        var rows = await users.OrderBy(u => u.NormalizedEmail).Take(take + 1)
+        var rows = await users.OrderBy(u => EF.Functions.Collate(u.NormalizedEmail, bytes)).Take(take + 1)
             .Select(u => new
             {
                 u.Id,

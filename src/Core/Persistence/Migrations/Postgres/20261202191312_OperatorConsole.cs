@@ -10,18 +10,6 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AlterColumn<string>(
-                name: "NormalizedEmail",
-                table: "users",
-                type: "character varying(256)",
-                maxLength: 256,
-                nullable: true,
-                collation: "C",
-                oldClrType: typeof(string),
-                oldType: "character varying(256)",
-                oldMaxLength: 256,
-                oldNullable: true);
-
             migrationBuilder.CreateIndex(
                 name: "IX_audit_entries_Actor_OccurredAt",
                 table: "audit_entries",
@@ -31,11 +19,17 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                 name: "IX_audit_entries_OccurredAt",
                 table: "audit_entries",
                 column: "OccurredAt");
+
+            // The operators' search of every account by email prefix is a byte-order range
+            // (UserDirectory): an index in that order, beside the unique one in the default collation.
+            migrationBuilder.Sql("CREATE INDEX \"IX_users_NormalizedEmail_bytes\" ON users (\"NormalizedEmail\" COLLATE \"C\");");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("DROP INDEX IF EXISTS \"IX_users_NormalizedEmail_bytes\";");
+
             migrationBuilder.DropIndex(
                 name: "IX_audit_entries_Actor_OccurredAt",
                 table: "audit_entries");
@@ -43,18 +37,6 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
             migrationBuilder.DropIndex(
                 name: "IX_audit_entries_OccurredAt",
                 table: "audit_entries");
-
-            migrationBuilder.AlterColumn<string>(
-                name: "NormalizedEmail",
-                table: "users",
-                type: "character varying(256)",
-                maxLength: 256,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(256)",
-                oldMaxLength: 256,
-                oldNullable: true,
-                oldCollation: "C");
         }
     }
 }
