@@ -6,6 +6,7 @@ using KeyPortal.Core.Authorization;
 using KeyPortal.Core;
 using KeyPortal.Hosting;
 using KeyPortal.Portal.Organizations;
+using KeyPortal.Ui;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KeyPortal.Portal.Pages.Audit;
@@ -57,66 +58,8 @@ public sealed class IndexModel(CurrentMember organization, PortalDbContext db, A
                 : Actor;
 
         /// <summary>The details as label and value, in the order recorded; empty values left out.</summary>
-        public IReadOnlyList<KeyValuePair<string, string>> Fields => DetailFields(Details);
+        public IReadOnlyList<KeyValuePair<string, string>> Fields => AuditDisplay.DetailFields(Details);
     }
-
-    /// <summary>A details object (JSON) as readable label/value pairs: <c>invitationId</c> becomes "Invitation id".</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> DetailFields(string? details)
-    {
-        if (string.IsNullOrWhiteSpace(details))
-        {
-            return [];
-        }
-
-        try
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(details);
-            if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
-            {
-                return [new("Details", details)];
-            }
-
-            return json.RootElement.EnumerateObject()
-                .Select(p => new KeyValuePair<string, string>(Label(p.Name), Value(p.Value)))
-                .Where(p => p.Value.Length > 0)
-                .ToList();
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return [new("Details", details)];
-        }
-    }
-
-    private static string Label(string name)
-    {
-        var words = new StringBuilder();
-        foreach (var c in name.Replace('_', ' '))
-        {
-            if (char.IsUpper(c) && words.Length > 0 && words[^1] != ' ')
-            {
-                words.Append(' ');
-            }
-
-            words.Append(words.Length == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
-        }
-
-        return words.ToString();
-    }
-
-    private static string Value(System.Text.Json.JsonElement value) => value.ValueKind switch
-    {
-        System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined => "",
-        System.Text.Json.JsonValueKind.True => "yes",
-        System.Text.Json.JsonValueKind.False => "no",
-        // Times are recorded as ISO 8601 with fractions of a second; a reader wants minutes, in UTC like the When column.
-        System.Text.Json.JsonValueKind.String when value.TryGetDateTimeOffset(out var at) =>
-            at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
-        System.Text.Json.JsonValueKind.String => value.GetString() ?? "",
-        System.Text.Json.JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(Value).Where(v => v.Length > 0)),
-        System.Text.Json.JsonValueKind.Object => string.Join("; ", value.EnumerateObject()
-            .Select(p => (Name: Label(p.Name), Value: Value(p.Value))).Where(p => p.Value.Length > 0).Select(p => $"{p.Name}: {p.Value}")),
-        _ => value.GetRawText(),
-    };
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
