@@ -10,7 +10,7 @@ using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KeyPortal.Admin.Tests.Console;
+namespace KeyPortal.Admin.Tests.ConsolePages;
 
 /// <summary>
 /// An organization's page in the console: what operators see, and what they change there (kinds,

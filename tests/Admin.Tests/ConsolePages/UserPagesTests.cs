@@ -10,7 +10,7 @@ using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KeyPortal.Admin.Tests.Console;
+namespace KeyPortal.Admin.Tests.ConsolePages;
 
 /// <summary>
 /// Users across organizations in the console: the search by email prefix with its paging, a

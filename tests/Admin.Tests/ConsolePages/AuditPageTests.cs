@@ -10,7 +10,7 @@ using KeyPortal.TestSupport.RelyingParty;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KeyPortal.Admin.Tests.Console;
+namespace KeyPortal.Admin.Tests.ConsolePages;
 
 /// <summary>The platform's audit trail in the console: filters, position paging, CSV export (itself audited), bad filters.</summary>
 [Collection(AdminApp.Collection)]
