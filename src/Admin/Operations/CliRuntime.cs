@@ -40,14 +40,24 @@ internal sealed class CliRuntime(IServiceProvider services, TextWriter output, T
 
     public TextWriter Error => error;
 
-    /// <summary>Runs one command in its own service scope and prints its output, or its refusal.</summary>
-    public async Task<int> RunAsync(ParseResult parse, Func<IServiceProvider, CancellationToken, Task<CommandOutput>> command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one command in its own service scope and prints its output, or its refusal. Unless
+    /// <paramref name="migrates"/>, the database must be migrated to this version first: a command
+    /// never works on a schema it was not written for.
+    /// </summary>
+    public async Task<int> RunAsync(
+        ParseResult parse, Func<IServiceProvider, CancellationToken, Task<CommandOutput>> command, CancellationToken cancellationToken, bool migrates = false)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(command);
         CommandOutput result;
         await using (var scope = services.CreateAsyncScope())
         {
+            if (!migrates && !await DatabaseMigrator.IsReadyAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), cancellationToken))
+            {
+                return await RefuseAsync("The database is not reachable or not migrated to this version. Run db migrate first.");
+            }
+
             try
             {
                 result = await command(scope.ServiceProvider, cancellationToken);

@@ -21,7 +21,7 @@ internal static class DatabaseCommands
         {
             var provider = await MigrateAsync(services, ct);
             return new CommandOutput(new { migrated = true, provider }, [$"Database migrated ({provider})."]);
-        }, ct));
+        }, ct, migrates: true));
         return new Command("db", "The database.") { migrate };
     }
 

@@ -20,11 +20,11 @@ public static class OperatorCli
     /// </summary>
     public static AuditActor Actor { get; } = new(null, "cli", null);
 
-    private static readonly string[] HelpFlags = ["--help", "-h", "-?"];
+    private static readonly string[] HelpFlags = ["--help", "-h", "-?", "--version"];
 
     /// <summary>
-    /// A command is asked for when the first argument (after any <c>--json</c>) is a word or a help
-    /// flag. The web host's own arguments are settings (<c>--urls x</c>, <c>--key=value</c>,
+    /// A command is asked for when the first argument (after any <c>--json</c>) is a word, a help
+    /// flag or <c>--version</c>. The web host's own arguments are settings (<c>--urls x</c>, <c>--key=value</c>,
     /// <c>/key value</c>, <c>key=value</c>) and still serve, as does no argument at all; an unknown
     /// word is a usage error rather than a silently started server.
     /// </summary>

@@ -18,6 +18,7 @@ public sealed class CliUsageTests(CliProcess cli) : IClassFixture<CliProcess>
     [InlineData(new[] { "--json", "org", "list" }, true)]
     [InlineData(new[] { "--help" }, true)]
     [InlineData(new[] { "-h" }, true)]
+    [InlineData(new[] { "--version" }, true)]
     [InlineData(new[] { "frobnicate" }, true)]
     public void A_command_is_asked_for_by_a_first_word_and_the_web_hosts_settings_still_serve(string[] args, bool command) =>
         Assert.Equal(command, OperatorCli.IsRequested(args));
@@ -68,5 +69,17 @@ public sealed class CliUsageTests(CliProcess cli) : IClassFixture<CliProcess>
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("'partner'", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(cli.DatabasePath));
+    }
+
+    [Fact]
+    public async Task A_command_on_a_database_that_is_not_migrated_is_refused_and_asks_for_db_migrate()
+    {
+        using var fresh = new CliProcess();
+
+        var run = await fresh.RunAsync("org", "list");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Run db migrate first.", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal("", run.Output);
     }
 }
