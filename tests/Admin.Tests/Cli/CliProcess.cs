@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using KeyPortal.Core.Auditing;
+using KeyPortal.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace KeyPortal.Admin.Tests.Cli;
 
@@ -77,6 +80,14 @@ public sealed class CliProcess : IDisposable
         }
 
         return new CliRun(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>The audit entries of <paramref name="action"/>, oldest first, read from the CLI's database.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(string action)
+    {
+        await using var db = PersistenceServiceCollectionExtensions.CreateContext(
+            new DatabaseOptions { Provider = DatabaseProvider.Sqlite, ConnectionString = $"Data Source={DatabasePath};Pooling=False" });
+        return await db.AuditEntries.AsNoTracking().Where(e => e.Action == action).OrderBy(e => e.Id).ToListAsync();
     }
 
     /// <summary>The texts of every email written so far.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 
 namespace KeyPortal.Admin.Tests.Cli;
@@ -80,6 +81,10 @@ public sealed class OrganizationCommandTests(SeededCli seeded) : IClassFixture<S
             members.Count(m => Strings(m.GetProperty("roles")).Contains("Owner")),
             show.Json().GetProperty("ownerCount").GetInt32());
         Assert.True(show.Json().GetProperty("ownerCount").GetInt32() >= 2);
+        var audited = Assert.Single(await Cli.AuditAsync(AuditActions.OwnerAppointed));
+        Assert.Equal("cli", audited.Actor);
+        Assert.Null(audited.ActorUserId);
+        Assert.Contains("Ticket 4711: only Owner lost her key", audited.Details, StringComparison.Ordinal);
     }
 
     [Fact]

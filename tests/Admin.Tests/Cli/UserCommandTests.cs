@@ -1,3 +1,4 @@
+using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Errors;
 
 namespace KeyPortal.Admin.Tests.Cli;
@@ -94,6 +95,8 @@ public sealed class UserCommandTests(SeededCli seeded) : IClassFixture<SeededCli
         var membership = Assert.Single(whileSuspended.Json().GetProperty("memberships").EnumerateArray());
         Assert.Equal("contoso", membership.GetProperty("organizationSlug").GetString());
         Assert.Contains(Cli.Emails(), e => e.Contains("auditor@contoso.example was suspended in Contoso", StringComparison.Ordinal));
+        Assert.Contains(await Cli.AuditAsync(AuditActions.UserStateChanged), e => e.Actor == "cli" && e.ActorUserId == null
+            && e.Details.Contains("Ticket 3: laptop stolen", StringComparison.Ordinal));
 
         Assert.True(lifted.ExitCode == 0, lifted.ToString());
         Assert.Equal("Active", lifted.Json().GetProperty("state").GetString());
