@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.Admin.Operations;
@@ -23,8 +24,8 @@ internal static class OperatorCommands
         add.SetAction((parse, ct) => cli.RunAsync(parse, async (services, ct) =>
         {
             var address = KeyPortal.Core.Users.EmailAddress.Parse(parse.GetRequiredValue(email));
-            if (await services.GetRequiredService<UserDirectory>().FindIdByEmailAsync(address, ct) is { } existing
-                && (await services.GetRequiredService<PortalDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == existing, ct)).IsPlatformOperator)
+            var normalized = services.GetRequiredService<ILookupNormalizer>().NormalizeEmail(address);
+            if (await services.GetRequiredService<PortalDbContext>().Users.AnyAsync(u => u.NormalizedEmail == normalized && u.IsPlatformOperator, ct))
             {
                 // A second "add" must not wipe a working operator's keys; a reset says so outright.
                 throw new CommandRefusedException($"{address} is a platform operator already. To send them a new set-up link (their passkeys stop working), run: user reset {address}");
