@@ -14,13 +14,14 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     Admits = OperatorAdmission.IsPlatformOperatorAsync,
 });
 
-var app = builder.Build();
-if (DatabaseCommand.IsRequested(args))
+if (OperatorCli.IsRequested(args))
 {
-    // The installation's commands (migrate, operator-link) run here and nowhere else.
-    Environment.ExitCode = await DatabaseCommand.RunAsync(app.Services, args, Console.Out);
+    // The installation's commands (db migrate, operator add, org create, ...) run here and nowhere else.
+    Environment.ExitCode = await OperatorCli.RunAsync(builder, args);
     return;
 }
+
+var app = builder.Build();
 
 await app.MigrateOnStartupIfConfiguredAsync();
 
