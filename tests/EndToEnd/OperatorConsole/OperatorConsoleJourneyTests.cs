@@ -55,6 +55,8 @@ public sealed class OperatorConsoleJourneyTests(KeyPortalApps apps)
         await console.ScreenshotAsync("user-found");
         await page.GetByTestId("user-row").Locator("a").First.ClickAsync();
         await Assertions.Expect(page.Locator("#user-email")).ToHaveTextAsync(member);
+        // At 1280 px the profile, with its audit details, fits the window.
+        Assert.False(await Layout.WindowScrollsSidewaysAsync(page), "the user's page scrolls sideways");
         await page.Locator("#suspend").ClickAsync();
         await page.Locator("#Reason").FillAsync("Laptop reported stolen (ticket 815)");
         await console.ScreenshotAsync("suspend-confirmation");
