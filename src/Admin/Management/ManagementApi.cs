@@ -37,7 +37,10 @@ public static class ManagementApi
     /// <summary>The options, enums as their names in JSON (a number would name a role or state nobody meant), and the OpenAPI document.</summary>
     public static IServiceCollection AddManagementApi(this IServiceCollection services)
     {
-        services.AddOptions<ManagementOptions>().BindConfiguration(ManagementOptions.SectionName);
+        services.AddOptions<ManagementOptions>().BindConfiguration(ManagementOptions.SectionName)
+            .Validate(options => options.AutomationClients.All(id => !string.IsNullOrWhiteSpace(id) && id.Trim() == id),
+                "Management:AutomationClients lists client ids exactly as registered at the identity provider: none empty, none with spaces around it.")
+            .ValidateOnStart();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddApiDocumentation(Title, Description);
         return services;
