@@ -76,7 +76,8 @@ internal static class OrganizationEndpoints
             var text = q.Trim();
             if (text.Length > MaxSearchLength)
             {
-                throw new DomainException(DomainErrors.OrganizationNameInvalid);
+                // Longer than any name or short name: nothing starts with it.
+                return TypedResults.Ok(new Page<OrganizationSummary>([], null));
             }
 
             var slug = text.ToLowerInvariant();

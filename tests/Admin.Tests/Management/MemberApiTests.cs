@@ -65,6 +65,33 @@ public sealed class MemberApiTests(RelyingPartyAppFactory<Program> factory)
         Assert.Equal(afterFirst, await _calls.CountsAsync());
     }
 
+    [Fact]
+    public async Task Retries_with_the_same_key_at_the_same_moment_all_answer_the_one_addition()
+    {
+        var (organization, _) = await _calls.OrganizationWithOwnerAsync();
+        var (_, token) = await _calls.OperatorTokenAsync();
+        var json = NewMember(ManagementCalls.UniqueEmail());
+        var key = $"burst-{Guid.NewGuid():N}";
+        var before = await _calls.CountsAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _calls.CallAsync(HttpMethod.Post, Members(organization.Id), token, json, key)));
+
+        try
+        {
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+            Assert.Single(responses.Select(r => r.Headers.Location).Distinct());
+            var after = await _calls.CountsAsync();
+            Assert.Equal((before.Memberships + 1, before.Users + 1, before.Idempotent + 1), (after.Memberships, after.Users, after.Idempotent));
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
     public static TheoryData<string, string> BadMembers => new()
     {
         { NewMember("not an email"), "email.invalid" },

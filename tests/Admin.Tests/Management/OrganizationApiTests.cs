@@ -72,6 +72,60 @@ public sealed class OrganizationApiTests(RelyingPartyAppFactory<Program> factory
         Assert.Equal(afterFirst, await _calls.CountsAsync());
     }
 
+    [Fact]
+    public async Task Retries_with_the_same_key_at_the_same_moment_all_answer_the_one_organization_onboarded()
+    {
+        var (_, token) = await _calls.OperatorTokenAsync();
+        var slug = ManagementCalls.UniqueSlug();
+        var json = Onboarding("Burst", slug);
+        var key = $"burst-{Guid.NewGuid():N}";
+        var before = await _calls.CountsAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _calls.CallAsync(HttpMethod.Post, Organizations, token, json, key)));
+
+        try
+        {
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+            Assert.Single(responses.Select(r => r.Headers.Location).Distinct());
+            var stored = await _calls.StoredOrganizationAsync(slug);
+            Assert.Single(await _calls.AuditAsync(a => a.Where(e => e.OrganizationId == stored!.Id && e.Action == AuditActions.OrganizationCreated)));
+            var after = await _calls.CountsAsync();
+            Assert.Equal((before.Organizations + 1, before.Memberships + 1, before.Idempotent + 1), (after.Organizations, after.Memberships, after.Idempotent));
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("key with spaces")]
+    [InlineData("a-key-longer-than-the-longest-key-taken-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789")]
+    public async Task An_idempotency_key_that_is_too_long_or_not_visible_ascii_is_a_400_problem_and_creates_nothing(string key)
+    {
+        var (_, token) = await _calls.OperatorTokenAsync();
+        var before = await _calls.CountsAsync();
+
+        using var response = await _calls.CallAsync(HttpMethod.Post, Organizations, token, Onboarding("Bad key", ManagementCalls.UniqueSlug()), key);
+
+        await ManagementCalls.AssertProblemAsync(response, HttpStatusCode.BadRequest, "idempotency.key_invalid");
+        Assert.Equal(before, await _calls.CountsAsync());
+    }
+
+    [Fact]
+    public async Task A_search_longer_than_any_name_finds_nothing()
+    {
+        var (_, token) = await _calls.OperatorTokenAsync();
+
+        using var response = await _calls.CallAsync(HttpMethod.Get, $"{Organizations}?q={new string('a', 201)}", token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty((await ManagementCalls.BodyAsync(response)).GetProperty("items").EnumerateArray());
+    }
+
     public static TheoryData<string, string> BadOnboardings => new()
     {
         { Onboarding("", "org-empty-name"), "organization.name_invalid" },
