@@ -15,9 +15,6 @@ namespace KeyPortal.Admin.Management;
 /// <summary><c>/api/v1/organizations</c>: list, onboard, read one, change its kinds.</summary>
 internal static class OrganizationEndpoints
 {
-    /// <summary>The longest search text taken (names are at most 200 characters).</summary>
-    public const int MaxSearchLength = Organization.MaxNameLength;
-
     /// <summary>An organization as lists show it.</summary>
     public sealed record OrganizationSummary(Guid Id, string Name, string Slug, IReadOnlyList<string> Kinds, DateTimeOffset CreatedAt, int Members, int Owners);
 
@@ -66,49 +63,18 @@ internal static class OrganizationEndpoints
     }
 
     private static async Task<Ok<Page<OrganizationSummary>>> ListAsync(
-        PortalDbContext db, string? q, string? cursor, int? limit, CancellationToken cancellationToken)
+        OrganizationDirectory directory, string? q, string? cursor, int? limit, CancellationToken cancellationToken)
     {
-        var take = Cursor.Limit(limit);
-        var after = Cursor.Decode(cursor);
-        var query = db.Organizations.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var text = q.Trim();
-            if (text.Length > MaxSearchLength)
-            {
-                // Longer than any name or short name: nothing starts with it.
-                return TypedResults.Ok(new Page<OrganizationSummary>([], null));
-            }
-
-            var slug = text.ToLowerInvariant();
-            query = query.Where(o => o.Name.StartsWith(text) || o.Slug.StartsWith(slug));
-        }
-
-        if (after is { } last)
-        {
-            // Ids are time-ordered (UUIDv7): the next page starts strictly after the last one read.
-            query = query.Where(o => o.Id.CompareTo(last) > 0);
-        }
-
-        var rows = await query.OrderBy(o => o.Id).Take(take + 1)
-            .Select(o => new
-            {
-                o.Id,
-                o.Name,
-                o.Slug,
-                o.Kind,
-                o.CreatedAt,
-                Members = db.Memberships.Count(m => m.OrganizationId == o.Id),
-                Owners = db.Memberships.Count(m => m.OrganizationId == o.Id && m.OrganizationRole == OrganizationRole.Owner),
-            })
-            .ToListAsync(cancellationToken);
-        var items = rows.Take(take).Select(o => new OrganizationSummary(o.Id, o.Name, o.Slug, ManagementNames.KindNames(o.Kind), o.CreatedAt, o.Members, o.Owners)).ToList();
-        return TypedResults.Ok(new Page<OrganizationSummary>(items, rows.Count > take ? Cursor.Encode(items[^1].Id) : null));
+        var page = await directory.SearchAsync(q, cursor, limit, cancellationToken);
+        return TypedResults.Ok(new Page<OrganizationSummary>(
+            [.. page.Rows.Select(o => new OrganizationSummary(o.Id, o.Name, o.Slug, ManagementNames.KindNames(o.Kind), o.CreatedAt, o.Members, o.Owners))],
+            page.Next));
     }
 
     private static async Task<Created<OrganizationOnboardedView>> OnboardAsync(
         HttpContext http,
         PortalDbContext db,
+        OrganizationDirectory directory,
         OrganizationOnboarding onboarding,
         IdempotencyStore idempotency,
         IOptions<PublicUrlOptions> urls,
@@ -124,7 +90,7 @@ internal static class OrganizationEndpoints
             {
                 var onboarded = await onboarding.CreateWithFirstOwnerAsync(
                     actor, input.Name ?? "", input.Slug ?? "", kind, input.OwnerEmail ?? "", urls.Value.IdP, ct);
-                var detail = await DetailAsync(db, onboarded.Organization.Id, ct);
+                var detail = await DetailAsync(directory, onboarded.Organization.Id, ct);
                 var owner = onboarded.Owner;
                 var view = new OrganizationOnboardedView(detail, new PersonAdded(owner.UserId, owner.Email, owner.Outcome, owner.ExpiresAt));
                 return new IdempotentOutcome(StatusCodes.Status201Created, ManagementApi.Serialize(http, view), LocationOf(detail.Id), Replayed: false);
@@ -132,36 +98,23 @@ internal static class OrganizationEndpoints
         return TypedResults.Created(outcome.Location, ManagementApi.Deserialize<OrganizationOnboardedView>(http, outcome.Body));
     }
 
-    private static async Task<Ok<OrganizationDetail>> GetAsync(PortalDbContext db, Guid id, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await DetailAsync(db, id, cancellationToken));
+    private static async Task<Ok<OrganizationDetail>> GetAsync(OrganizationDirectory directory, Guid id, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await DetailAsync(directory, id, cancellationToken));
 
     private static async Task<Ok<OrganizationDetail>> ChangeKindsAsync(
-        HttpContext http, PortalDbContext db, OrganizationService organizations, Guid id, KindsChange change)
+        HttpContext http, PortalDbContext db, OrganizationService organizations, OrganizationDirectory directory, Guid id, KindsChange change)
     {
         var actor = await http.OperatorActorAsync(db);
         await organizations.ChangeKindAsync(actor, id, ManagementNames.ParseKinds(change.Kinds), http.RequestAborted);
-        return TypedResults.Ok(await DetailAsync(db, id, http.RequestAborted));
+        return TypedResults.Ok(await DetailAsync(directory, id, http.RequestAborted));
     }
 
     internal static string LocationOf(Guid id) => $"/api/v1/organizations/{id}";
 
-    /// <summary>The organization's detail; refused with <see cref="DomainErrors.OrganizationNotFound"/> when there is none.</summary>
-    internal static async Task<OrganizationDetail> DetailAsync(PortalDbContext db, Guid id, CancellationToken cancellationToken)
+    /// <summary>The organization's detail; refused with <c>organization.not_found</c> when there is none.</summary>
+    internal static async Task<OrganizationDetail> DetailAsync(OrganizationDirectory directory, Guid id, CancellationToken cancellationToken)
     {
-        var row = await db.Organizations.AsNoTracking().Where(o => o.Id == id)
-            .Select(o => new
-            {
-                o.Id,
-                o.Name,
-                o.Slug,
-                o.Kind,
-                o.CreatedAt,
-                Members = db.Memberships.Count(m => m.OrganizationId == o.Id),
-                Owners = db.Memberships.Count(m => m.OrganizationId == o.Id && m.OrganizationRole == OrganizationRole.Owner),
-                Sso = o.Sso.Enabled,
-            })
-            .SingleOrDefaultAsync(cancellationToken)
-            ?? throw new DomainException(DomainErrors.OrganizationNotFound);
-        return new OrganizationDetail(row.Id, row.Name, row.Slug, ManagementNames.KindNames(row.Kind), row.CreatedAt, row.Members, row.Owners, row.Sso);
+        var o = await directory.GetAsync(id, cancellationToken);
+        return new OrganizationDetail(o.Id, o.Name, o.Slug, ManagementNames.KindNames(o.Kind), o.CreatedAt, o.Members, o.Owners, o.SingleSignOn);
     }
 }
