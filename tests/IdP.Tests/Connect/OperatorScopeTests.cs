@@ -81,18 +81,40 @@ public sealed class OperatorScopeTests(IdpHost host)
         Assert.Equal("invalid_client", body.GetProperty("error").GetString());
     }
 
+    [Fact]
+    public async Task A_refresh_after_the_operator_status_was_withdrawn_no_longer_carries_the_operator_scope()
+    {
+        var email = await host.NewPersonAsync(roles: MemberRoles.Owner);
+        await SetOperatorAsync(email, true);
+        using var browser = new OidcBrowser(host);
+        var code = await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword, "openid email offline_access operator", "admin", AdminRedirect);
+        var (_, tokens) = await browser.RedeemCodeAsync(code, clientId: "admin", secret: AdminSecret, redirectUri: AdminRedirect);
+        Assert.Contains("operator", ScopesOf(new JsonWebToken(tokens.GetProperty("access_token").GetString())));
+
+        await SetOperatorAsync(email, false);
+        var (status, refreshed) = await browser.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!, "admin", AdminSecret);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var token = new JsonWebToken(refreshed.GetProperty("access_token").GetString());
+        Assert.DoesNotContain("operator", ScopesOf(token));
+        Assert.DoesNotContain("urn:keyportal:api", token.Audiences);
+    }
+
+    private async Task SetOperatorAsync(string email, bool isOperator)
+    {
+        await using var db = host.Database.CreateContext();
+        var user = await db.Users.SingleAsync(u => u.Email == email);
+        user.IsPlatformOperator = isOperator;
+        await db.SaveChangesAsync();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task In_the_code_flow_the_console_gets_the_operator_scope_only_for_a_platform_operator(bool isOperator)
     {
         var email = await host.NewPersonAsync(roles: MemberRoles.Owner);
-        await using (var db = host.Database.CreateContext())
-        {
-            var user = await db.Users.SingleAsync(u => u.Email == email);
-            user.IsPlatformOperator = isOperator;
-            await db.SaveChangesAsync();
-        }
+        await SetOperatorAsync(email, isOperator);
 
         using var browser = new OidcBrowser(host);
         var code = await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword, "openid email operator", "admin", AdminRedirect);

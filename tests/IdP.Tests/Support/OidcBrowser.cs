@@ -95,13 +95,13 @@ public sealed partial class OidcBrowser : IDisposable
             ["client_secret"] = secret,
         });
 
-    public Task<(HttpStatusCode Status, JsonElement Body)> RefreshAsync(string refreshToken) =>
+    public Task<(HttpStatusCode Status, JsonElement Body)> RefreshAsync(string refreshToken, string clientId = "portal", string secret = PortalSecret) =>
         TokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
             ["refresh_token"] = refreshToken,
-            ["client_id"] = "portal",
-            ["client_secret"] = PortalSecret,
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
         });
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(Dictionary<string, string> form)
