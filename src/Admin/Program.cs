@@ -1,3 +1,4 @@
+using KeyPortal.Admin.Management;
 using KeyPortal.Admin.Operations;
 using KeyPortal.Admin.PurchaseOrders;
 using KeyPortal.Admin.Sessions;
@@ -12,7 +13,11 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     CookieName = "KeyPortal.Admin",
     PublicUrl = urls => urls.Admin,
     Admits = OperatorAdmission.IsPlatformOperatorAsync,
+    // Operators' automation calls the API with its own token; OperatorCallers takes only the
+    // configured clients' tokens with the operator scope.
+    AdmitsClients = true,
 });
+builder.Services.AddManagementApi();
 
 if (OperatorCli.IsRequested(args))
 {
@@ -30,7 +35,8 @@ app.UseRelyingPartyAuthentication();
 app.MapRazorPages();
 app.MapKeyPortalHealth();
 app.MapRelyingPartyAccount();
-app.MapApi().MapPurchaseOrderApi();
+app.MapApi().MapPurchaseOrderApi().MapManagementApi();
+app.MapApiDocumentation(ManagementApi.Title);
 await app.RunAsync();
 
 /// <summary>Entry point; public so integration tests can host the app.</summary>

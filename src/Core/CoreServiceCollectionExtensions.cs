@@ -47,6 +47,7 @@ public static class CoreServiceCollectionExtensions
         // The catalogue of authenticator models names a user's passkeys on their profile.
         services.TryAddSingleton(_ => AuthenticatorCatalog.LoadEmbedded());
         services.AddScoped<UserDirectory>();
+        services.AddScoped<OrganizationDirectory>();
         services.AddScoped<PlatformAuditLog>();
         services.AddScoped<AccountResetService>();
 

@@ -1,17 +1,26 @@
+using System.Security.Claims;
+using KeyPortal.Admin.Management;
 using KeyPortal.Admin.Sessions;
+using KeyPortal.Core.Auditing;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace KeyPortal.Admin.PurchaseOrders;
 
 /// <summary>
-/// The console's API endpoints serve platform operators only, asked again at the endpoint. The
-/// bearer check in front of them already applies the console's admission rule to members' tokens
-/// and refuses clients' own tokens (the console does not admit clients); this filter does not rely
-/// on that configuration: a client's token, or a member who is not an operator signed in with a
-/// passkey (<see cref="OperatorAdmission"/>, read from the database now), gets a 403 problem and
-/// the endpoint does not run.
+/// The console's API endpoints serve platform operators only, asked again at the endpoint. Two
+/// callers pass, and nobody else gets past this filter (a 403 problem; the endpoint does not run):
+/// <list type="bullet">
+/// <item>a member's token of a platform operator signed in with a passkey
+/// (<see cref="OperatorAdmission"/>, read from the database now, with the token's session);</item>
+/// <item>a client's own token (client credentials) carrying the <see cref="ManagementOptions.OperatorScope"/>
+/// scope, from a client named in <see cref="ManagementOptions.AutomationClients"/>: operators'
+/// automation. Any other client's token is refused, whatever its scopes.</item>
+/// </list>
+/// The bearer check in front already refuses revoked tokens and members' tokens whose session does
+/// not hold; this filter does not rely on that.
 /// </summary>
 internal static class OperatorCallers
 {
@@ -26,6 +35,26 @@ internal static class OperatorCallers
         return await IsOperatorAsync(context.HttpContext) ? await next(context) : Refusal;
     }
 
+    /// <summary>
+    /// The actor of an operator's change, for the audit trail: the signed-in operator, or for an
+    /// automation client <c>client:&lt;client id&gt;</c> with no user (Core treats it as an operator).
+    /// Only for callers this filter let through.
+    /// </summary>
+    public static async Task<AuditActor> OperatorActorAsync(this HttpContext http, PortalDbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return AutomationClientOf(http) is { } clientId
+            ? new AuditActor(null, $"client:{clientId}", http.Connection.RemoteIpAddress?.ToString())
+            : await http.SignedInActorAsync(db);
+    }
+
+    /// <summary>What an operator's idempotency keys belong to: the operator's account, or the automation client.</summary>
+    public static string IdempotencyOwnerOf(AuditActor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.UserId is { } userId ? $"user:{userId}" : actor.Name;
+    }
+
     private static ProblemHttpResult Refusal => TypedResults.Problem(
         statusCode: StatusCodes.Status403Forbidden,
         title: "Only platform operators can do this.",
@@ -34,9 +63,12 @@ internal static class OperatorCallers
 
     private static async Task<bool> IsOperatorAsync(HttpContext http)
     {
-        // A client's own token names no user: it is never an operator.
-        if (ApiCaller.Of(http.User).UserId is not { } userId
-            || !Guid.TryParse(http.User.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sessionId))
+        if (ApiCaller.Of(http.User).UserId is not { } userId)
+        {
+            return AutomationClientOf(http) is not null;
+        }
+
+        if (!Guid.TryParse(http.User.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sessionId))
         {
             return false;
         }
@@ -47,4 +79,28 @@ internal static class OperatorCallers
         return user is not null && session is not null
             && await OperatorAdmission.IsPlatformOperatorAsync(user, session, db, http.RequestAborted);
     }
+
+    /// <summary>
+    /// The client id of a client's own token that is one of the configured automation clients and
+    /// carries the operator scope; null for anything else (a member's token included).
+    /// </summary>
+    private static string? AutomationClientOf(HttpContext http)
+    {
+        var caller = ApiCaller.Of(http.User);
+        var clientId = http.User.FindFirstValue(KeyPortalClaims.ClientId);
+        if (caller is not { Kind: ApiCaller.ClientKind, UserId: null } || string.IsNullOrEmpty(clientId)
+            || !string.Equals(caller.ClientId, clientId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var allowed = http.RequestServices.GetRequiredService<IOptionsMonitor<ManagementOptions>>().CurrentValue.AutomationClients;
+        return allowed.Contains(clientId, StringComparer.Ordinal) && HasScope(http.User, ManagementOptions.OperatorScope) ? clientId : null;
+    }
+
+    /// <summary>RFC 9068 §2.2.3: <c>scope</c> is space-delimited; some issuers send one claim per scope.</summary>
+    private static bool HasScope(ClaimsPrincipal principal, string scope) =>
+        principal.FindAll("scope").Concat(principal.FindAll("scp"))
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Contains(scope, StringComparer.Ordinal);
 }

@@ -72,11 +72,11 @@ public static class PurchaseOrderApi
         PurchaseOrderInput input,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
     {
-        var actor = await http.SignedInActorAsync(db);
+        var actor = await http.OperatorActorAsync(db);
         var options = json.Value.SerializerOptions;
-        // The key belongs to the operator and to this operation; the hash is of the order as bound,
-        // so the same order sent with other spacing or property order is the same request.
-        var scope = $"purchase-orders.create:user:{actor.UserId}";
+        // The key belongs to the operator (or automation client) and to this operation; the hash is
+        // of the order as bound, so the same order sent with other spacing or property order is the same request.
+        var scope = $"purchase-orders.create:{OperatorCallers.IdempotencyOwnerOf(actor)}";
         var hash = IdempotencyStore.HashOf(http.Request.Method, http.Request.Path, JsonSerializer.SerializeToUtf8Bytes(input, options));
         Task<IdempotentOutcome> RunAsync() => idempotency.RunAsync(scope, idempotencyKey, hash, async ct =>
         {
@@ -140,7 +140,7 @@ public static class PurchaseOrderApi
                 });
         }
 
-        var moved = await shipments.MoveAsync(await http.SignedInActorAsync(db), id, to, http.RequestAborted);
+        var moved = await shipments.MoveAsync(await http.OperatorActorAsync(db), id, to, http.RequestAborted);
         return TypedResults.Ok(new ShipmentStateView(moved.Id, moved.PurchaseOrderId, moved.State, moved.UpdatedAt, moved.ShippedAt));
     }
 

@@ -56,6 +56,9 @@ public static class DomainErrors
     public static readonly DomainError OrganizationKindEmpty =
         new("organization.kind_empty", "Choose at least one of Customer, Reseller and Distributor.");
 
+    public static readonly DomainError OrganizationKindUnknown =
+        new("organization.kind_unknown", "Unknown kind. Choose Customer, Reseller or Distributor.");
+
     public static readonly DomainError UserNotFound =
         new("user.not_found", "The user does not exist.", DomainErrorKind.NotFound);
 

@@ -125,11 +125,12 @@ internal sealed partial class ClientRegistrations(
             descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
         }
 
-        // Only clients allowed the api scope may name the portal API as a resource.
-        if (client.Scopes.Contains(ServerSetup.ApiScope, StringComparer.Ordinal))
+        // Only clients allowed the api or operator scope may name the portal API as a resource.
+        if (client.Scopes.Contains(ServerSetup.ApiScope, StringComparer.Ordinal) || client.Scopes.Contains(ServerSetup.OperatorScope, StringComparer.Ordinal))
         {
             descriptor.Permissions.Add(Permissions.Prefixes.Resource + ServerSetup.ApiResource);
         }
+
         return descriptor;
     }
 

@@ -85,11 +85,20 @@ internal static class ConnectEndpoints
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, http.RequestAborted);
         var identity = CreateIdentity(user, principal.FindAll(KeyPortalClaims.AuthenticationMethod).Select(c => c.Value),
             principal.FindFirstValue(KeyPortalClaims.SessionId)!, principal.FindFirstValue(KeyPortalClaims.AuthenticationTime));
-        identity.SetScopes(request.GetScopes());
-        identity.SetResources(Audiences(http, request));
+        var scopes = GrantedScopes(user, request.GetScopes());
+        identity.SetScopes(scopes);
+        identity.SetResources(Audiences(http, scopes));
         identity.SetDestinations(Destinations);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    /// <summary>
+    /// The scopes a person's tokens get of those requested: the operator scope only while the
+    /// account is a platform operator's, asked again at each refresh (a demoted operator's next
+    /// tokens lack it). Not an error when asked by anybody else: the token is made without it.
+    /// </summary>
+    private static string[] GrantedScopes(User user, IEnumerable<string> requested) =>
+        [.. requested.Where(scope => scope != ServerSetup.OperatorScope || (user.IsPlatformOperator && user.State == UserState.Active))];
 
     private static async Task<IResult> TokenAsync(HttpContext http, PortalDbContext db, TimeProvider clock, IOptions<IdentityProviderOptions> options)
     {
@@ -125,8 +134,9 @@ internal static class ConnectEndpoints
             // RFC 9068 §2.2: for a client acting on its own behalf, sub is the client id.
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId!);
+            // OpenIddict has checked that the client is permitted every scope it asked for.
             identity.SetScopes(request.GetScopes());
-            identity.SetResources(Audiences(http, request));
+            identity.SetResources(Audiences(http, request.GetScopes()));
             identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -157,8 +167,9 @@ internal static class ConnectEndpoints
             var identity = CreateIdentity(user, stored.GetClaims(Claims.AuthenticationMethodReference), sessionId.ToString(), stored.GetClaim(Claims.AuthenticationTime));
             // A refresh token never outlives the session it came from (12 hours at most).
             identity.SetRefreshTokenLifetime(session.AbsoluteExpiresAt - now);
-            identity.SetScopes(stored.GetScopes());
-            identity.SetResources(stored.GetResources());
+            var scopes = GrantedScopes(user, stored.GetScopes());
+            identity.SetScopes(scopes);
+            identity.SetResources(Audiences(http, scopes));
             identity.SetDestinations(Destinations);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -247,12 +258,12 @@ internal static class ConnectEndpoints
     }
 
     /// <summary>
-    /// RFC 9068 <c>aud</c>: the portal API only when the <c>api</c> scope was granted (a
-    /// <c>resource</c> parameter alone does not make a token for it); any other access token is
-    /// for the IdP's own userinfo endpoint, so its audience is the issuer.
+    /// RFC 9068 <c>aud</c>: the portal API only when the <c>api</c> or <c>operator</c> scope was
+    /// granted (a <c>resource</c> parameter alone does not make a token for it); any other access
+    /// token is for the IdP's own userinfo endpoint, so its audience is the issuer.
     /// </summary>
-    private static string[] Audiences(HttpContext http, OpenIddictRequest request) =>
-        request.HasScope(ServerSetup.ApiScope)
+    private static string[] Audiences(HttpContext http, IEnumerable<string> scopes) =>
+        scopes.Any(scope => scope is ServerSetup.ApiScope or ServerSetup.OperatorScope)
             ? [ServerSetup.ApiResource]
             : [http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer!.AbsoluteUri];
 

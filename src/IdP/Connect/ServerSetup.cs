@@ -9,6 +9,14 @@ internal static class ServerSetup
     /// <summary>Scopes the provider knows; <see cref="ApiResource"/> is the audience of access tokens.</summary>
     public const string ApiScope = "api";
 
+    /// <summary>
+    /// The console's management API (<c>/api/v1</c> of Admin) for platform operators' tools. In the
+    /// code flow it is granted only to a signed-in platform operator (any other user's token simply
+    /// lacks it); by client credentials, only to clients configured with it (console automation).
+    /// Its tokens are for <see cref="ApiResource"/> like the <c>api</c> scope's.
+    /// </summary>
+    public const string OperatorScope = "operator";
+
     /// <summary>RFC 9068 <c>aud</c> of access tokens: the portal's API (RFC 8707 resources are absolute URIs).</summary>
     public const string ApiResource = "urn:keyportal:api";
 
@@ -65,7 +73,7 @@ internal static class ServerSetup
                     o.PromptValues.Remove(PromptValues.SelectAccount);
                 });
 
-                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope, DeliveryScope);
+                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, ApiScope, OperatorScope, DeliveryScope);
                 server.RegisterResources(ApiResource, DeliveryResource);
                 server.RegisterClaims(Claims.Subject, Claims.Email, Claims.Name, Claims.AuthenticationMethodReference, KeyPortalClaims.SessionId);
 

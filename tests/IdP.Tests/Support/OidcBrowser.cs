@@ -63,9 +63,10 @@ public sealed partial class OidcBrowser : IDisposable
     }
 
     /// <summary>Runs the authorization request through a password sign-in and returns the code.</summary>
-    public async Task<string> AuthorizeWithPasswordAsync(string email, string password, string scope = "openid email profile offline_access")
+    public async Task<string> AuthorizeWithPasswordAsync(
+        string email, string password, string scope = "openid email profile offline_access", string clientId = "portal", string redirectUri = PortalRedirect)
     {
-        var authorize = AuthorizeUrl(CodeChallenge, scope);
+        var authorize = AuthorizeUrl(CodeChallenge, scope, redirectUri, clientId: clientId);
         using var first = await Http.GetAsync(new Uri(authorize, UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
         Assert.StartsWith("/signin", first.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -76,30 +77,31 @@ public sealed partial class OidcBrowser : IDisposable
         using var second = await Http.GetAsync(new Uri(authorize, UriKind.Relative));
         Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
         var location = second.Headers.Location!;
-        Assert.StartsWith(PortalRedirect, location.AbsoluteUri, StringComparison.Ordinal);
+        Assert.StartsWith(redirectUri, location.AbsoluteUri, StringComparison.Ordinal);
         var query = QueryHelpers.ParseQuery(location.Query);
         Assert.Equal("state-123", query["state"].ToString());
         return query["code"].ToString();
     }
 
-    public Task<(HttpStatusCode Status, JsonElement Body)> RedeemCodeAsync(string code, string? verifier = null) =>
+    public Task<(HttpStatusCode Status, JsonElement Body)> RedeemCodeAsync(
+        string code, string? verifier = null, string clientId = "portal", string secret = PortalSecret, string redirectUri = PortalRedirect) =>
         TokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
             ["code"] = code,
-            ["redirect_uri"] = PortalRedirect,
+            ["redirect_uri"] = redirectUri,
             ["code_verifier"] = verifier ?? CodeVerifier,
-            ["client_id"] = "portal",
-            ["client_secret"] = PortalSecret,
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
         });
 
-    public Task<(HttpStatusCode Status, JsonElement Body)> RefreshAsync(string refreshToken) =>
+    public Task<(HttpStatusCode Status, JsonElement Body)> RefreshAsync(string refreshToken, string clientId = "portal", string secret = PortalSecret) =>
         TokenAsync(new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
             ["refresh_token"] = refreshToken,
-            ["client_id"] = "portal",
-            ["client_secret"] = PortalSecret,
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
         });
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(Dictionary<string, string> form)

@@ -179,9 +179,20 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
     /// session <paramref name="sessionId"/>), or a client's id in client-credentials tokens. <paramref name="signedBy"/> other than null signs with a
     /// key this IdP never published.
     /// </summary>
-    public string IssueAccessToken(string subject, string tokenId, Guid? sessionId = null, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null)
+    /// <param name="scope">The granted scopes, space-separated (RFC 9068 <c>scope</c>); none when null.</param>
+    public string IssueAccessToken(
+        string subject, string tokenId, Guid? sessionId = null, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null,
+        string? scope = null)
     {
         var now = DateTime.UtcNow;
+        var claims = sessionId is { } sid
+            ? new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal", ["sid"] = sid.ToString() }
+            : new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = subject };
+        if (scope is not null)
+        {
+            claims["scope"] = scope;
+        }
+
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer.AbsoluteUri,
@@ -193,9 +204,7 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
             SigningCredentials = new SigningCredentials(signedBy ?? _signingKey, SecurityAlgorithms.RsaSha256),
             // A member's token names the session it was issued in and the client that asked;
             // a client's own (client credentials) names the client as its subject.
-            Claims = sessionId is { } sid
-                ? new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal", ["sid"] = sid.ToString() }
-                : new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = subject },
+            Claims = claims,
         });
     }
 
