@@ -16,6 +16,7 @@ builder.AddRelyingPartyAuthentication(new RelyingParty
     // Operators' automation calls the API with its own token; OperatorCallers takes only the
     // configured clients' tokens with the operator scope.
     AdmitsClients = true,
+    AdmitsClient = OperatorCallers.IsAutomationClient,
 });
 builder.Services.AddManagementApi();
 

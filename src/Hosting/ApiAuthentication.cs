@@ -146,9 +146,14 @@ public static class ApiAuthentication
         {
             // A client's own token: it is no member and holds no organization permission, and
             // only an app that says so takes it at all.
-            if (!http.RequestServices.GetRequiredService<RelyingParty>().AdmitsClients)
+            var app = http.RequestServices.GetRequiredService<RelyingParty>();
+            if (!app.AdmitsClients)
             {
                 context.Fail("This app's API takes members' tokens only.");
+            }
+            else if (app.AdmitsClient is { } admits && context.Principal is { } client && !admits(http, client))
+            {
+                context.Fail("This app's API does not take this client's tokens.");
             }
 
             return;

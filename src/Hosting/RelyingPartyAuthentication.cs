@@ -40,6 +40,12 @@ public sealed class RelyingParty
     public bool AdmitsClients { get; init; }
 
     /// <summary>
+    /// With <see cref="AdmitsClients"/>, which clients' tokens the API accepts at all (the others
+    /// get 401, as a token meant for another resource would). Null: every client's.
+    /// </summary>
+    public Func<HttpContext, ClaimsPrincipal, bool>? AdmitsClient { get; init; }
+
+    /// <summary>
     /// Whether the app's API accepts members' API tokens, directly (<c>Bearer kpat_…</c>) and as
     /// access tokens the IdP issued against them (audience <see cref="ApiAuthentication.DeliveryAudience"/>);
     /// see <see cref="ApiTokenAuthentication"/>. Default false: neither is accepted.

@@ -61,6 +61,13 @@ internal static class OperatorCallers
         type: "urn:keyportal:error:operator.required",
         extensions: new Dictionary<string, object?> { ["code"] = "operator.required" });
 
+    /// <summary>
+    /// The console's rule for clients' own tokens at authentication (<see cref="RelyingParty.AdmitsClient"/>):
+    /// a configured automation client's token with the operator scope; any other client's is not
+    /// a credential for this API at all (401).
+    /// </summary>
+    public static bool IsAutomationClient(HttpContext http, ClaimsPrincipal principal) => AutomationClientOf(http, principal) is not null;
+
     private static async Task<bool> IsOperatorAsync(HttpContext http)
     {
         if (ApiCaller.Of(http.User).UserId is not { } userId)
@@ -68,7 +75,11 @@ internal static class OperatorCallers
             return AutomationClientOf(http) is not null;
         }
 
-        if (!Guid.TryParse(http.User.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sessionId))
+        // An operator's own token must have been issued for operator work: the IdP grants the
+        // scope only to clients allowed it and only to platform operators (checked again at every
+        // refresh), so a token another client obtained for the same person does not do.
+        if (!HasScope(http.User, ManagementOptions.OperatorScope)
+            || !Guid.TryParse(http.User.FindFirst(KeyPortalClaims.SessionId)?.Value, out var sessionId))
         {
             return false;
         }
@@ -84,10 +95,12 @@ internal static class OperatorCallers
     /// The client id of a client's own token that is one of the configured automation clients and
     /// carries the operator scope; null for anything else (a member's token included).
     /// </summary>
-    private static string? AutomationClientOf(HttpContext http)
+    private static string? AutomationClientOf(HttpContext http) => AutomationClientOf(http, http.User);
+
+    private static string? AutomationClientOf(HttpContext http, ClaimsPrincipal principal)
     {
-        var caller = ApiCaller.Of(http.User);
-        var clientId = http.User.FindFirstValue(KeyPortalClaims.ClientId);
+        var caller = ApiCaller.Of(principal);
+        var clientId = principal.FindFirstValue(KeyPortalClaims.ClientId);
         if (caller is not { Kind: ApiCaller.ClientKind, UserId: null } || string.IsNullOrEmpty(clientId)
             || !string.Equals(caller.ClientId, clientId, StringComparison.Ordinal))
         {
@@ -95,7 +108,7 @@ internal static class OperatorCallers
         }
 
         var allowed = http.RequestServices.GetRequiredService<IOptionsMonitor<ManagementOptions>>().CurrentValue.AutomationClients;
-        return allowed.Contains(clientId, StringComparer.Ordinal) && HasScope(http.User, ManagementOptions.OperatorScope) ? clientId : null;
+        return allowed.Contains(clientId, StringComparer.Ordinal) && HasScope(principal, ManagementOptions.OperatorScope) ? clientId : null;
     }
 
     /// <summary>RFC 9068 §2.2.3: <c>scope</c> is space-delimited; some issuers send one claim per scope.</summary>

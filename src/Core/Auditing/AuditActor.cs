@@ -12,6 +12,16 @@ public sealed record AuditActor(Guid? UserId, string Name, string? ClientAddress
 
     public static AuditActor System { get; } = new(null, "system", null);
 
+    /// <summary>The name of an automation client's actor: <c>client:</c> and its client id.</summary>
+    public const string ClientPrefix = "client:";
+
+    /// <summary>
+    /// The installation acting for itself, with no user: the system, its command line (<c>cli</c>)
+    /// or an automation client (<see cref="ClientPrefix"/>); not somebody who is not signed in.
+    /// </summary>
+    public bool IsInstallation =>
+        UserId is null && (Name is "system" or "cli" || Name.StartsWith(ClientPrefix, StringComparison.Ordinal));
+
     public static AuditActor ForUser(User user, string? clientAddress)
     {
         ArgumentNullException.ThrowIfNull(user);

@@ -55,7 +55,8 @@ public sealed class OperatorMemberships(
             var organization = await db.LockOrganizationAsync(organizationId, ct);
             var existing = await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalized)
                 .Select(u => new { u.Id, u.State }).SingleOrDefaultAsync(ct);
-            if (appointing && existing?.State == UserState.Suspended)
+            // A suspended account is made Owner of nothing, by appointment or by addition.
+            if ((appointing || roles.IsOwner) && existing?.State == UserState.Suspended)
             {
                 throw new DomainException(DomainErrors.AppointeeSuspended);
             }
@@ -97,12 +98,12 @@ public sealed class OperatorMemberships(
         var to = person.Email ?? parsed;
         if (link is not null)
         {
-            await invitations.SendActivationAsync(link, joined.Name, activationBaseUri, cancellationToken);
+            await db.AfterCommitAsync(ct => invitations.SendActivationAsync(link, joined.Name, activationBaseUri, ct), cancellationToken);
             return new OperatorMemberAdded(
                 new InvitationResult(person.Id, to, InvitationOutcome.ActivationSent, link.Invitation.Id, link.Invitation.ExpiresAt), promoted);
         }
 
-        await email.SendAsync(EmailTemplates.AddedToOrganization(to, joined.Name, roles.ToString(), urls.Value.Portal), cancellationToken);
+        await db.AfterCommitAsync(ct => email.SendAsync(EmailTemplates.AddedToOrganization(to, joined.Name, roles.ToString(), urls.Value.Portal), ct), cancellationToken);
         var told = joined.Sso.Enabled && !promoted ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
         return new OperatorMemberAdded(new InvitationResult(person.Id, to, told, null, null), promoted);
     }

@@ -53,12 +53,12 @@ public sealed class OrganizationOnboarding(
         if (issued is null)
         {
             // An existing account (e.g. an Owner elsewhere) needs no activation.
-            await email.SendAsync(EmailTemplates.AddedToOrganization(address, organization.Name, MemberRoles.Owner.ToString(), urls.Value.Portal), cancellationToken);
+            await db.AfterCommitAsync(ct => email.SendAsync(EmailTemplates.AddedToOrganization(address, organization.Name, MemberRoles.Owner.ToString(), urls.Value.Portal), ct), cancellationToken);
             var outcome = organization.Sso.Enabled ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
             return new OrganizationOnboarded(organization, new InvitationResult(added.User.Id, address, outcome, null, null));
         }
 
-        await invitations.SendActivationAsync(issued, organization.Name, activationBaseUri, cancellationToken);
+        await db.AfterCommitAsync(ct => invitations.SendActivationAsync(issued, organization.Name, activationBaseUri, ct), cancellationToken);
         return new OrganizationOnboarded(organization,
             new InvitationResult(added.User.Id, address, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt));
     }

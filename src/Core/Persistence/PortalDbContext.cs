@@ -43,6 +43,8 @@ public abstract class PortalDbContext(DbContextOptions options)
 
     public DbSet<Delivery.IdempotentRequest> IdempotentRequests => Set<Delivery.IdempotentRequest>();
 
+    private readonly List<Func<CancellationToken, Task>> _afterCommit = [];
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and commits it; on any exception
     /// nothing is written and the change tracker is cleared, so the context stays usable.
@@ -60,20 +62,52 @@ public abstract class PortalDbContext(DbContextOptions options)
             return joined;
         }
 
-        await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
-        try
+        T outcome;
+        await using (var transaction = await Database.BeginTransactionAsync(cancellationToken))
         {
-            var result = await work(cancellationToken);
-            await SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
+            try
+            {
+                outcome = await work(cancellationToken);
+                await SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                ChangeTracker.Clear();
+                _afterCommit.Clear();
+                throw;
+            }
         }
-        catch
+
+        // What waited for the commit (emails about the change), now that the change is there.
+        while (_afterCommit.Count > 0)
         {
-            await transaction.RollbackAsync(CancellationToken.None);
-            ChangeTracker.Clear();
-            throw;
+            var next = _afterCommit[0];
+            _afterCommit.RemoveAt(0);
+            await next(cancellationToken);
         }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once what is being written is committed: at once when no
+    /// transaction is open (the caller's own has committed), else after the outermost
+    /// <see cref="InTransactionAsync{T}"/> commits, and never when it rolls back. So an email
+    /// about a change is not sent for a change a surrounding unit of work (an idempotent API
+    /// call, say) then undoes, and no lock is held while it is sent.
+    /// </summary>
+    public Task AfterCommitAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (Database.CurrentTransaction is null)
+        {
+            return action(cancellationToken);
+        }
+
+        _afterCommit.Add(action);
+        return Task.CompletedTask;
     }
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -60,7 +60,9 @@ public static class AccountReach
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(actor);
-        if (!await IsOperatorOrSystemAsync(db, actor, ct))
+        // Of the actors without a user, only the installation's own (the system, its CLI, an
+        // automation client the console admitted) act as operators; somebody not signed in never does.
+        if ((actor.UserId is null && !actor.IsInstallation) || !await IsOperatorOrSystemAsync(db, actor, ct))
         {
             throw new DomainException(DomainErrors.OperatorRequired);
         }

@@ -202,6 +202,28 @@ public sealed class OrganizationDetailsPageTests(RelyingPartyAppFactory<Program>
     }
 
     [Fact]
+    public async Task A_suspended_account_is_made_owner_neither_by_appointment_nor_by_addition()
+    {
+        var organization = await _console.OrganizationAsync();
+        await Members.In(factory.Services).AddAsync(organization.Id, MemberRoles.Owner);
+        var suspended = await Members.In(factory.Services).AddAsync(null, MemberRoles.Admin, UserState.Suspended);
+        var (browser, _) = await _console.SignedInOperatorAsync();
+        using (browser)
+        {
+            var path = $"/organizations/{organization.Id}";
+            var before = await CountsAsync(organization.Id);
+            using var added = await ConsoleDeliveries.PostFormAsync(browser, path, $"{path}?handler=AddMember",
+                [new("MemberEmail", suspended.Email!), new("MemberRoleNames", "Owner")]);
+            using var appointed = await ConsoleDeliveries.PostFormAsync(browser, path, $"{path}?handler=AppointOwner",
+                [new("OwnerEmail", suspended.Email!), new("Reason", "Their colleague asked")]);
+
+            Assert.Equal(HttpStatusCode.Conflict, added.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, appointed.StatusCode);
+            Assert.Equal(before, await CountsAsync(organization.Id));
+        }
+    }
+
+    [Fact]
     public async Task A_change_without_the_anti_forgery_token_or_with_an_old_sign_in_changes_nothing()
     {
         var organization = await _console.OrganizationAsync();

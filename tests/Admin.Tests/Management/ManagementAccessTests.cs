@@ -47,14 +47,16 @@ public sealed class ManagementAccessTests(RelyingPartyAppFactory<Program> factor
 
     public static TheoryData<string, HttpStatusCode> Refused => new()
     {
-        // The console's bearer check refuses these before any endpoint runs (the console's admission rule).
+        // The console's bearer check refuses these before any endpoint runs: members the console
+        // does not admit, and clients' tokens other than the automation clients' with the operator scope.
         { "no token", HttpStatusCode.Unauthorized },
         { "owner of an organization", HttpStatusCode.Unauthorized },
         { "operator signed in with a password", HttpStatusCode.Unauthorized },
-        // Clients' own tokens meet the operator filter.
-        { "automation client without the operator scope", HttpStatusCode.Forbidden },
-        { "another client with the operator scope", HttpStatusCode.Forbidden },
-        { "another client with every scope", HttpStatusCode.Forbidden },
+        { "automation client without the operator scope", HttpStatusCode.Unauthorized },
+        { "another client with the operator scope", HttpStatusCode.Unauthorized },
+        { "another client with every scope", HttpStatusCode.Unauthorized },
+        // An operator's token another client obtained (no operator scope) meets the operator filter.
+        { "operator without the operator scope", HttpStatusCode.Forbidden },
     };
 
     [Theory]
@@ -67,6 +69,7 @@ public sealed class ManagementAccessTests(RelyingPartyAppFactory<Program> factor
             "no token" => null,
             "owner of an organization" => (await _calls.OperatorTokenAsync(await _calls.Members.AddAsync(null, MemberRoles.Owner))).Token,
             "operator signed in with a password" => (await _calls.OperatorTokenAsync(methods: "pwd mfa")).Token,
+            "operator without the operator scope" => (await _calls.OperatorTokenAsync(scope: "openid api")).Token,
             "automation client without the operator scope" => await _calls.ClientTokenAsync(scope: "api"),
             "another client with the operator scope" => await _calls.ClientTokenAsync("demo-client"),
             _ => await _calls.ClientTokenAsync($"fulfilment-{Guid.NewGuid():N}", "openid api operator delivery"),

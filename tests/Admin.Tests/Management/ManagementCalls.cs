@@ -45,7 +45,8 @@ public sealed class ManagementCalls(RelyingPartyAppFactory<Program> factory)
     }
 
     /// <summary>An access token of a platform operator (or of <paramref name="user"/>) issued in a live passkey session.</summary>
-    public Task<(User User, string Token)> OperatorTokenAsync(User? user = null, string methods = "hwk user") => _deliveries.MemberTokenAsync(user, methods);
+    public Task<(User User, string Token)> OperatorTokenAsync(User? user = null, string methods = "hwk user", string? scope = "openid operator") =>
+        _deliveries.MemberTokenAsync(user, methods, scope);
 
     /// <summary>A client's own token (client credentials) with a live token entry.</summary>
     public async Task<string> ClientTokenAsync(string clientId = AutomationClient, string? scope = "operator") =>

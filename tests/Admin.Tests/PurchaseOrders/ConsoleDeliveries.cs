@@ -102,12 +102,12 @@ public sealed partial class ConsoleDeliveries(RelyingPartyAppFactory<Program> fa
         return (browser, user);
     }
 
-    /// <summary>An access token of <paramref name="user"/> (a platform operator unless given), issued in a live session of theirs.</summary>
-    public async Task<(User User, string Token)> MemberTokenAsync(User? user = null, string methods = "hwk user")
+    /// <summary>An access token of <paramref name="user"/> (a platform operator unless given) with <paramref name="scope"/>, issued in a live session of theirs.</summary>
+    public async Task<(User User, string Token)> MemberTokenAsync(User? user = null, string methods = "hwk user", string? scope = "openid operator")
     {
         user ??= await Members.In(factory.Services).AddWithoutOrganizationAsync(isOperator: true);
         var session = await new SignedInUsers(factory.Services).StartSessionAsync(user, methods: methods);
-        return (user, factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), await TokenEntryAsync(user.Id.ToString()), session.Id));
+        return (user, factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), await TokenEntryAsync(user.Id.ToString()), session.Id, scope: scope));
     }
 
     /// <summary>A client's own token (client credentials): no user behind it.</summary>

@@ -380,10 +380,10 @@ public sealed class PurchaseOrderApiTests(RelyingPartyAppFactory<Program> factor
         foreach (var (method, path, body) in calls)
         {
             using var response = await _deliveries.CallAsync(method, path, token, body, body is null ? null : $"k-{Guid.NewGuid():N}");
-            // The console's bearer check refuses members it does not admit before any endpoint runs; a
-            // client's own token (not an automation client with the operator scope) meets the
-            // endpoints' operator filter. Never a redirect, never data.
-            Assert.Equal(caller == "client" ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, response.StatusCode);
+            // The console's bearer check refuses members it does not admit and clients' own tokens
+            // (other than an automation client's with the operator scope) before any endpoint runs.
+            // Never a redirect, never data.
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.DoesNotContain(order.Number, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
@@ -392,7 +392,7 @@ public sealed class PurchaseOrderApiTests(RelyingPartyAppFactory<Program> factor
         Assert.Equal(ShipmentState.Requested, await _deliveries.StateOfAsync(shipment.Id));
     }
 
-    public static TheoryData<string> FilteredCallers => ["owner", "client", "operator without passkey", "operator with another's session"];
+    public static TheoryData<string> FilteredCallers => ["owner", "client", "operator without passkey", "operator with another's session", "operator without the operator scope"];
 
     [Theory]
     [MemberData(nameof(FilteredCallers))]
@@ -405,6 +405,7 @@ public sealed class PurchaseOrderApiTests(RelyingPartyAppFactory<Program> factor
             "client" => Principal(("sub", "fulfilment"), ("client_id", "fulfilment")),
             "owner" => await SessionPrincipalAsync(await members.AddAsync(null, MemberRoles.Owner), "hwk user"),
             "operator without passkey" => await SessionPrincipalAsync(await members.AddWithoutOrganizationAsync(isOperator: true), "pwd mfa"),
+            "operator without the operator scope" => await SessionPrincipalAsync(await members.AddWithoutOrganizationAsync(isOperator: true), "hwk user", scope: "openid api"),
             _ => Principal(
                 ("sub", (await members.AddWithoutOrganizationAsync(isOperator: true)).Id.ToString()),
                 ("sid", (await users.StartSessionAsync(await members.AddWithoutOrganizationAsync(isOperator: true))).Id.ToString())),
@@ -429,10 +430,10 @@ public sealed class PurchaseOrderApiTests(RelyingPartyAppFactory<Program> factor
         Assert.Equal("endpoint ran", result);
     }
 
-    private async Task<ClaimsPrincipal> SessionPrincipalAsync(KeyPortal.Core.Users.User user, string methods)
+    private async Task<ClaimsPrincipal> SessionPrincipalAsync(KeyPortal.Core.Users.User user, string methods, string scope = "openid operator")
     {
         var session = await new SignedInUsers(factory.Services).StartSessionAsync(user, methods: methods);
-        return Principal((KeyPortalClaims.Subject, user.Id.ToString()), (KeyPortalClaims.SessionId, session.Id.ToString()), (KeyPortalClaims.ClientId, "admin"));
+        return Principal((KeyPortalClaims.Subject, user.Id.ToString()), (KeyPortalClaims.SessionId, session.Id.ToString()), (KeyPortalClaims.ClientId, "admin"), ("scope", scope));
     }
 
     private static ClaimsPrincipal Principal(params (string Type, string Value)[] claims) =>

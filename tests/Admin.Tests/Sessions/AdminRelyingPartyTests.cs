@@ -21,9 +21,6 @@ public sealed class AdminRelyingPartyTests(RelyingPartyAppFactory<Program> facto
 
     protected override string HomeHeading => "Operator console";
 
-    /// <summary>Operators' automation calls the API with its own token (OperatorCallers takes only the configured clients with the operator scope).</summary>
-    protected override bool ApiAdmitsClients => true;
-
     /// <summary>Operators are not members of customer organizations by virtue of their role.</summary>
     protected override Task<User> CreateAdmittedUserAsync(UserState state = UserState.Active) =>
         Members.AddWithoutOrganizationAsync(state, isOperator: true);

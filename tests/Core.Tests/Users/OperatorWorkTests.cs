@@ -23,6 +23,21 @@ public abstract class OperatorWorkTests(DatabaseFixture fixture) : DatabaseTests
     }
 
     [Fact]
+    public async Task Somebody_not_signed_in_never_acts_as_an_operator()
+    {
+        var (organization, _) = await GivenOrganizationWithOwnerAsync();
+        var member = await Members.AddAsync(organization.Id, MemberRoles.Admin);
+        await using var scope = OpenScope();
+
+        await AssertRefusedAndUnchangedAsync("operator.required",
+            () => scope.Accounts.SuspendAsync(new AuditActor(null, "anonymous", "203.0.113.9"), member.Id, "no reason to trust"));
+        await AssertRefusedAndUnchangedAsync("operator.required",
+            () => scope.Organizations.ChangeKindAsync(new AuditActor(null, "single sign-on", null), organization.Id, OrganizationKind.Reseller | OrganizationKind.Customer));
+        Assert.True(new AuditActor(null, "client:console-automation", null).IsInstallation);
+        Assert.True(AuditActor.System.IsInstallation);
+    }
+
+    [Fact]
     public async Task Suspending_oneself_or_another_operator_is_refused()
     {
         var colleague = await Members.AddWithoutOrganizationAsync(isOperator: true);
