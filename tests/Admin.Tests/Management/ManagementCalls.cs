@@ -107,20 +107,7 @@ public sealed class ManagementCalls(RelyingPartyAppFactory<Program> factory)
         return await Db(scope).Memberships.AsNoTracking().SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId);
     }
 
-    private async Task<string> TokenEntryAsync(string subject)
-    {
-        await using var scope = factory.Services.CreateAsyncScope();
-        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
-        var entry = await tokens.CreateAsync(new OpenIddictTokenDescriptor
-        {
-            Subject = subject,
-            Status = OpenIddictConstants.Statuses.Valid,
-            Type = OpenIddictConstants.TokenTypeHints.AccessToken,
-            CreationDate = DateTimeOffset.UtcNow,
-            ExpirationDate = DateTimeOffset.UtcNow.AddMinutes(5),
-        });
-        return (await tokens.GetIdAsync(entry))!;
-    }
+    private Task<string> TokenEntryAsync(string subject) => _deliveries.TokenEntryAsync(subject);
 
     private static PortalDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<PortalDbContext>();
 }

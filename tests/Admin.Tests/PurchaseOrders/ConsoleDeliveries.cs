@@ -153,7 +153,8 @@ public sealed partial class ConsoleDeliveries(RelyingPartyAppFactory<Program> fa
     /// <summary>The anti-forgery token a page's forms carry.</summary>
     public static string AntiforgeryTokenOf(string html) => WebUtility.HtmlDecode(AntiforgeryPattern().Match(html).Groups[1].Value);
 
-    private async Task<string> TokenEntryAsync(string subject)
+    /// <summary>A valid token entry at the IdP for <paramref name="subject"/>, as the IdP writes one for each access token.</summary>
+    public async Task<string> TokenEntryAsync(string subject)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
