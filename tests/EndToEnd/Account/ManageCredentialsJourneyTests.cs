@@ -25,9 +25,11 @@ public sealed class ManageCredentialsJourneyTests(KeyPortalApps apps)
         await page.Locator("#confirm-code").ClickAsync();
         await page.Locator("#activate-passkey").ClickAsync();
         await page.WaitForURLAsync(apps.Portal.AbsoluteUri);
+        // The Portal's home has rendered (the sign-in's redirects are over) before the click.
+        await Assertions.Expect(page.GetByTestId("current-organization")).ToBeVisibleAsync();
 
         await page.GetByTestId("manage-credentials").ClickAsync();
-        await page.WaitForURLAsync(new Uri(apps.IdP, "account").AbsoluteUri);
+        await page.WaitForURLAsync(url => url.StartsWith(new Uri(apps.IdP, "account").AbsoluteUri, StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("#spare-key")).ToBeVisibleAsync();
         // A header of its own: what this page is, who is signed in, and a way out.
         var header = page.Locator(".site-header");
