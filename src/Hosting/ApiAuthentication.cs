@@ -109,7 +109,9 @@ public static class ApiAuthentication
         authentication.Services.AddOptions<JwtBearerOptions>(BearerScheme)
             .Configure<IOptions<PublicUrlOptions>>((options, urls) => options.Authority = urls.Value.IdP.AbsoluteUri);
         authentication.Services.AddAuthorizationBuilder()
-            .AddPolicy(CallerPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+            .AddPolicy(CallerPolicy, policy => policy.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                // A live token of somebody this app does not admit names them, but lets them do nothing (403).
+                .RequireAssertion(context => context.Resource is not HttpContext http || !http.Items.ContainsKey(NotAdmittedKey)));
     }
 
     /// <summary>A group for API endpoints: bearer callers only, no anti-forgery (no cookie is read), problem JSON.</summary>
@@ -162,7 +164,14 @@ public static class ApiAuthentication
         // The same check as the cookie's on every request: live session of this user with the
         // account's current stamp, an account that may hold one, and this app's admission rule.
         var rejection = await http.RequestServices.GetRequiredService<RelyingPartySessionValidator>().ValidateAsync(principal, http.RequestAborted);
-        if (rejection != SessionRejection.None)
+        if (rejection == SessionRejection.NotAdmitted)
+        {
+            // The token and its session hold, but this app does not admit the person (the
+            // console, someone who is not an operator signed in with a passkey): authenticated,
+            // and refused every endpoint by the caller policy (403).
+            http.Items[NotAdmittedKey] = true;
+        }
+        else if (rejection != SessionRejection.None)
         {
             context.Fail($"The session the token was issued in does not hold: {rejection}.");
         }
@@ -175,16 +184,29 @@ public static class ApiAuthentication
         return WriteProblemAsync(http, StatusCodes.Status401Unauthorized, "A valid bearer access token is required.");
     }
 
-    internal static Task WriteForbiddenAsync(HttpContext http) =>
-        WriteProblemAsync(http, StatusCodes.Status403Forbidden, "The caller may not do this.");
+    internal static Task WriteForbiddenAsync(HttpContext http) => http.Items.ContainsKey(NotAdmittedKey)
+        ? WriteProblemAsync(http, StatusCodes.Status403Forbidden, "This app does not admit you: sign in to the app that serves your account.", NotAdmittedCode)
+        : WriteProblemAsync(http, StatusCodes.Status403Forbidden, "The caller may not do this.");
 
-    private static Task WriteProblemAsync(HttpContext http, int status, string title)
+    /// <summary>The problem code of a live token whose person this app does not admit.</summary>
+    public const string NotAdmittedCode = "caller.not_admitted";
+
+    private const string NotAdmittedKey = "KeyPortal.Api.NotAdmitted";
+
+    private static Task WriteProblemAsync(HttpContext http, int status, string title, string? code = null)
     {
         http.Response.StatusCode = status;
-        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = http,
             ProblemDetails = { Status = status, Title = title },
-        }).AsTask();
+        };
+        if (code is not null)
+        {
+            problem.ProblemDetails.Type = $"urn:keyportal:error:{code}";
+            problem.ProblemDetails.Extensions["code"] = code;
+        }
+
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(problem).AsTask();
     }
 }

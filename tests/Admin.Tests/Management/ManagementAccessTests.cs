@@ -47,15 +47,16 @@ public sealed class ManagementAccessTests(RelyingPartyAppFactory<Program> factor
 
     public static TheoryData<string, HttpStatusCode> Refused => new()
     {
-        // The console's bearer check refuses these before any endpoint runs: members the console
-        // does not admit, and clients' tokens other than the automation clients' with the operator scope.
+        // No credential for the console: no token, or a client's token other than an automation
+        // client's with the operator scope.
         { "no token", HttpStatusCode.Unauthorized },
-        { "owner of an organization", HttpStatusCode.Unauthorized },
-        { "operator signed in with a password", HttpStatusCode.Unauthorized },
         { "automation client without the operator scope", HttpStatusCode.Unauthorized },
         { "another client with the operator scope", HttpStatusCode.Unauthorized },
         { "another client with every scope", HttpStatusCode.Unauthorized },
-        // An operator's token another client obtained (no operator scope) meets the operator filter.
+        // A live token of a person the console does not admit (caller.not_admitted), or of an
+        // operator that another client obtained without the operator scope (operator.required).
+        { "owner of an organization", HttpStatusCode.Forbidden },
+        { "operator signed in with a password", HttpStatusCode.Forbidden },
         { "operator without the operator scope", HttpStatusCode.Forbidden },
     };
 
@@ -84,7 +85,8 @@ public sealed class ManagementAccessTests(RelyingPartyAppFactory<Program> factor
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             if (status == HttpStatusCode.Forbidden)
             {
-                Assert.Equal("operator.required", (await ManagementCalls.BodyAsync(response)).GetProperty("code").GetString());
+                Assert.Equal(caller == "operator without the operator scope" ? "operator.required" : KeyPortal.Hosting.ApiAuthentication.NotAdmittedCode,
+                    (await ManagementCalls.BodyAsync(response)).GetProperty("code").GetString());
             }
         }
 
@@ -189,8 +191,9 @@ public sealed class ManagementAccessTests(RelyingPartyAppFactory<Program> factor
             await db.SaveChangesAsync();
         }
 
+        // The token and its session still hold; the console no longer admits the person.
         using var next = await _calls.CallAsync(HttpMethod.Get, "/api/v1/users?limit=1", token);
-        Assert.Equal(HttpStatusCode.Unauthorized, next.StatusCode);
+        await ManagementCalls.AssertProblemAsync(next, HttpStatusCode.Forbidden, KeyPortal.Hosting.ApiAuthentication.NotAdmittedCode);
     }
 
     /// <summary>Every path and method the console's API maps under <c>/api/v1</c>.</summary>

@@ -91,7 +91,10 @@ public abstract partial class RelyingPartyTests<TProgram>
 
         using var response = await CallAsync(CallerPath, token);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        // The token and its session are live: the caller is known, and refused everything.
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(ApiAuthentication.NotAdmittedCode, problem.RootElement.GetProperty("code").GetString());
     }
 
     /// <summary>Whether this app's API takes a client's own token (the Portal's delivery API does; the console's does not).</summary>
