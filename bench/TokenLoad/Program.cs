@@ -2,7 +2,9 @@
 // requests for D seconds; prints one JSON line with throughput, latency percentiles, errors, and
 // the CPU used in the measured window by this process and (given their ids) the server's.
 // Usage: KeyPortal.TokenLoad <token endpoint> <connections> <seconds> <client id> <secret>
-//          [--warmup <seconds, default 3>] [--server-pids <pid,pid,...>]
+//          [--warmup <seconds, default 3>] [--server-pids <pid,pid,...>] [--get]
+// With --get, each request is a plain GET of the endpoint (e.g. /health/live, the cheapest request
+// the app serves) and a 200 is a success: the same load, for the limit a token is measured against.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -15,10 +17,14 @@ var connections = int.Parse(args[1], CultureInfo.InvariantCulture);
 var seconds = int.Parse(args[2], CultureInfo.InvariantCulture);
 var warmup = TimeSpan.FromSeconds(3);
 int[] serverPids = [];
+var plainGet = args.Contains("--get");
 for (var i = 5; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
     {
+        case "--get":
+            i--;
+            break;
         case "--warmup":
             warmup = TimeSpan.FromSeconds(double.Parse(args[i + 1], CultureInfo.InvariantCulture));
             break;
@@ -45,7 +51,7 @@ await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
 {
     while (warmUntil.Elapsed < warmup)
     {
-        using var response = await http.PostAsync(endpoint, Form());
+        using var response = plainGet ? await http.GetAsync(endpoint) : await http.PostAsync(endpoint, Form());
         await response.Content.ReadAsByteArrayAsync();
     }
 }));
@@ -63,9 +69,9 @@ await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
     while (clock.Elapsed < duration)
     {
         var start = Stopwatch.GetTimestamp();
-        using var response = await http.PostAsync(endpoint, Form());
+        using var response = plainGet ? await http.GetAsync(endpoint) : await http.PostAsync(endpoint, Form());
         var body = await response.Content.ReadAsByteArrayAsync();
-        if (response.StatusCode != HttpStatusCode.OK || body.AsSpan().IndexOf("\"access_token\""u8) < 0)
+        if (response.StatusCode != HttpStatusCode.OK || (!plainGet && body.AsSpan().IndexOf("\"access_token\""u8) < 0))
         {
             Interlocked.Increment(ref errors);
         }
