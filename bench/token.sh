@@ -13,7 +13,9 @@
 #  - the ratios the issue sets targets for: RS256 tokens/s over that limit (target >= 0.75; also
 #    over the bare signing rate), and our ES256 tokens/s over oidc-provider's best (target >= 2).
 # Run it on an otherwise idle machine: both sides and the load generator share the cores.
-# Usage: bench/token.sh [seconds per run, default 20]
+#  - then ours (RS256 and ES256) and the peer side by side, ROUNDS (default 3) alternating runs at
+#    32 connections, reported as medians: the peer's figure varies by a third between runs here.
+# Usage: [ROUNDS=3] bench/token.sh [seconds per run, default 20]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SECONDS_PER_RUN="${1:-20}"
@@ -124,9 +126,37 @@ for workers in 1 "$(nproc)"; do
   kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""
 done
 
+# --- side by side: ours RS256, ours ES256 and the peer (two workers) run at once on their own
+# ports, warmed once, then loaded one after another at 32 connections, ROUNDS times in turn, so
+# that drifts of the machine hit all three alike; the summary takes the medians of these rounds.
+ROUNDS="${ROUNDS:-3}"
+ALT_PIDS=()
+for alg in RS256 ES256; do
+  port=$PORT; [ "$alg" = ES256 ] && port=$((PORT + 1))
+  (export IdentityProvider__Signing__Algorithm="$alg" PublicUrls__IdP="http://localhost:$port/"
+   cd "$ROOT/src/IdP" && exec dotnet bin/Release/net10.0/KeyPortal.IdP.dll --urls "http://127.0.0.1:$port") >"$WORK/idp-alt-$alg.log" 2>&1 &
+  ALT_PIDS+=($!)
+  wait_ready "http://127.0.0.1:$port/health/ready"
+done
+(cd "$ROOT/bench/peers" && exec node oidc-provider.mjs "$PEER_PORT" "$(nproc)") >"$WORK/peer-alt.log" 2>&1 &
+ALT_PIDS+=($!)
+SERVER="${ALT_PIDS[*]}"
+wait_ready "http://127.0.0.1:$PEER_PORT/.well-known/openid-configuration"
+sleep 1
+PEER_PIDS="${ALT_PIDS[2]},$(pgrep -P "${ALT_PIDS[2]}" | paste -sd, -)"
+dotnet "$LOAD" "http://127.0.0.1:$PORT/connect/token" 8 "$WARMUP_SECONDS" demo-client demo-secret >/dev/null
+dotnet "$LOAD" "http://127.0.0.1:$((PORT + 1))/connect/token" 8 "$WARMUP_SECONDS" demo-client demo-secret >/dev/null
+dotnet "$LOAD" "http://127.0.0.1:$PEER_PORT/token" 8 "$PEER_WARMUP_SECONDS" demo-client demo-secret >/dev/null
+for round in $(seq 1 "$ROUNDS"); do
+  record keyportal-alternating RS256 false 1 "$(load "http://127.0.0.1:$PORT/connect/token" 32 "${ALT_PIDS[0]}")" "${ALT_PIDS[0]}"
+  record keyportal-alternating ES256 false 1 "$(load "http://127.0.0.1:$((PORT + 1))/connect/token" 32 "${ALT_PIDS[1]}")" "${ALT_PIDS[1]}"
+  record oidc-provider-alternating ES256 false "$(nproc)" "$(load "http://127.0.0.1:$PEER_PORT/token" 32 "$PEER_PIDS")" ${PEER_PIDS//,/ }
+done
+kill "${ALT_PIDS[@]}" 2>/dev/null; wait "${ALT_PIDS[@]}" 2>/dev/null || true; SERVER=""
+
 # --- summary
 RUNS_JSON="[ $(IFS=,; echo "${runs[*]}") ]"
-SUMMARY="$(RUNS="$RUNS_JSON" RSA_ALL="$RSA_ALL" RSA_ONE="$RSA_ONE" node --input-type=module -e '
+SUMMARY="$(RUNS="$RUNS_JSON" RSA_ALL="$RSA_ALL" RSA_ONE="$RSA_ONE" ROUNDS="$ROUNDS" node --input-type=module -e '
   const runs = JSON.parse(process.env.RUNS);
   const best = (f) => Math.max(...runs.filter(f).map((r) => r.load.tokensPerSecond));
   const shared = (server, alg) => (r) => r.server === server && r.algorithm === alg && !r.pinned;
@@ -136,6 +166,9 @@ SUMMARY="$(RUNS="$RUNS_JSON" RSA_ALL="$RSA_ALL" RSA_ONE="$RSA_ONE" node --input-
   const round = (x) => Math.round(x * 1000) / 1000;
   // The limit for an RS256 token: one signature (all cores) plus the cheapest request.
   const live = best(shared("keyportal-health-live", "RS256"));
+  const median = (f) => { const v = runs.filter(f).map((r) => r.load.tokensPerSecond).sort((a, b) => a - b); return v.length ? v[Math.floor(v.length / 2)] : null; };
+  const rsMedian = median(shared("keyportal-alternating", "RS256")), esMedian = median(shared("keyportal-alternating", "ES256"));
+  const peerMedian = median(shared("oidc-provider-alternating", "ES256"));
   const tokenLimit = 1 / (1 / Number(process.env.RSA_ALL) + 1 / live);
   process.stdout.write(JSON.stringify({
     bestRs256TokensPerSecond: rs, bestEs256TokensPerSecond: es, bestOidcProviderEs256TokensPerSecond: peer,
@@ -144,6 +177,9 @@ SUMMARY="$(RUNS="$RUNS_JSON" RSA_ALL="$RSA_ALL" RSA_ONE="$RSA_ONE" node --input-
     healthLiveRequestsPerSecond: live, rs256TokenLimit: Math.round(tokenLimit), rs256OverTokenLimit: round(rs / tokenLimit), rs256Target: 0.75,
     pinnedRs256OverOneCoreSigningLimit: round(rsPinned / Number(process.env.RSA_ONE)),
     es256OverOidcProvider: round(es / peer), es256Target: 2,
+    alternatingRounds: Number(process.env.ROUNDS), medianRs256TokensPerSecond: rsMedian, medianEs256TokensPerSecond: esMedian,
+    medianOidcProviderEs256TokensPerSecond: peerMedian, medianRs256OverTokenLimit: round(rsMedian / tokenLimit),
+    medianEs256OverOidcProvider: round(esMedian / peerMedian),
   }));
 ')"
 
