@@ -45,7 +45,7 @@ public sealed class NewModel(PortalDbContext db, OrganizationOnboarding onboardi
         {
             // A privileged action: a stolen or left-open console session is not enough.
             NeedsConfirmation = true;
-            Error = "For your security, confirm it's you with your security key, then submit again.";
+            Error = ConsolePageModel.StaleSignIn;
             Response.StatusCode = StatusCodes.Status403Forbidden;
             return Page();
         }
