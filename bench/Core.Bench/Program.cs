@@ -145,8 +145,8 @@ internal static class Bench
         // 1c. The console's search of every account by email prefix (position paging): p50 and
         // p99 of 100 runs each after 10 to warm up.
         // A page's cursor is the last email before it (the same text the search hands out).
-        var middle = UserDirectoryCursor($"member{members / 2:D7}@bench.example".ToUpperInvariant());
-        var last = UserDirectoryCursor($"member{Math.Max(0, members - UserDirectory.DefaultLimit - 1):D7}@bench.example".ToUpperInvariant());
+        var middle = UserDirectory.EncodeAfter($"member{members / 2:D7}@bench.example".ToUpperInvariant());
+        var last = UserDirectory.EncodeAfter($"member{Math.Max(0, members - UserDirectory.DefaultLimit - 1):D7}@bench.example".ToUpperInvariant());
 
         var searches = new (string Name, string? Prefix, string? After)[]
         {
@@ -258,10 +258,6 @@ internal static class Bench
         measures["refused sign-in: largest gap of p50 (µs)"] = $"{medians.Max() - medians.Min():N0}";
         return measures;
     }
-
-    /// <summary>The search's position after <paramref name="normalizedEmail"/>, as <see cref="UserDirectory"/> writes it (base64url).</summary>
-    private static string UserDirectoryCursor(string normalizedEmail) =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(normalizedEmail)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static async Task CheckAsync(IServiceProvider provider, ClaimsPrincipal principal, OrganizationResource resource, string policy)
     {

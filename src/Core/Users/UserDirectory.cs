@@ -132,7 +132,8 @@ public sealed class UserDirectory(PortalDbContext db, ILookupNormalizer normaliz
                 s.EndReason, s.ClientAddress, s.IsActiveAt(now)))]);
     }
 
-    private static string EncodeAfter(string normalizedEmail) =>
+    /// <summary>The cursor of the page that starts after <paramref name="normalizedEmail"/>, as <see cref="UserPage.Next"/> gives it.</summary>
+    public static string EncodeAfter(string normalizedEmail) =>
         Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(normalizedEmail));
 
     private static string? DecodeAfter(string? after)
