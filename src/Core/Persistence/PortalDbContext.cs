@@ -81,10 +81,11 @@ public abstract class PortalDbContext(DbContextOptions options)
         }
 
         // What waited for the commit (emails about the change), now that the change is there.
-        while (_afterCommit.Count > 0)
+        // Taken off the context first: one that fails leaves nothing behind for a later commit.
+        var waiting = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var next in waiting)
         {
-            var next = _afterCommit[0];
-            _afterCommit.RemoveAt(0);
             await next(cancellationToken);
         }
 
