@@ -126,7 +126,8 @@ public static class ApiAuthentication
 
     /// <summary>
     /// Accepts the token only while its entry at the IdP is valid (the IdP revokes entries on
-    /// suspension, reset and refresh-token reuse; they share this database) and, for a member's
+    /// suspension, reset and refresh-token reuse; they share this database), or, for a client's
+    /// own token, which has no entry, while its client holds (<see cref="ClientTokens"/>); and, for a member's
     /// token, while the IdP session it was issued in (<c>sid</c>) is live, the account may hold a
     /// session and this app admits the person (the same rule as its cookie: e.g. the console
     /// wants a platform operator signed in with a passkey). Signing out therefore ends the
@@ -135,13 +136,26 @@ public static class ApiAuthentication
     private static async Task RequireLiveTokenEntryAsync(TokenValidatedContext context)
     {
         var http = context.HttpContext;
-        var tokens = http.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
         var id = context.Principal?.FindFirstValue(TokenIdClaim);
-        var entry = id is null ? null : await tokens.FindByIdAsync(id, http.RequestAborted);
-        if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, http.RequestAborted))
+        if (id is null && context.Principal is { } own && ApiCaller.Of(own) is { UserId: null })
         {
-            context.Fail("The token was revoked or is unknown to the identity provider.");
-            return;
+            // A client's own token has no entry: its client's registration and secret decide.
+            var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
+            if (!await ClientTokens.IsLiveAsync(own, applications, http.RequestAborted))
+            {
+                context.Fail("The client was removed or its secret changed since the token was issued.");
+                return;
+            }
+        }
+        else
+        {
+            var tokens = http.RequestServices.GetRequiredService<IOpenIddictTokenManager>();
+            var entry = id is null ? null : await tokens.FindByIdAsync(id, http.RequestAborted);
+            if (entry is null || !await tokens.HasStatusAsync(entry, OpenIddictConstants.Statuses.Valid, http.RequestAborted))
+            {
+                context.Fail("The token was revoked or is unknown to the identity provider.");
+                return;
+            }
         }
 
         if (context.Principal is not { } principal || ApiCaller.Of(principal) is not { UserId: not null })

@@ -25,6 +25,7 @@ var app = builder.Build();
 await app.MigrateOnStartupIfConfiguredAsync();
 
 app.UseKeyPortalDefaults();
+app.UseClientCredentialsShortcut();
 app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();

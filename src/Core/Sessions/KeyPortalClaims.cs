@@ -49,6 +49,13 @@ public static class KeyPortalClaims
     /// <summary>In an access token the IdP issued against an API token: the id of the token's user (its <c>sub</c> is the token).</summary>
     public const string ApiTokenUser = "ks:user";
 
+    /// <summary>
+    /// In a client's own access token (client credentials): the version of the client's secret it
+    /// was issued against, so that rotating the secret or removing the client ends the token
+    /// (<c>KeyPortal.Hosting.ClientTokens</c>); such tokens have no token entry.
+    /// </summary>
+    public const string ClientSecretVersion = "ks:csv";
+
     /// <summary>Set when the session may only be used to create a passkey (password after the cut-off).</summary>
     public const string PasskeyRequired = "ks:passkey_required";
 }

@@ -97,9 +97,11 @@ internal sealed class ApiTokenClientCredentials(ApiTokenService tokens, IHttpCon
     private string? ClientAddress => http.HttpContext?.Connection.RemoteIpAddress?.ToString();
 
     /// <summary>
-    /// Runs before OpenIddict's own <c>CreateTokenEntry</c>: an access token issued to an API
-    /// token client gets no token entry (OpenIddict 7's per-token <see cref="OpenIddictServerEvents.GenerateTokenContext.CreateTokenEntry"/>).
-    /// Every other token keeps its entry, so revoking members' tokens works as before.
+    /// Runs before OpenIddict's own <c>CreateTokenEntry</c>: an access token of the client
+    /// credentials grant (an API token client's, or a registered client's own) gets no token entry
+    /// (OpenIddict 7's per-token <see cref="OpenIddictServerEvents.GenerateTokenContext.CreateTokenEntry"/>).
+    /// API tokens are checked live by the apps, a client's own token by its registration and secret
+    /// (<see cref="ClientTokens"/>). Members' tokens keep their entries, so revoking them works as before.
     /// </summary>
     public sealed class WithoutTokenEntry : IOpenIddictServerHandler<OpenIddictServerEvents.GenerateTokenContext>
     {
@@ -114,7 +116,8 @@ internal sealed class ApiTokenClientCredentials(ApiTokenService tokens, IHttpCon
         {
             ArgumentNullException.ThrowIfNull(context);
             // OpenIddict 7 names token types by their RFC 8693 identifiers here.
-            if (context.TokenType == TokenTypeIdentifiers.AccessToken && IsApiTokenClient(context.ClientId))
+            if (context.TokenType == TokenTypeIdentifiers.AccessToken
+                && (IsApiTokenClient(context.ClientId) || context.Request?.IsClientCredentialsGrantType() == true))
             {
                 context.CreateTokenEntry = false;
             }

@@ -3,13 +3,15 @@ using KeyPortal.Hosting;
 using KeyPortal.Core.Persistence;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace KeyPortal.IdP.Connect;
 
 /// <summary>
 /// Creates or updates the configured clients at start-up, so redirect URIs and secrets always
-/// match configuration (exact redirect URIs only; no wildcards). Outside Development, clients
+/// match configuration (exact redirect URIs only; no wildcards; an unchanged secret keeps its
+/// stored hash). Outside Development, clients
 /// that configuration no longer names are deleted with their grants and tokens, so a database
 /// once started in Development cannot keep <c>demo-client</c> in production.
 /// </summary>
@@ -38,6 +40,15 @@ internal sealed partial class ClientRegistrations(
             }
             else
             {
+                if (descriptor.ClientSecret is { Length: > 0 } secret && existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
+                    && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
+                {
+                    // The same secret keeps its stored hash: hashing it anew (another salt) would
+                    // change its version and so end the client's live tokens (ClientTokens) at
+                    // every start of every instance.
+                    descriptor.ClientSecret = stored;
+                }
+
                 await applications.UpdateAsync(existing, descriptor, cancellationToken);
             }
 

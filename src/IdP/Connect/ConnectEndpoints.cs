@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using KeyPortal.Core.Persistence;
 using KeyPortal.Core.Users;
+using KeyPortal.Hosting;
 using KeyPortal.IdP.Sessions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -13,6 +14,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -134,6 +136,11 @@ internal static class ConnectEndpoints
             // RFC 9068 §2.2: for a client acting on its own behalf, sub is the client id.
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, request.ClientId!);
+            // No token entry (ApiTokenClientCredentials.WithoutTokenEntry): the apps check the client's secret version instead.
+            var applications = http.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
+            var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted) as OpenIddictEntityFrameworkCoreApplication
+                ?? throw new InvalidOperationException("The authenticated client is not registered.");
+            identity.SetClaim(KeyPortalClaims.ClientSecretVersion, ClientTokens.SecretVersionOf(application));
             // OpenIddict has checked that the client is permitted every scope it asked for.
             identity.SetScopes(request.GetScopes());
             identity.SetResources(Audiences(http, request.GetScopes()));

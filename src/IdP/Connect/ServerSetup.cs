@@ -43,6 +43,8 @@ internal static class ServerSetup
 
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ApplicationSnapshots>();
+        builder.Services.AddSingleton<VerifiedSecrets>();
+        builder.Services.AddSingleton<ClientCredentialsShortcut>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ApiTokenClientCredentials>();
         builder.Services.AddOpenIddict()
@@ -79,6 +81,7 @@ internal static class ServerSetup
 
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 server.AddEventHandler(ApiTokenClientCredentials.WithoutTokenEntry.Descriptor);
+                server.AddEventHandler(ClientTokenLiveness.Descriptor);
 
                 // RFC 9700 §4.14.2: refresh tokens rotate; a redeemed one presented again (after a
                 // short leeway for concurrent requests) revokes every token of the grant.

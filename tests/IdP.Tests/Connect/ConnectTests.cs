@@ -196,26 +196,21 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
     [Fact]
     public async Task Introspection_reports_a_live_token_active_and_a_revoked_one_inactive()
     {
+        var email = await host.NewPersonAsync();
         using var browser = new OidcBrowser(host);
-        var (_, tokens) = await browser.TokenAsync(new()
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = "demo-client",
-            ["client_secret"] = "demo-secret",
-            ["scope"] = "api",
-        });
+        var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword));
         var accessToken = tokens.GetProperty("access_token").GetString()!;
 
-        Assert.True((await IntrospectAsync(browser, accessToken)).GetProperty("active").GetBoolean());
+        Assert.True((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
 
         using var revoke = await browser.Http.PostAsync(new Uri("/connect/revoke", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["token"] = accessToken,
-            ["client_id"] = "demo-client",
-            ["client_secret"] = "demo-secret",
+            ["client_id"] = "portal",
+            ["client_secret"] = OidcBrowser.PortalSecret,
         }));
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-        Assert.False((await IntrospectAsync(browser, accessToken)).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
     }
 
     [Theory]

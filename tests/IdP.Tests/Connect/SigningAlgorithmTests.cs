@@ -25,5 +25,27 @@ public sealed class SigningAlgorithmTests
         var types = jwks.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kty").GetString()).ToList();
         Assert.Contains("RSA", types);
         Assert.Contains("EC", types);
+
+        // The second request, with the secret verified, is answered in front of OpenIddict
+        // (ClientCredentialsShortcut): signed with the same P-256 key, r‖s as JWS wants it.
+        var (again, second) = await browser.TokenAsync(new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = "demo-client",
+            ["client_secret"] = "demo-secret",
+        });
+        Assert.Equal(HttpStatusCode.OK, again);
+        var first = new JsonWebToken(body.GetProperty("access_token").GetString());
+        var token = new JsonWebToken(second.GetProperty("access_token").GetString());
+        Assert.Equal((first.Alg, first.Kid, first.Typ), (token.Alg, token.Kid, token.Typ));
+        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(jwks.RootElement.GetRawText()).Keys;
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token.EncodedToken, new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+        {
+            ValidIssuer = IdpHost.Issuer,
+            ValidAudience = IdpHost.Issuer,
+            ValidTypes = ["at+jwt"],
+            IssuerSigningKeys = keys,
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
     }
 }

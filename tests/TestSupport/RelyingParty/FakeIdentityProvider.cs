@@ -181,13 +181,18 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
     /// </summary>
     /// <param name="scope">The granted scopes, space-separated (RFC 9068 <c>scope</c>); none when null.</param>
     public string IssueAccessToken(
-        string subject, string tokenId, Guid? sessionId = null, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null,
+        string subject, string? tokenId, Guid? sessionId = null, string audience = "urn:keyportal:api", RsaSecurityKey? signedBy = null, TimeSpan? lifetime = null,
         string? scope = null)
     {
         var now = DateTime.UtcNow;
         var claims = sessionId is { } sid
-            ? new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = "portal", ["sid"] = sid.ToString() }
-            : new Dictionary<string, object> { ["sub"] = subject, ["oi_tkn_id"] = tokenId, ["client_id"] = subject };
+            ? new Dictionary<string, object> { ["sub"] = subject, ["client_id"] = "portal", ["sid"] = sid.ToString() }
+            : new Dictionary<string, object> { ["sub"] = subject, ["client_id"] = subject };
+        if (tokenId is not null)
+        {
+            claims["oi_tkn_id"] = tokenId;
+        }
+
         if (scope is not null)
         {
             claims["scope"] = scope;
@@ -204,6 +209,31 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
             SigningCredentials = new SigningCredentials(signedBy ?? _signingKey, SecurityAlgorithms.RsaSha256),
             // A member's token names the session it was issued in and the client that asked;
             // a client's own (client credentials) names the client as its subject.
+            Claims = claims,
+        });
+    }
+
+    /// <summary>
+    /// A client's own access token as the IdP issues it (client credentials): <c>sub</c> and
+    /// <c>client_id</c> the client, the version of its secret, and no token entry.
+    /// </summary>
+    public string IssueClientAccessToken(string clientId, string? secretVersion)
+    {
+        var now = DateTime.UtcNow;
+        var claims = new Dictionary<string, object> { ["sub"] = clientId, ["client_id"] = clientId };
+        if (secretVersion is not null)
+        {
+            claims[KeyPortal.Core.Sessions.KeyPortalClaims.ClientSecretVersion] = secretVersion;
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer.AbsoluteUri,
+            Audience = "urn:keyportal:api",
+            IssuedAt = now,
+            Expires = now.AddMinutes(10),
+            TokenType = "at+jwt",
+            SigningCredentials = new SigningCredentials(_signingKey, SecurityAlgorithms.RsaSha256),
             Claims = claims,
         });
     }

@@ -122,6 +122,89 @@ public abstract partial class RelyingPartyTests<TProgram>
     }
 
     [Fact]
+    public async Task A_clients_own_token_holds_while_its_client_keeps_its_secret_and_ends_when_it_changes_or_goes()
+    {
+        var clientId = $"machine-{Guid.NewGuid():N}";
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var descriptor = new OpenIddictApplicationDescriptor
+            {
+                ClientId = clientId,
+                ClientSecret = "first-secret",
+                ClientType = OpenIddictConstants.ClientTypes.Confidential,
+                Permissions = { OpenIddictConstants.Permissions.Endpoints.Token, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials },
+            };
+            await applications.CreateAsync(descriptor);
+        }
+
+        var token = Factory.IdentityProvider.IssueClientAccessToken(clientId, await SecretVersionAsync(clientId));
+        using (var response = await CallAsync(CallerPath, token))
+        {
+            Assert.Equal(ApiAdmitsClients ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        // Without a secret version, or with another one, a token without an entry is nobody's.
+        using (var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueClientAccessToken(clientId, secretVersion: null)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        using (var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueClientAccessToken(clientId, ClientTokens.SecretVersionOf("another hash"))))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        // A member's token never goes without its entry, whatever it says.
+        var (user, _, _, session) = await MemberTokenAsync();
+        using (var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueAccessToken(user.Id.ToString(), tokenId: null, session.Id)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var client = await applications.FindByClientIdAsync(clientId) ?? throw new InvalidOperationException("No client.");
+            var descriptor = new OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(descriptor, client);
+            descriptor.ClientSecret = "rotated-secret";
+            await applications.UpdateAsync(client, descriptor);
+        }
+
+        using (var response = await CallAsync(CallerPath, token))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        var rotated = Factory.IdentityProvider.IssueClientAccessToken(clientId, await SecretVersionAsync(clientId));
+        using (var response = await CallAsync(CallerPath, rotated))
+        {
+            Assert.Equal(ApiAdmitsClients ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            await applications.DeleteAsync(await applications.FindByClientIdAsync(clientId) ?? throw new InvalidOperationException("No client."));
+        }
+
+        using (var response = await CallAsync(CallerPath, rotated))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+
+    private async Task<string> SecretVersionAsync(string clientId)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var client = await applications.FindByClientIdAsync(clientId) as OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication
+            ?? throw new InvalidOperationException("No client.");
+        return ClientTokens.SecretVersionOf(client);
+    }
+
+    [Fact]
     public async Task A_members_token_without_its_session_or_with_another_users_session_is_refused()
     {
         var (user, _, entry, _) = await MemberTokenAsync();
