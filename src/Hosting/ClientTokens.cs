@@ -35,8 +35,8 @@ public static class ClientTokens
     }
 
     /// <summary>
-    /// Whether a client's own token still holds: its client is registered, allowed client
-    /// credentials, and has the secret the token names.
+    /// Whether a client's own token still holds: its client is registered, confidential, allowed
+    /// client credentials and every scope of the token, and has the secret the token names.
     /// </summary>
     public static async Task<bool> IsLiveAsync(ClaimsPrincipal principal, IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
     {
@@ -50,8 +50,27 @@ public static class ClientTokens
             return false;
         }
 
-        return await applications.FindByClientIdAsync(clientId, cancellationToken) is OpenIddictEntityFrameworkCoreApplication application
-            && await applications.HasPermissionAsync(application, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, cancellationToken)
-            && string.Equals(SecretVersionOf(application), version, StringComparison.Ordinal);
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is not OpenIddictEntityFrameworkCoreApplication application
+            || application.ClientType != OpenIddictConstants.ClientTypes.Confidential
+            || !string.Equals(SecretVersionOf(application), version, StringComparison.Ordinal)
+            || !await applications.HasPermissionAsync(application, OpenIddictConstants.Permissions.GrantTypes.ClientCredentials, cancellationToken))
+        {
+            return false;
+        }
+
+        // A scope taken from the client since ends its tokens that carry it.
+        // As the JWT says it (one space-separated claim) or as OpenIddict reads it (one claim each).
+        var scopes = principal.FindAll(OpenIddictConstants.Claims.Scope)
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Concat(principal.GetScopes()).Distinct(StringComparer.Ordinal);
+        foreach (var scope in scopes)
+        {
+            if (!await applications.HasPermissionAsync(application, OpenIddictConstants.Permissions.Prefixes.Scope + scope, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -9,6 +9,7 @@ using System.Text.Json;
 using KeyPortal.Core.Sessions;
 using KeyPortal.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
@@ -25,8 +26,9 @@ namespace KeyPortal.IdP.Connect;
 /// <item>It answers only when it is sure of the answer OpenIddict would give: a form post with
 /// exactly <c>grant_type</c>, <c>client_id</c>/<c>client_secret</c> (form or HTTP Basic, never
 /// both) and <c>scope</c>; a client remembered by <see cref="ApplicationSnapshots"/>, confidential,
-/// without per-client settings, permitted the endpoint, the grant and every scope, each scope
-/// registered; a secret found in <see cref="VerifiedSecrets"/>. Anything else (a first request, a
+/// without per-client settings or keys, permitted the endpoint, the grant and every scope, each
+/// scope registered; the grant and the authentication method enabled on the server; a secret
+/// found in <see cref="VerifiedSecrets"/>. Anything else (a first request, a
 /// wrong secret, an unknown parameter, an API token as client) goes on to OpenIddict unchanged,
 /// so every refusal and every first verification is OpenIddict's own.</item>
 /// <item>The token is the one OpenIddict and <see cref="ConnectEndpoints"/> issue for the same
@@ -61,13 +63,21 @@ internal sealed class ClientCredentialsShortcut(
         var request = http.Request;
         if (!HttpMethods.IsPost(request.Method) || request.Path != TokenPath || request.QueryString.HasValue
             || !(request.IsHttps || environment.IsDevelopment())
-            || request.ContentType is not { } contentType || !contentType.StartsWith(FormContentType, StringComparison.OrdinalIgnoreCase))
+            || !request.HasFormContentType || !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals(FormContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var options = server.CurrentValue;
+        if (!options.GrantTypes.Contains(GrantTypes.ClientCredentials))
         {
             return false;
         }
 
         var form = await request.ReadFormAsync(http.RequestAborted);
-        if (!TryReadClient(request, form, out var clientId, out var secret)
+        if (!TryReadClient(request, form, out var clientId, out var secret, out var method)
+            || !options.ClientAuthenticationMethods.Contains(method)
             || !Single(form, Parameters.GrantType, out var grantType) || grantType != GrantTypes.ClientCredentials
             || ApiTokenClientCredentials.IsApiTokenClient(clientId)
             || !snapshots.TryGet(clientId, out var application)
@@ -86,7 +96,6 @@ internal sealed class ClientCredentialsShortcut(
             }
         }
 
-        var options = server.CurrentValue;
         if (options.SigningCredentials is not [var credentials, ..] || SignerOf(credentials) is not { } signer
             || options.Issuer is not { } issuer || options.AccessTokenLifetime is not { } accessTokenLifetime)
         {
@@ -121,9 +130,10 @@ internal sealed class ClientCredentialsShortcut(
     }
 
     /// <summary>The client's id and secret, from HTTP Basic or the form (RFC 6749 §2.3.1), when given exactly one way.</summary>
-    private static bool TryReadClient(HttpRequest request, IFormCollection form, out string clientId, out string secret)
+    private static bool TryReadClient(HttpRequest request, IFormCollection form, out string clientId, out string secret, out string method)
     {
         clientId = secret = "";
+        method = ClientAuthenticationMethods.ClientSecretPost;
         foreach (var key in form.Keys)
         {
             if (key is not (Parameters.GrantType or Parameters.Scope or Parameters.ClientId or Parameters.ClientSecret))
@@ -164,6 +174,7 @@ internal sealed class ClientCredentialsShortcut(
 
         clientId = decoded[..colon];
         secret = decoded[(colon + 1)..];
+        method = ClientAuthenticationMethods.ClientSecretBasic;
         return secret.Length > 0;
     }
 
@@ -197,12 +208,23 @@ internal sealed class ClientCredentialsShortcut(
         {
             if (application.ClientType != ClientTypes.Confidential || string.IsNullOrEmpty(application.ClientSecret)
                 || !string.IsNullOrEmpty(application.Settings) && application.Settings != "{}"
+                || !string.IsNullOrEmpty(application.JsonWebKeySet)
                 || string.IsNullOrEmpty(application.Permissions))
             {
                 return null;
             }
 
-            var permissions = JsonSerializer.Deserialize<string[]>(application.Permissions) ?? [];
+            string[] permissions;
+            try
+            {
+                permissions = JsonSerializer.Deserialize<string[]>(application.Permissions) ?? [];
+            }
+            catch (JsonException)
+            {
+                // OpenIddict decides what a row it cannot read means.
+                return null;
+            }
+
             if (!permissions.Contains(Permissions.Endpoints.Token) || !permissions.Contains(Permissions.GrantTypes.ClientCredentials))
             {
                 return null;
@@ -265,7 +287,7 @@ internal sealed class ClientCredentialsShortcut(
 
         public static Signer? For(SigningCredentials credentials) => credentials switch
         {
-            { Key: RsaSecurityKey { Rsa: { } rsa, KeyId: { Length: > 0 } id }, Algorithm: SecurityAlgorithms.RsaSha256 } => new(SecurityAlgorithms.RsaSha256, id, rsa, null),
+            { Key: RsaSecurityKey { Rsa: { KeySize: >= 2048 } rsa, KeyId: { Length: > 0 } id }, Algorithm: SecurityAlgorithms.RsaSha256 } when rsa.KeySize % 8 == 0 => new(SecurityAlgorithms.RsaSha256, id, rsa, null),
             { Key: ECDsaSecurityKey { ECDsa: { KeySize: 256 } ecdsa, KeyId: { Length: > 0 } id }, Algorithm: SecurityAlgorithms.EcdsaSha256 } => new(SecurityAlgorithms.EcdsaSha256, id, null, ecdsa),
             _ => null,
         };

@@ -113,7 +113,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
             ("both Basic and form credentials", Form(clientId, Secret, "api"), basic, HttpStatusCode.BadRequest, "invalid_request"),
             ("a parameter it does not know", With(Form(clientId, Secret, "api"), "resource", "https://elsewhere.example/"), null, HttpStatusCode.BadRequest, "invalid_target"),
             ("another grant", With(Form(clientId, Secret, "api"), "grant_type", "password"), null, HttpStatusCode.BadRequest, "unsupported_grant_type"),
-            ("an API token's id", Form("kpat_ABCDEFGHIJKLMNOPQRSTUVWX", Secret, "delivery"), null, HttpStatusCode.Unauthorized, "invalid_client"),
+            ("an API token's id", Form("kpat_abcdefghijklmnopqrstuvwx", Secret, "delivery"), null, HttpStatusCode.Unauthorized, "invalid_client"),
         };
         foreach (var (name, form, authorization, expectedStatus, expectedError) in refused)
         {

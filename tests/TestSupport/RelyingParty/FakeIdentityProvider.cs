@@ -217,10 +217,15 @@ public sealed class FakeIdentityProvider : HttpMessageHandler
     /// A client's own access token as the IdP issues it (client credentials): <c>sub</c> and
     /// <c>client_id</c> the client, the version of its secret, and no token entry.
     /// </summary>
-    public string IssueClientAccessToken(string clientId, string? secretVersion)
+    public string IssueClientAccessToken(string clientId, string? secretVersion, string? scope = null)
     {
         var now = DateTime.UtcNow;
         var claims = new Dictionary<string, object> { ["sub"] = clientId, ["client_id"] = clientId };
+        if (scope is not null)
+        {
+            claims["scope"] = scope;
+        }
+
         if (secretVersion is not null)
         {
             claims[KeyPortal.Core.Sessions.KeyPortalClaims.ClientSecretVersion] = secretVersion;

@@ -144,6 +144,12 @@ public abstract partial class RelyingPartyTests<TProgram>
             Assert.Equal(ApiAdmitsClients ? HttpStatusCode.OK : HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
+        // A scope the client is not (or no longer) allowed ends the token that carries it.
+        using (var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueClientAccessToken(clientId, await SecretVersionAsync(clientId), scope: "api")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
         // Without a secret version, or with another one, a token without an entry is nobody's.
         using (var response = await CallAsync(CallerPath, Factory.IdentityProvider.IssueClientAccessToken(clientId, secretVersion: null)))
         {
