@@ -1,7 +1,5 @@
 using System.Net;
 using KeyPortal.IdP.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace KeyPortal.IdP.Tests.Connect;
 
@@ -16,20 +14,12 @@ public sealed class ClientCacheTests(IdpHost host)
     [Fact]
     public async Task A_rotated_client_secret_takes_effect_at_once()
     {
-        var clientId = await CopyOfDemoClientAsync("copy-secret");
+        var clientId = await host.CopyOfDemoClientAsync("copy-secret");
         using var browser = new OidcBrowser(host);
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(browser, clientId, "copy-secret"));
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(browser, clientId, "copy-secret"));
 
-        await using (var scope = host.Services.CreateAsyncScope())
-        {
-            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-            var client = await applications.FindByClientIdAsync(clientId) ?? throw new InvalidOperationException("No copied client.");
-            var descriptor = new OpenIddictApplicationDescriptor();
-            await applications.PopulateAsync(descriptor, client);
-            descriptor.ClientSecret = "rotated-secret";
-            await applications.UpdateAsync(client, descriptor);
-        }
+        await host.RotateSecretAsync(clientId, "rotated-secret");
 
         Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(browser, clientId, "copy-secret"));
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(browser, clientId, "rotated-secret"));
@@ -50,22 +40,6 @@ public sealed class ClientCacheTests(IdpHost host)
             Assert.Equal(HttpStatusCode.Unauthorized, status);
             Assert.Equal("invalid_client", body.GetProperty("error").GetString());
         }
-    }
-
-    /// <summary>A new client with the demo client's permissions and <paramref name="secret"/>.</summary>
-    private async Task<string> CopyOfDemoClientAsync(string secret)
-    {
-        var clientId = $"copy-{Guid.NewGuid():N}";
-        await using var scope = host.Services.CreateAsyncScope();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-        var demo = await applications.FindByClientIdAsync("demo-client") ?? throw new InvalidOperationException("No demo client.");
-        var descriptor = new OpenIddictApplicationDescriptor();
-        await applications.PopulateAsync(descriptor, demo);
-        descriptor.ClientId = clientId;
-        descriptor.ClientSecret = secret;
-        descriptor.DisplayName = clientId;
-        await applications.CreateAsync(descriptor);
-        return clientId;
     }
 
     private static async Task<HttpStatusCode> TokenStatusAsync(OidcBrowser browser, string clientId, string secret)

@@ -29,7 +29,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
     [Fact]
     public async Task The_shortcut_issues_the_token_OpenIddict_issues_and_stores_no_token_entry()
     {
-        var clientId = await CopyOfDemoClientAsync();
+        var clientId = await host.CopyOfDemoClientAsync(Secret);
         using var browser = new OidcBrowser(host);
         var (status, fromOpenIddict) = await browser.TokenAsync(Form(clientId, Secret, "api"));
         Assert.Equal(HttpStatusCode.OK, status);
@@ -77,7 +77,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
     [Fact]
     public async Task Without_a_scope_the_token_is_for_the_issuer_and_HTTP_Basic_works_too()
     {
-        var clientId = await CopyOfDemoClientAsync();
+        var clientId = await host.CopyOfDemoClientAsync(Secret);
         using var browser = new OidcBrowser(host);
         var (status, fromOpenIddict) = await browser.TokenAsync(Form(clientId, Secret, scope: null));
         Assert.Equal(HttpStatusCode.OK, status);
@@ -96,7 +96,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
     [Fact]
     public async Task Every_request_the_shortcut_is_not_sure_of_goes_to_OpenIddict_and_gets_its_answer()
     {
-        var clientId = await CopyOfDemoClientAsync();
+        var clientId = await host.CopyOfDemoClientAsync(Secret);
 
         // A secret not yet verified here: OpenIddict's first.
         Assert.False((await ShortcutAsync(Form(clientId, Secret, "api"))).Answered);
@@ -139,7 +139,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
     [Fact]
     public async Task A_rotated_secret_ends_the_clients_tokens_and_is_the_shortcuts_no_more()
     {
-        var clientId = await CopyOfDemoClientAsync();
+        var clientId = await host.CopyOfDemoClientAsync(Secret);
         using var browser = new OidcBrowser(host);
         Assert.Equal(HttpStatusCode.OK, (await browser.TokenAsync(Form(clientId, Secret, "api"))).Status);
         var (answered, _, shortcut, _) = await ShortcutAsync(Form(clientId, Secret, "api"));
@@ -163,15 +163,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
 
         Assert.True((await IntrospectAsync(browser, issued, clientId, Secret)).GetProperty("active").GetBoolean());
 
-        await using (var scope = host.Services.CreateAsyncScope())
-        {
-            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-            var client = await applications.FindByClientIdAsync(clientId) ?? throw new InvalidOperationException("No client.");
-            var descriptor = new OpenIddictApplicationDescriptor();
-            await applications.PopulateAsync(descriptor, client);
-            descriptor.ClientSecret = "rotated-secret";
-            await applications.UpdateAsync(client, descriptor);
-        }
+        await host.RotateSecretAsync(clientId, "rotated-secret");
 
         // The IdP itself no longer takes the old secret's token either.
         Assert.False((await IntrospectAsync(browser, issued, clientId, "rotated-secret")).GetProperty("active").GetBoolean());
@@ -188,7 +180,7 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
     [Fact]
     public async Task Tokens_signed_at_once_on_many_threads_all_verify()
     {
-        var clientId = await CopyOfDemoClientAsync();
+        var clientId = await host.CopyOfDemoClientAsync(Secret);
         using var browser = new OidcBrowser(host);
         Assert.Equal(HttpStatusCode.OK, (await browser.TokenAsync(Form(clientId, Secret, "api"))).Status);
 
@@ -307,21 +299,5 @@ public sealed class ClientCredentialsShortcutTests(IdpHost host)
         await using var scope = host.Services.CreateAsyncScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         return (await applications.FindByClientIdAsync(clientId) as OpenIddictEntityFrameworkCoreApplication)?.ClientSecret;
-    }
-
-    /// <summary>A new client with the demo client's permissions and <see cref="Secret"/>.</summary>
-    private async Task<string> CopyOfDemoClientAsync()
-    {
-        var clientId = $"copy-{Guid.NewGuid():N}";
-        await using var scope = host.Services.CreateAsyncScope();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-        var demo = await applications.FindByClientIdAsync("demo-client") ?? throw new InvalidOperationException("No demo client.");
-        var descriptor = new OpenIddictApplicationDescriptor();
-        await applications.PopulateAsync(descriptor, demo);
-        descriptor.ClientId = clientId;
-        descriptor.ClientSecret = Secret;
-        descriptor.DisplayName = clientId;
-        await applications.CreateAsync(descriptor);
-        return clientId;
     }
 }
