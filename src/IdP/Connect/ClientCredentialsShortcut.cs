@@ -90,7 +90,7 @@ internal sealed class ClientCredentialsShortcut(
         string[] scopes = [];
         if (form.ContainsKey(Parameters.Scope))
         {
-            if (!Single(form, Parameters.Scope, out var scope) || !TryReadScopes(scope, client, out scopes))
+            if (!Single(form, Parameters.Scope, out var scope) || !TryReadScopes(scope, options.Scopes, client, out scopes))
             {
                 return false;
             }
@@ -104,7 +104,7 @@ internal sealed class ClientCredentialsShortcut(
 
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
         var lifetime = (long)accessTokenLifetime.TotalSeconds;
-        var audience = scopes.Any(scope => scope is ServerSetup.ApiScope or ServerSetup.OperatorScope) ? ServerSetup.ApiResource : issuer.AbsoluteUri;
+        var audience = ServerSetup.AudienceOf(scopes, issuer);
         var token = signer.Sign(payload =>
         {
             payload.WriteStartObject();
@@ -185,10 +185,9 @@ internal sealed class ClientCredentialsShortcut(
     }
 
     /// <summary>Distinct scopes separated by single spaces, each registered and permitted to the client.</summary>
-    private bool TryReadScopes(string scope, Client client, out string[] scopes)
+    private static bool TryReadScopes(string scope, HashSet<string> registered, Client client, out string[] scopes)
     {
         scopes = scope.Split(' ');
-        var registered = server.CurrentValue.Scopes;
         for (var i = 0; i < scopes.Length; i++)
         {
             var name = scopes[i];

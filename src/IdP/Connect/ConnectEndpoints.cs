@@ -270,9 +270,7 @@ internal static class ConnectEndpoints
     /// token is for the IdP's own userinfo endpoint, so its audience is the issuer.
     /// </summary>
     private static string[] Audiences(HttpContext http, IEnumerable<string> scopes) =>
-        scopes.Any(scope => scope is ServerSetup.ApiScope or ServerSetup.OperatorScope)
-            ? [ServerSetup.ApiResource]
-            : [http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer!.AbsoluteUri];
+        [ServerSetup.AudienceOf(scopes, http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.Issuer!)];
 
     /// <param name="authenticatedAt">When the person signed in (seconds since the epoch, as text): the <c>auth_time</c> claim.</param>
     internal static ClaimsIdentity CreateIdentity(User user, IEnumerable<string> methods, string sessionId, string? authenticatedAt)

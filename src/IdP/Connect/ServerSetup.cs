@@ -27,6 +27,13 @@ internal static class ServerSetup
     public const string DeliveryResource = ApiTokenClientCredentials.DeliveryResource;
 
     /// <summary>
+    /// The audience of an access token with <paramref name="scopes"/>: the portal's API when the
+    /// API or operator scope is granted, else the IdP itself (userinfo).
+    /// </summary>
+    public static string AudienceOf(IEnumerable<string> scopes, Uri issuer) =>
+        scopes.Any(scope => scope is ApiScope or OperatorScope) ? ApiResource : issuer.AbsoluteUri;
+
+    /// <summary>
     /// OpenIddict as an OpenID Connect provider: code flow with mandatory PKCE (S256 only),
     /// refresh tokens rotated with reuse detection, client credentials, introspection,
     /// revocation, end-session; signed, unencrypted JWT access tokens (RFC 9068). API tokens are

@@ -201,7 +201,7 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword));
         var accessToken = tokens.GetProperty("access_token").GetString()!;
 
-        Assert.True((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
+        Assert.True((await browser.IntrospectAsync(accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
 
         using var revoke = await browser.Http.PostAsync(new Uri("/connect/revoke", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -210,7 +210,7 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
             ["client_secret"] = OidcBrowser.PortalSecret,
         }));
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
-        Assert.False((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
+        Assert.False((await browser.IntrospectAsync(accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
     }
 
     [Theory]
@@ -290,7 +290,7 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
         var (_, tokens) = await browser.RedeemCodeAsync(await browser.AuthorizeWithPasswordAsync(email, DemoSeeder.DemoPassword));
 
         var accessToken = tokens.GetProperty("access_token").GetString()!;
-        Assert.True((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
+        Assert.True((await browser.IntrospectAsync(accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
         await using (var db = host.Database.CreateContext())
         {
             var user = await db.Users.SingleAsync(u => u.Email == email);
@@ -301,7 +301,7 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
         }
 
         // The access token is revoked too: a resource server checking token entries refuses it now.
-        Assert.False((await IntrospectAsync(browser, accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
+        Assert.False((await browser.IntrospectAsync(accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
 
         using var authorize = await browser.Http.GetAsync(new Uri(OidcBrowser.AuthorizeUrl(browser.CodeChallenge), UriKind.Relative));
         Assert.StartsWith("/signin", authorize.Headers.Location!.OriginalString, StringComparison.Ordinal);
@@ -319,16 +319,4 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
         return response.StatusCode;
     }
 
-    private static async Task<JsonElement> IntrospectAsync(OidcBrowser browser, string token, string clientId = "demo-client", string secret = "demo-secret")
-    {
-        using var response = await browser.Http.PostAsync(new Uri("/connect/introspect", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = token,
-            ["client_id"] = clientId,
-            ["client_secret"] = secret,
-        }));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return json.RootElement.Clone();
-    }
 }

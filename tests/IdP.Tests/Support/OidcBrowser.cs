@@ -112,6 +112,20 @@ public sealed partial class OidcBrowser : IDisposable
         return (response.StatusCode, json.RootElement.Clone());
     }
 
+    /// <summary>RFC 7662 introspection of <paramref name="token"/> by the client given; the response must be 200.</summary>
+    public async Task<JsonElement> IntrospectAsync(string token, string clientId, string secret)
+    {
+        using var response = await Http.PostAsync(new Uri("/connect/introspect", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = token,
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+        }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.Clone();
+    }
+
     public static string AntiforgeryToken(string html)
     {
         var match = AntiforgeryPattern().Match(html);
