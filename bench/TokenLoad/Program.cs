@@ -69,10 +69,18 @@ await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
     while (clock.Elapsed < duration)
     {
         var start = Stopwatch.GetTimestamp();
-        using var response = plainGet ? await http.GetAsync(endpoint) : await http.PostAsync(endpoint, Form());
-        var body = await response.Content.ReadAsByteArrayAsync();
-        if (response.StatusCode != HttpStatusCode.OK || (!plainGet && body.AsSpan().IndexOf("\"access_token\""u8) < 0))
+        try
         {
+            using var response = plainGet ? await http.GetAsync(endpoint) : await http.PostAsync(endpoint, Form());
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if (response.StatusCode != HttpStatusCode.OK || (!plainGet && body.AsSpan().IndexOf("\"access_token\""u8) < 0))
+            {
+                Interlocked.Increment(ref errors);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // A refused, reset or timed-out request is an error of the run, not the end of it.
             Interlocked.Increment(ref errors);
         }
 

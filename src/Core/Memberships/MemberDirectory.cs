@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.AspNetCore.Identity;
 
 namespace KeyPortal.Core.Memberships;
@@ -90,19 +91,23 @@ public sealed class MemberDirectory(PortalDbContext db, ILookupNormalizer normal
         var total = await members.CountAsync(cancellationToken);
         var pages = Math.Max(1, (total + pageSize - 1) / pageSize);
         var page = Math.Clamp(query.Page, 1, pages);
-        var ordered = query.Sort switch
+        var skip = (page - 1) * pageSize;
+        var take = Math.Min(pageSize, total - skip);
+        if (take <= 0)
         {
-            MemberSort.EmailDescending => members.OrderByDescending(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
-            // Many members share "never": the email breaks ties so pages neither repeat nor skip anyone.
-            MemberSort.LastLogin => members.OrderBy(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt))
-                .ThenBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
-            MemberSort.LastLoginDescending => members.OrderByDescending(m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt))
-                .ThenBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
-            _ => members.OrderBy(m => EF.Property<string>(m, MemberDirectoryColumns.Email)),
-        };
-        var rows = await ordered
-            .Skip((page - 1) * pageSize)
-            .Take(pageSize)
+            return new MemberPage([], total, page, pageSize);
+        }
+
+        // The page's members are found on the directory indexes alone (each ends with the
+        // membership id, so the index covers this query), and only those rows are read. A page in
+        // the second half is read from the other end, so no query steps over more than half the
+        // organization: in the reverse order it starts after the members that follow it.
+        var fromEnd = skip > total - skip - take;
+        var pageIds = Ordered(members, query.Sort, reverse: fromEnd)
+            .Skip(fromEnd ? total - skip - take : skip)
+            .Take(take)
+            .Select(m => m.Id);
+        var rows = await Ordered(db.Memberships.AsNoTracking().Where(m => pageIds.Contains(m.Id)), query.Sort, reverse: false)
             .Select(m => new
             {
                 m.UserId,
@@ -120,6 +125,26 @@ public sealed class MemberDirectory(PortalDbContext db, ILookupNormalizer normal
             [.. rows.Select(r => new MemberRow(r.UserId, r.Email ?? "", new MemberRoles(r.OrganizationRole, r.ChannelRoles), r.LastLoginAt, r.State,
                 r.HasPassword, r.TwoFactorEnabled, r.Passkeys))],
             total, page, pageSize);
+    }
+
+    /// <summary>
+    /// The list's order: email, or last login then email (many members share "never"; the email
+    /// makes the order total, so pages neither repeat nor skip anyone). Descending is the exact
+    /// reverse of ascending, ties included, so one index serves both directions.
+    /// </summary>
+    private static IOrderedQueryable<Membership> Ordered(IQueryable<Membership> members, MemberSort sort, bool reverse)
+    {
+        var descending = (sort is MemberSort.EmailDescending or MemberSort.LastLoginDescending) != reverse;
+        Expression<Func<Membership, string>> email = m => EF.Property<string>(m, MemberDirectoryColumns.Email);
+        if (sort is MemberSort.Email or MemberSort.EmailDescending)
+        {
+            return descending ? members.OrderByDescending(email) : members.OrderBy(email);
+        }
+
+        Expression<Func<Membership, DateTimeOffset?>> lastLogin = m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt);
+        return descending
+            ? members.OrderByDescending(lastLogin).ThenByDescending(email)
+            : members.OrderBy(lastLogin).ThenBy(email);
     }
 }
 

@@ -30,10 +30,12 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         builder.Property<string?>(MemberDirectoryColumns.Email).HasMaxLength(256);
         builder.Property<UserState?>(MemberDirectoryColumns.State).HasConversion<string>().HasMaxLength(16);
         builder.Property<DateTimeOffset?>(MemberDirectoryColumns.LastLoginAt);
-        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.Email);
-        builder.HasIndex(nameof(Membership.OrganizationId), nameof(Membership.OrganizationRole), MemberDirectoryColumns.Email);
-        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.State, MemberDirectoryColumns.Email);
-        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.LastLoginAt);
+        // Each list order and filter has an index that ends with the membership id: finding a
+        // page's members reads the index alone (MemberDirectory), in either direction.
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.Email, nameof(Membership.Id));
+        builder.HasIndex(nameof(Membership.OrganizationId), nameof(Membership.OrganizationRole), MemberDirectoryColumns.Email, nameof(Membership.Id));
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.State, MemberDirectoryColumns.Email, nameof(Membership.Id));
+        builder.HasIndex(nameof(Membership.OrganizationId), MemberDirectoryColumns.LastLoginAt, MemberDirectoryColumns.Email, nameof(Membership.Id));
         builder.HasIndex(m => m.UserId);
         builder.Property(m => m.OrganizationRole).HasConversion<string>().HasMaxLength(16);
         builder.Property(m => m.ChannelRoles).HasConversion<int>();

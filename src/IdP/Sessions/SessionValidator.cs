@@ -30,15 +30,19 @@ internal sealed class SessionValidator(PortalDbContext db, TimeProvider clock) :
         }
 
         var now = clock.GetUtcNow();
-        var current = await db.UserSessions
-            .Where(s => s.Id == sessionId && s.UserId == userId)
-            .Select(s => new { Session = s, s.EndedAt, s.AbsoluteExpiresAt, User = db.Users.Where(u => u.Id == s.UserId).Select(u => new { u.State, u.SecurityStamp }).Single() })
+        // One lookup by primary key on each table (a join: a subquery with Single() here becomes
+        // a window over every user on SQLite and PostgreSQL, a scan per request).
+        var current = await (
+                from s in db.UserSessions
+                join u in db.Users on s.UserId equals u.Id
+                where s.Id == sessionId && s.UserId == userId
+                select new { Session = s, s.EndedAt, s.AbsoluteExpiresAt, u.State, u.SecurityStamp })
             .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
         if (current is null
             || current.EndedAt is not null
             || current.AbsoluteExpiresAt <= now
-            || !current.User.State.MayHoldSession()
-            || !string.Equals(current.User.SecurityStamp, principal.FindFirst(KeyPortalClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
+            || !current.State.MayHoldSession()
+            || !string.Equals(current.SecurityStamp, principal.FindFirst(KeyPortalClaims.SecurityStamp)?.Value, StringComparison.Ordinal))
         {
             await RejectAsync(context);
             return;

@@ -76,6 +76,57 @@ public abstract class MemberDirectoryTests(DatabaseFixture fixture) : DatabaseTe
         Assert.Equal([late.Id, early.Id], page.Rows.Take(2).Select(r => r.UserId));
     }
 
+    [Theory]
+    [InlineData(MemberSort.Email)]
+    [InlineData(MemberSort.EmailDescending)]
+    [InlineData(MemberSort.LastLogin)]
+    [InlineData(MemberSort.LastLoginDescending)]
+    public async Task Paging_through_every_page_lists_each_member_once_in_order_from_either_end(MemberSort sort)
+    {
+        // 11 members in pages of 3: pages 1-2 are read from the start, 3-4 from the end (the last one short).
+        var (organization, owner) = await GivenOrganizationWithOwnerAsync();
+        var members = new List<User> { owner };
+        for (var i = 0; i < 10; i++)
+        {
+            members.Add(await Members.AddAsync(organization.Id, MemberRoles.Auditor));
+        }
+
+        await using (var db = Database.CreateContext())
+        {
+            // Three share "never" (the owner and two more), two share one time: ties break by email.
+            var stamps = new int?[] { null, null, null, -5, -5, -1, -9, -3, -7, -2, -4 }
+                .Select(d => d is { } days ? Clock.GetUtcNow().AddDays(days) : (DateTimeOffset?)null).ToArray();
+            for (var i = 0; i < members.Count; i++)
+            {
+                (await db.Users.SingleAsync(u => u.Id == members[i].Id)).LastLoginAt = stamps[i];
+                members[i].LastLoginAt = stamps[i];
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var byEmail = members.OrderBy(m => m.NormalizedEmail, StringComparer.Ordinal);
+        var byLogin = members.OrderBy(m => m.LastLoginAt ?? DateTimeOffset.MinValue).ThenBy(m => m.NormalizedEmail, StringComparer.Ordinal);
+        var expected = (sort switch
+        {
+            MemberSort.Email => byEmail,
+            MemberSort.EmailDescending => byEmail.Reverse(),
+            MemberSort.LastLogin => byLogin,
+            _ => byLogin.Reverse(),
+        }).Select(m => m.Id).ToList();
+
+        var listed = new List<Guid>();
+        for (var page = 1; page <= 4; page++)
+        {
+            var result = await ListAsync(organization.Id, new MemberQuery(Sort: sort, Page: page, PageSize: 3));
+            Assert.Equal((11, 4, page), (result.Total, result.Pages, result.Page));
+            Assert.Equal(page < 4 ? 3 : 2, result.Rows.Count);
+            listed.AddRange(result.Rows.Select(r => r.UserId));
+        }
+
+        Assert.Equal(expected, listed);
+    }
+
     private async Task<MemberPage> ListAsync(Guid organizationId, MemberQuery query)
     {
         await using var db = Database.CreateContext();

@@ -454,16 +454,16 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
 
                     b.HasIndex("UserId");
 
-                    b.HasIndex("OrganizationId", "UserEmail");
-
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
-                    b.HasIndex("OrganizationId", "UserLastLoginAt");
+                    b.HasIndex("OrganizationId", "UserEmail", "Id");
 
-                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail");
+                    b.HasIndex("OrganizationId", "OrganizationRole", "UserEmail", "Id");
 
-                    b.HasIndex("OrganizationId", "UserState", "UserEmail");
+                    b.HasIndex("OrganizationId", "UserLastLoginAt", "UserEmail", "Id");
+
+                    b.HasIndex("OrganizationId", "UserState", "UserEmail", "Id");
 
                     b.ToTable("memberships", null, t =>
                         {
