@@ -100,6 +100,28 @@ for label, pattern in COMPONENTS:
     share = sum(weight for stack, weight in everything if busy(stack) and matching.intersection(stack))
     print(f"| {label} | {100 * share / total:.1f}% |" if total else f"| {label} | n/a |")
 
+# The IdP's request handlers (a sample counts for each handler on its stack): which requests of a
+# sign-in journey cost what. The session check runs inside the others.
+HANDLERS = [
+    ("session check on each cookie request (SessionValidator)", re.compile(r"SessionValidator")),
+    ("assertion options (PasskeyEndpoints.BeginSignIn)", re.compile(r"PasskeyEndpoints.*BeginSignIn")),
+    ("assertion verify (PasskeyEndpoints.CompleteSignIn)", re.compile(r"PasskeyEndpoints.*CompleteSignIn")),
+    ("sign-in page (Razor Pages)", re.compile(r"PageActionInvoker|RazorPageBase|PageModel")),
+    ("authorize (ConnectEndpoints.Authorize)", re.compile(r"ConnectEndpoints.*Authorize")),
+    ("token (ConnectEndpoints.Token)", re.compile(r"ConnectEndpoints.*TokenAsync")),
+    ("OpenIddict server pipeline (authorize and token)", re.compile(r"OpenIddictServerDispatcher")),
+    ("client credentials shortcut (its own answer)", re.compile(r"ClientCredentialsShortcut.*(Answer|Write|Sign)")),
+]
+print()
+print("By request handler (a sample counts for each handler on its stack):")
+print()
+print("| handler | share of busy samples |")
+print("|---|---:|")
+for label, pattern in HANDLERS:
+    matching = {i for i, name in enumerate(frames) if pattern.search(name)}
+    share = sum(weight for stack, weight in everything if busy(stack) and matching.intersection(stack))
+    print(f"| {label} | {100 * share / total:.1f}% |" if total else f"| {label} | n/a |")
+
 # Where the heaviest innermost frames are called from: the nearest caller that is not the
 # runtime's async plumbing, for each of the frames that hold the most busy samples.
 plumbing = re.compile(r"AsyncTaskMethodBuilder|AsyncStateMachineBox|AsyncMethodBuilderCore|ExecutionContext|Task\.|TaskAwaiter|"

@@ -4,19 +4,21 @@
 # bench/SignInLoad (a browser plus the Portal per journey: authorize, sign-in page, assertion
 # options, the software authenticator's ES256 assertion, assertion verify, authorize, code,
 # token) at 8 and 32 workers; next to this machine's ECDSA P-256 verify rate (openssl speed),
-# since each journey verifies one assertion. The target is 100 journeys/s per core.
+# since each journey verifies one assertion. The target is 100 journeys/s per core. Also writes
+# bench/results/signin-profile.md: where the IdP's CPU goes (dotnet-trace, bench/profile-report.py).
 # Run it on an otherwise idle machine: the IdP and the load generator share the cores.
 # Usage: bench/signin.sh [seconds per run, default 20]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SECONDS_PER_RUN="${1:-20}"
-WARMUP_SECONDS=20
+WARMUP_SECONDS=30
 PORT=5200
 USERS=2000
 WORK="$(mktemp -d)"
 SERVER=""
 trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 
+(cd "$ROOT" && dotnet tool restore >/dev/null)
 for p in src/IdP src/Admin bench/SignInLoad; do dotnet build "$ROOT/$p" -c Release -nologo -v quiet -clp:ErrorsOnly; done
 LOAD="$ROOT/bench/SignInLoad/bin/Release/net10.0/KeyPortal.SignInLoad.dll"
 
@@ -59,6 +61,22 @@ for provider in Sqlite Postgres; do
     cat "$WORK/out"
     runs+=("{\"database\":\"$provider\",\"load\":$result,\"peakRssMb\":$(peak_rss_mb "$SERVER")}")
   done
+  if [ "$provider" = Sqlite ]; then
+    # Where the IdP's CPU goes in a journey: 15 s of dotnet-trace samples at 8 workers, warm.
+    dotnet "$LOAD" "http://localhost:$PORT/" "$provider" "$connection" "$USERS" 8 25 5 >/dev/null 2>&1 &
+    LOADER=$!
+    sleep 8
+    (cd "$ROOT" && dotnet dotnet-trace collect -p "$SERVER" --profile dotnet-sampled-thread-time --duration 00:00:00:15 --format Speedscope -o "$WORK/signin.nettrace" >/dev/null)
+    wait $LOADER
+    {
+      echo "# Where the IdP spends its CPU in a passkey sign-in journey"
+      echo
+      echo "\`bench/signin.sh\`, $(date -u +%Y-%m-%d), $(nproc) cores: the IdP in Release on SQLite, 8 workers of"
+      echo "bench/SignInLoad, 15 s of dotnet-trace's thread-time samples after the measured runs."
+      echo
+      python3 "$ROOT/bench/profile-report.py" "$WORK/signin.speedscope.json" 40
+    } >"$ROOT/bench/results/signin-profile.md"
+  fi
   kill $SERVER; wait $SERVER 2>/dev/null || true; SERVER=""
 done
 

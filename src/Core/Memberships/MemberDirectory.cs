@@ -128,9 +128,10 @@ public sealed class MemberDirectory(PortalDbContext db, ILookupNormalizer normal
     }
 
     /// <summary>
-    /// The list's order: email, or last login then email (many members share "never"; the email
-    /// makes the order total, so pages neither repeat nor skip anyone). Descending is the exact
-    /// reverse of ascending, ties included, so one index serves both directions.
+    /// The list's order: email, or last login then email (many members share "never"), then the
+    /// membership id: a total order, so pages neither repeat nor skip anyone. Descending is the
+    /// exact reverse of ascending, ties included, so one index serves both directions. (A member
+    /// added or removed between the count and the page moves the page by one, as with any offset.)
     /// </summary>
     private static IOrderedQueryable<Membership> Ordered(IQueryable<Membership> members, MemberSort sort, bool reverse)
     {
@@ -138,13 +139,14 @@ public sealed class MemberDirectory(PortalDbContext db, ILookupNormalizer normal
         Expression<Func<Membership, string>> email = m => EF.Property<string>(m, MemberDirectoryColumns.Email);
         if (sort is MemberSort.Email or MemberSort.EmailDescending)
         {
-            return descending ? members.OrderByDescending(email) : members.OrderBy(email);
+            // The id settles members without an email (the column allows it), as the indexes do.
+            return descending ? members.OrderByDescending(email).ThenByDescending(m => m.Id) : members.OrderBy(email).ThenBy(m => m.Id);
         }
 
         Expression<Func<Membership, DateTimeOffset?>> lastLogin = m => EF.Property<DateTimeOffset?>(m, MemberDirectoryColumns.LastLoginAt);
         return descending
-            ? members.OrderByDescending(lastLogin).ThenByDescending(email)
-            : members.OrderBy(lastLogin).ThenBy(email);
+            ? members.OrderByDescending(lastLogin).ThenByDescending(email).ThenByDescending(m => m.Id)
+            : members.OrderBy(lastLogin).ThenBy(email).ThenBy(m => m.Id);
     }
 }
 
