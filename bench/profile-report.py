@@ -90,15 +90,22 @@ roots = re.compile(r"^(Process64|Threads$|Thread \(|\(\)$)")
 listed = [(i, w) for i, w in inclusive.most_common() if not roots.search(frames[i]) and frames[i] != "()"][:rows]
 for index, weight in listed:
     print(f"| `{short(frames[index])}` | {100 * weight / total:.1f}% | {100 * exclusive[index] / total:.1f}% |")
-print()
-print("By component (a sample counts once per component it passes through; components overlap):")
-print()
-print("| component | share of busy samples |")
-print("|---|---:|")
-for label, pattern in COMPONENTS:
-    matching = {i for i, name in enumerate(frames) if pattern.search(name)}
-    share = sum(weight for stack, weight in everything if busy(stack) and matching.intersection(stack))
-    print(f"| {label} | {100 * share / total:.1f}% |" if total else f"| {label} | n/a |")
+
+
+def shares(title, column, patterns):
+    """A table of the busy samples whose stack has a frame matching each pattern."""
+    print()
+    print(title)
+    print()
+    print(f"| {column} | share of busy samples |")
+    print("|---|---:|")
+    for label, pattern in patterns:
+        matching = {i for i, name in enumerate(frames) if pattern.search(name)}
+        share = sum(weight for stack, weight in everything if busy(stack) and matching.intersection(stack))
+        print(f"| {label} | {100 * share / total:.1f}% |" if total else f"| {label} | n/a |")
+
+
+shares("By component (a sample counts once per component it passes through; components overlap):", "component", COMPONENTS)
 
 # The IdP's request handlers (a sample counts for each handler on its stack): which requests of a
 # sign-in journey cost what. The session check runs inside the others.
@@ -112,15 +119,7 @@ HANDLERS = [
     ("OpenIddict server pipeline (authorize and token)", re.compile(r"OpenIddictServerDispatcher")),
     ("client credentials shortcut (its own answer)", re.compile(r"ClientCredentialsShortcut.*(Answer|Write|Sign)")),
 ]
-print()
-print("By request handler (a sample counts for each handler on its stack):")
-print()
-print("| handler | share of busy samples |")
-print("|---|---:|")
-for label, pattern in HANDLERS:
-    matching = {i for i, name in enumerate(frames) if pattern.search(name)}
-    share = sum(weight for stack, weight in everything if busy(stack) and matching.intersection(stack))
-    print(f"| {label} | {100 * share / total:.1f}% |" if total else f"| {label} | n/a |")
+shares("By request handler (a sample counts for each handler on its stack):", "handler", HANDLERS)
 
 # Where the heaviest innermost frames are called from: the nearest caller that is not the
 # runtime's async plumbing, for each of the frames that hold the most busy samples.
