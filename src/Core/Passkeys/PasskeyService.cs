@@ -330,8 +330,13 @@ public sealed partial class PasskeyService(
     private async Task<CeremonyStart> StartCeremonyAsync(WebAuthnCeremonyKind kind, Guid? userId, string optionsJson, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        // Expired ceremonies can never be finished; sweep them while writing one (ExpiresAt is indexed).
-        await db.WebAuthnCeremonies.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(ct);
+        // Expired ceremonies can never be finished; sweep them while writing one (ExpiresAt is
+        // indexed). Looked for first: a DELETE takes SQLite's write lock even when it deletes
+        // nothing, and most of the time there is nothing to delete.
+        if (await db.WebAuthnCeremonies.AnyAsync(c => c.ExpiresAt <= now, ct))
+        {
+            await db.WebAuthnCeremonies.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(ct);
+        }
         var ceremony = new WebAuthnCeremony
         {
             // Random, not time-ordered: the id is all a caller needs to finish the ceremony.

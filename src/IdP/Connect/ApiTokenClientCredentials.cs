@@ -101,7 +101,8 @@ internal sealed class ApiTokenClientCredentials(ApiTokenService tokens, IHttpCon
     /// credentials grant (an API token client's, or a registered client's own) gets no token entry
     /// (OpenIddict 7's per-token <see cref="OpenIddictServerEvents.GenerateTokenContext.CreateTokenEntry"/>).
     /// API tokens are checked live by the apps, a client's own token by its registration and secret
-    /// (<see cref="ClientTokens"/>). Members' tokens keep their entries, so revoking them works as before.
+    /// (<see cref="ClientTokens"/>). Members' access and refresh tokens and codes keep their entries,
+    /// so revoking them works as before. Identity tokens get none.
     /// </summary>
     public sealed class WithoutTokenEntry : IOpenIddictServerHandler<OpenIddictServerEvents.GenerateTokenContext>
     {
@@ -118,6 +119,14 @@ internal sealed class ApiTokenClientCredentials(ApiTokenService tokens, IHttpCon
             // OpenIddict 7 names token types by their RFC 8693 identifiers here.
             if (context.TokenType == TokenTypeIdentifiers.AccessToken
                 && (IsApiTokenClient(context.ClientId) || context.Request?.IsClientCredentialsGrantType() == true))
+            {
+                context.CreateTokenEntry = false;
+            }
+
+            // An identity token tells its client who signed in; it is never a credential here, so
+            // nothing looks it up by an entry (an id_token_hint is checked by its signature,
+            // issuer, audience and authorization). Two writes fewer per sign-in.
+            if (context.TokenType == TokenTypeIdentifiers.IdentityToken)
             {
                 context.CreateTokenEntry = false;
             }

@@ -127,6 +127,14 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
         Assert.Equal("portal", accessToken.GetClaim("client_id").Value);
         Assert.False(accessToken.TryGetClaim("ks:stamp", out _), "The security stamp must never leave the IdP.");
         Assert.False(idToken.TryGetClaim("ks:stamp", out _), "The security stamp must never leave the IdP.");
+
+        // The access and refresh tokens are stored (revocable one by one); the identity token is not.
+        await using var db = host.Database.CreateContext();
+        var stored = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>()
+            .Where(t => t.Subject == idToken.Subject).Select(t => t.Type).ToListAsync();
+        Assert.Contains(OpenIddict.Abstractions.OpenIddictConstants.TokenTypeIdentifiers.AccessToken, stored);
+        Assert.Contains(OpenIddict.Abstractions.OpenIddictConstants.TokenTypeIdentifiers.RefreshToken, stored);
+        Assert.DoesNotContain(OpenIddict.Abstractions.OpenIddictConstants.TokenTypeIdentifiers.IdentityToken, stored);
     }
 
     [Fact]
