@@ -35,6 +35,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<OrganizationService>();
         services.AddScoped<MembershipService>();
         services.AddScoped<MemberDirectory>();
+        services.AddScoped<Throttling.SharedThrottle>();
         services.AddScoped<UserAccountService>();
         services.AddScoped<LegacyCredentials>();
         services.AddScoped<DemoSeeder>();

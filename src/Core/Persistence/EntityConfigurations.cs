@@ -99,3 +99,14 @@ internal sealed class WebAuthnCeremonyConfiguration : IEntityTypeConfiguration<W
         builder.HasIndex(c => c.ExpiresAt);
     }
 }
+
+internal sealed class ThrottleCounterConfiguration : IEntityTypeConfiguration<Throttling.ThrottleCounter>
+{
+    public void Configure(EntityTypeBuilder<Throttling.ThrottleCounter> builder)
+    {
+        builder.ToTable("throttle_counters");
+        builder.HasKey(c => new { c.Key, c.Slice });
+        builder.Property(c => c.Key).HasMaxLength(64);
+        builder.HasIndex(c => c.ExpiresAt);
+    }
+}

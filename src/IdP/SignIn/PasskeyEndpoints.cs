@@ -46,7 +46,7 @@ internal static class PasskeyEndpoints
             }
 
             normalized = normalizer.NormalizeEmail(email);
-            if (!throttle.TryAcquire(normalized, ClientAddress.ThrottleKey(http)))
+            if (!await throttle.TryAcquireAsync(normalized, ClientAddress.ThrottleKey(http), http.RequestAborted))
             {
                 return Failure(SignInMessages.TooManyAttempts, StatusCodes.Status429TooManyRequests);
             }

@@ -64,7 +64,7 @@ public sealed class PasswordModel(
             return Page();
         }
 
-        if (!throttle.TryAcquire(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.ThrottleKey(HttpContext)))
+        if (!await throttle.TryAcquireAsync(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.ThrottleKey(HttpContext), HttpContext.RequestAborted))
         {
             Error = SignInMessages.TooManyAttempts;
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
@@ -103,7 +103,7 @@ public sealed class PasswordModel(
 
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         // The code step shares the account's sign-in limit: a known password gives no extra guesses.
-        if (!throttle.TryAcquire(user.NormalizedEmail!, ClientAddress.ThrottleKey(HttpContext)))
+        if (!await throttle.TryAcquireAsync(user.NormalizedEmail!, ClientAddress.ThrottleKey(HttpContext), cancellationToken))
         {
             Error = SignInMessages.TooManyAttempts;
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

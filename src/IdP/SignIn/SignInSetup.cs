@@ -20,7 +20,7 @@ internal static class SignInSetup
         builder.Services.AddPasskeys();
         builder.Services.AddScoped<SessionService>();
         builder.Services.AddScoped<SessionValidator>();
-        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddScoped<SignInThrottle>();
         var decoyKey = DecoyKey(builder.Configuration, isDevelopment);
         builder.Services.AddSingleton(provider => new DecoyCredentials(decoyKey, provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddAntiforgery(o =>

@@ -1,4 +1,4 @@
-using KeyPortal.IdP.Shared;
+using KeyPortal.Core.Throttling;
 using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.SignIn;
@@ -8,19 +8,19 @@ namespace KeyPortal.IdP.SignIn;
 /// policy): a tight one per (account, client address), so an attacker elsewhere cannot use up
 /// the owner's attempts, and a higher ceiling per account across all addresses against
 /// distributed guessing. Keyed by the normalized email whether or not an account exists, so it
-/// reveals nothing.
+/// reveals nothing. Counted in the database (<see cref="SharedThrottle"/>): the limits hold
+/// for all instances of the IdP together, not per instance.
 /// </summary>
-public sealed class SignInThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
+public sealed class SignInThrottle(SharedThrottle throttle, IOptions<IdentityProviderOptions> options)
 {
-    private readonly KeyedThrottle _fromOneAddress = new(options.Value.SignInAttemptsPerAccountPer5Minutes, TimeSpan.FromMinutes(5), segments: 5);
-    private readonly KeyedThrottle _fromEverywhere = new(options.Value.SignInAttemptsPerAccountCeilingPer5Minutes, TimeSpan.FromMinutes(5), segments: 5);
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
-    public bool TryAcquire(string normalizedEmail, string? clientAddress) =>
-        _fromOneAddress.TryAcquire($"{normalizedEmail}\n{clientAddress ?? "unknown"}") && _fromEverywhere.TryAcquire(normalizedEmail);
-
-    public void Dispose()
+    public async Task<bool> TryAcquireAsync(string normalizedEmail, string? clientAddress, CancellationToken cancellationToken)
     {
-        _fromOneAddress.Dispose();
-        _fromEverywhere.Dispose();
+        var limits = options.Value;
+        return await throttle.TryAcquireAsync("signin-account-address", $"{normalizedEmail}\n{clientAddress ?? "unknown"}",
+                limits.SignInAttemptsPerAccountPer5Minutes, Window, slices: 5, cancellationToken)
+            && await throttle.TryAcquireAsync("signin-account", normalizedEmail,
+                limits.SignInAttemptsPerAccountCeilingPer5Minutes, Window, slices: 5, cancellationToken);
     }
 }

@@ -858,6 +858,28 @@ namespace KeyPortal.Core.Persistence.Migrations.Postgres
                     b.ToTable("sso_test_results", (string)null);
                 });
 
+            modelBuilder.Entity("KeyPortal.Core.Throttling.ThrottleCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Slice")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Key", "Slice");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("throttle_counters", (string)null);
+                });
+
             modelBuilder.Entity("KeyPortal.Core.Users.User", b =>
                 {
                     b.Property<Guid>("Id")

@@ -850,6 +850,28 @@ namespace KeyPortal.Core.Persistence.Migrations.Sqlite
                     b.ToTable("sso_test_results", (string)null);
                 });
 
+            modelBuilder.Entity("KeyPortal.Core.Throttling.ThrottleCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Slice")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key", "Slice");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("throttle_counters", (string)null);
+                });
+
             modelBuilder.Entity("KeyPortal.Core.Users.User", b =>
                 {
                     b.Property<Guid>("Id")
