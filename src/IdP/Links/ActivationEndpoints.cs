@@ -84,7 +84,7 @@ internal static class ActivationEndpoints
         string token, string step, InvitationService invitations, LinkThrottle links, HttpContext http)
     {
         var address = ClientAddress.Of(http);
-        if (!links.TryAcquire(token))
+        if (!await links.TryAcquireAsync(token, http.RequestAborted))
         {
             return (null, Results.Json(new { error = "Too many requests for this link. Wait a minute, then try again." }, statusCode: StatusCodes.Status429TooManyRequests));
         }
@@ -103,7 +103,7 @@ internal static class ActivationEndpoints
         }
         catch (DomainException refused)
         {
-            if (!links.TryRecordRefusal(ClientAddress.ThrottleKey(http)))
+            if (!await links.TryRecordRefusalAsync(ClientAddress.ThrottleKey(http), http.RequestAborted))
             {
                 return (null, Results.Json(new { error = refused.Error.Message }, statusCode: StatusCodes.Status429TooManyRequests));
             }

@@ -46,7 +46,7 @@ public abstract class CodeLinkPageModel(InvitationService invitations, CodeReque
             return Page();
         }
 
-        if (!throttle.TryAcquire(Token))
+        if (!await throttle.TryAcquireAsync(Token, cancellationToken))
         {
             await ShowStepRefusalAsync(LinkErrors.TooManyCodes, "request code", cancellationToken);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -50,7 +50,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
     /// <summary>Opens the link for <paramref name="step"/>; false (and the refusal shown and audited) when it cannot be used.</summary>
     protected async Task<bool> OpenAsync(string step, CancellationToken cancellationToken)
     {
-        if (!links.TryAcquire(Token))
+        if (!await links.TryAcquireAsync(Token, cancellationToken))
         {
             // Over this link's own budget: nothing is read or written.
             View = null;
@@ -95,7 +95,7 @@ public abstract class LinkPageModel(InvitationService invitations, LinkThrottle 
         ArgumentNullException.ThrowIfNull(error);
         View = null;
         Refusal = error.Message;
-        if (!links.TryRecordRefusal(ClientAddress.ThrottleKey(HttpContext)))
+        if (!await links.TryRecordRefusalAsync(ClientAddress.ThrottleKey(HttpContext), cancellationToken))
         {
             // Guessing from this address: refused without filling the audit trail.
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -10,8 +10,8 @@ internal static class LinkSetup
     public static WebApplicationBuilder AddEmailedLinks(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(IdentityProviderOptions.SectionName).Get<IdentityProviderOptions>() ?? new();
-        builder.Services.AddSingleton<CodeRequestThrottle>();
-        builder.Services.AddSingleton<LinkThrottle>();
+        builder.Services.AddScoped<CodeRequestThrottle>();
+        builder.Services.AddScoped<LinkThrottle>();
         builder.Services.AddRateLimiter(limiter =>
             // Per client address, reads included, far above a company's onboarding traffic; the
             // tight limits are per link and per refused link (LinkThrottle).

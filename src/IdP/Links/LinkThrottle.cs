@@ -1,4 +1,4 @@
-using KeyPortal.IdP.Shared;
+using KeyPortal.Core.Throttling;
 using Microsoft.Extensions.Options;
 
 namespace KeyPortal.IdP.Links;
@@ -9,25 +9,22 @@ namespace KeyPortal.IdP.Links;
 /// and an address is cut off only after <see cref="IdentityProviderOptions.RefusedLinksPerAddressPerMinute"/>
 /// refused links (guessing), which real people following their own links never produce. The
 /// plain per-address limit (rate-limiter policy <c>links</c>) sits far above a company's traffic.
+/// Counted in the database (<see cref="SharedThrottle"/>, keyed by a hash: never the link itself),
+/// so the limits hold for all IdP instances together.
 /// </summary>
-public sealed class LinkThrottle(IOptions<IdentityProviderOptions> options) : IDisposable
+public sealed class LinkThrottle(SharedThrottle throttle, IOptions<IdentityProviderOptions> options)
 {
-    private readonly KeyedThrottle _perLink = new(options.Value.LinkRequestsPerLinkPerMinute, TimeSpan.FromMinutes(1), segments: 6);
-    private readonly KeyedThrottle _refusals = new(options.Value.RefusedLinksPerAddressPerMinute, TimeSpan.FromMinutes(1), segments: 6);
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Takes one request of this link's budget; false once the link is over it. A guesser at the
     /// same address does not stop the live links of everybody else there: refusals are counted
     /// (and cut off) only when a link is refused.
     /// </summary>
-    public bool TryAcquire(string token) => _perLink.TryAcquire(KeyedThrottle.KeyOfSecret(token));
+    public Task<bool> TryAcquireAsync(string token, CancellationToken cancellationToken) =>
+        throttle.TryAcquireAsync("link", token, options.Value.LinkRequestsPerLinkPerMinute, Window, slices: 6, cancellationToken);
 
     /// <summary>Counts a refused link against the address; false when it is over its limit (the refusal is then not audited).</summary>
-    public bool TryRecordRefusal(string? address) => _refusals.TryAcquire(address ?? "unknown");
-
-    public void Dispose()
-    {
-        _perLink.Dispose();
-        _refusals.Dispose();
-    }
+    public Task<bool> TryRecordRefusalAsync(string? address, CancellationToken cancellationToken) =>
+        throttle.TryAcquireAsync("link-refusal", address ?? "unknown", options.Value.RefusedLinksPerAddressPerMinute, Window, slices: 6, cancellationToken);
 }
