@@ -26,8 +26,9 @@ public sealed class ThrottleCounter
 /// per <c>window</c>, counted in <c>slices</c> slices. An attempt increments its slice's row
 /// with one upsert and reads the count back from it (<c>RETURNING</c>): the row lock orders
 /// concurrent attempts of a key on every instance, so exactly <c>permits</c> of them pass.
-/// The slices before it are summed from committed rows. Refused attempts count too, so a key
-/// held at its limit stays there until the attempts stop. Expired slices are swept now and then.
+/// The slices before it are summed from committed rows. Refused attempts count too (a slice
+/// counts up to one past the limit), so a key held at its limit stays there until the attempts
+/// stop. Expired slices are swept now and then.
 /// </summary>
 public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
 {
@@ -46,11 +47,19 @@ public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
         var expiresAt = (slice + slices) * sliceTicks;
         var id = KeyOf(scope, key);
 
+        // A slice stops counting one past the limit: a flood of refused attempts then changes no
+        // row (and cannot overflow the count); no row comes back, and the attempt is refused.
         var counted = await db.Database.SqlQuery<int>($"""
             INSERT INTO throttle_counters ("Key", "Slice", "Count", "ExpiresAt") VALUES ({id}, {slice}, 1, {expiresAt})
             ON CONFLICT ("Key", "Slice") DO UPDATE SET "Count" = throttle_counters."Count" + 1
+            WHERE throttle_counters."Count" <= {permits}
             RETURNING "Count" AS "Value"
             """).ToListAsync(cancellationToken);
+        if (counted.Count == 0)
+        {
+            return false;
+        }
+
         var earlier = await db.Set<ThrottleCounter>().AsNoTracking()
             .Where(c => c.Key == id && c.Slice >= first && c.Slice < slice)
             .SumAsync(c => c.Count, cancellationToken);
@@ -60,7 +69,7 @@ public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
             await db.Set<ThrottleCounter>().Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
         }
 
-        return counted.Single() + earlier <= permits;
+        return counted[0] + earlier <= permits;
     }
 
     private static string KeyOf(string scope, string key) =>

@@ -22,6 +22,12 @@ public abstract class SharedThrottleTests(DatabaseFixture fixture) : DatabaseTes
         }
 
         Assert.Equal([true, true, true, false, false], results);
+        await using (var counters = Database.CreateContext())
+        {
+            // One past the limit and no further: a flood of refusals rewrites nothing.
+            Assert.Equal(4, await counters.Set<ThrottleCounter>().Where(c => c.Key == KeyOf("test", key)).SumAsync(c => c.Count));
+        }
+
         Assert.True(await AttemptAsync(Guid.NewGuid().ToString(), permits: 3));
         Assert.True(await AttemptAsync(key, permits: 3, scope: "another limit"));
         await using var db = Database.CreateContext();
@@ -58,6 +64,9 @@ public abstract class SharedThrottleTests(DatabaseFixture fixture) : DatabaseTes
         Assert.True(await AttemptAsync(key, permits: 2));
         Assert.False(await AttemptAsync(key, permits: 2));
     }
+
+    private static string KeyOf(string scope, string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{scope}\n{key}")));
 
     private async Task<bool> AttemptAsync(string key, int permits, string scope = "test")
     {
