@@ -9,7 +9,7 @@ namespace KeyPortal.Core.Throttling;
 /// </summary>
 public sealed class ThrottleCounter
 {
-    /// <summary>SHA-256 (hex) of the limit's scope and the key: no email or address is stored.</summary>
+    /// <summary>SHA-256 (hex) of the limit's scope and the key. Unsalted: it keeps emails and addresses out of sight, not out of reach of a reader who guesses them.</summary>
     public string Key { get; set; } = "";
 
     /// <summary>The slice's number: UTC ticks divided by the slice's length.</summary>
