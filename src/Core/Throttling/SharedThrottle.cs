@@ -72,6 +72,7 @@ public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
         return counted[0] + earlier <= permits;
     }
 
-    private static string KeyOf(string scope, string key) =>
+    /// <summary>The stored key of <paramref name="key"/> in <paramref name="scope"/>.</summary>
+    internal static string KeyOf(string scope, string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{scope}\n{key}")));
 }

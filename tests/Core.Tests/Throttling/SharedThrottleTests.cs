@@ -25,7 +25,7 @@ public abstract class SharedThrottleTests(DatabaseFixture fixture) : DatabaseTes
         await using (var counters = Database.CreateContext())
         {
             // One past the limit and no further: a flood of refusals rewrites nothing.
-            Assert.Equal(4, await counters.Set<ThrottleCounter>().Where(c => c.Key == KeyOf("test", key)).SumAsync(c => c.Count));
+            Assert.Equal(4, await counters.Set<ThrottleCounter>().Where(c => c.Key == SharedThrottle.KeyOf("test", key)).SumAsync(c => c.Count));
         }
 
         Assert.True(await AttemptAsync(Guid.NewGuid().ToString(), permits: 3));
@@ -64,9 +64,6 @@ public abstract class SharedThrottleTests(DatabaseFixture fixture) : DatabaseTes
         Assert.True(await AttemptAsync(key, permits: 2));
         Assert.False(await AttemptAsync(key, permits: 2));
     }
-
-    private static string KeyOf(string scope, string key) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{scope}\n{key}")));
 
     private async Task<bool> AttemptAsync(string key, int permits, string scope = "test")
     {
