@@ -333,9 +333,10 @@ public sealed partial class PasskeyService(
         // Expired ceremonies can never be finished; sweep them while writing one (ExpiresAt is
         // indexed). Looked for first: a DELETE takes SQLite's write lock even when it deletes
         // nothing, and most of the time there is nothing to delete.
-        if (await db.WebAuthnCeremonies.AnyAsync(c => c.ExpiresAt <= now, ct))
+        var expired = db.WebAuthnCeremonies.Where(c => c.ExpiresAt <= now);
+        if (await expired.AnyAsync(ct))
         {
-            await db.WebAuthnCeremonies.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(ct);
+            await expired.ExecuteDeleteAsync(ct);
         }
         var ceremony = new WebAuthnCeremony
         {
