@@ -64,7 +64,7 @@ public sealed class PasswordModel(
             return Page();
         }
 
-        if (!await throttle.TryAcquireAsync(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.ThrottleKey(HttpContext), HttpContext.RequestAborted))
+        if (!await throttle.TryAcquireAsync(normalizer.NormalizeEmail(Email.Trim()), ClientAddress.ThrottleKey(HttpContext), cancellationToken))
         {
             Error = SignInMessages.TooManyAttempts;
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
