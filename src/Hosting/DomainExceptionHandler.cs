@@ -44,6 +44,26 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
             });
         }
 
+        if (DatabaseErrors.IsUnavailable(exception))
+        {
+            // The database is away (restarting, failing over): nothing was committed, and the
+            // instance serves again by itself once it is back; /health/ready says so meanwhile.
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = "5";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "The service is unavailable for a moment. Please try again shortly.",
+                    Type = "urn:keyportal:error:database.unavailable",
+                    Extensions = { ["code"] = "database.unavailable" },
+                },
+            });
+        }
+
         if (exception is BadHttpRequestException badRequest)
         {
             // An API body or parameter that does not parse (malformed JSON, an unknown enum value):

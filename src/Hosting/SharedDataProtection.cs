@@ -40,6 +40,9 @@ public static class SharedDataProtection
         });
         services.AddSingleton(provider => new SsoSecrets(
             provider.GetRequiredKeyedService<IDataProtectionProvider>(RootKey).CreateProtector(SharedPurpose, SsoSecrets.Purpose)));
+        // Any app queues mail and any instance's sender delivers it.
+        services.AddSingleton(provider => new Core.Mail.MailOutboxPayloads(
+            provider.GetRequiredKeyedService<IDataProtectionProvider>(RootKey).CreateProtector(SharedPurpose, Core.Mail.MailOutboxPayloads.Purpose)));
         return services;
     }
 

@@ -47,6 +47,7 @@ public static class WebApplicationExtensions
         }
 
         builder.Services.AddSharedDataProtection();
+        Core.Mail.MailServiceCollectionExtensions.AddMailOutboxService(builder.Services, Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue(builder.Configuration, "Mail:Outbox:Send", defaultValue: true));
 
         // Anti-forgery cookies travel over HTTPS only outside Development (like every other cookie).
         var development = builder.Environment.IsDevelopment();
@@ -104,5 +105,7 @@ public static class WebApplicationExtensions
             await using var scope = app.Services.CreateAsyncScope();
             await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
         }
+
+        await DataProtectionKeyRing.EnsureAsync(app.Services);
     }
 }

@@ -89,6 +89,7 @@ internal static class DatabaseCommands
     {
         var db = services.GetRequiredService<PortalDbContext>();
         await DatabaseMigrator.MigrateAsync(db, cancellationToken);
+        await Hosting.DataProtectionKeyRing.EnsureAsync(services, cancellationToken);
         return db.Database.ProviderName;
     }
 }

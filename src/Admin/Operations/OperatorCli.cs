@@ -46,7 +46,28 @@ public static class OperatorCli
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         SentLinks.RecordEverySentMessage(builder.Services);
         await using var app = builder.Build();
-        return await InvokeAsync(new CliRuntime(app.Services, Console.Out, Console.Error), args);
+        await Hosting.DataProtectionKeyRing.EnsureAsync(app.Services);
+        var exitCode = await InvokeAsync(new CliRuntime(app.Services, Console.Out, Console.Error), args);
+        await DeliverQueuedMailAsync(app.Services);
+        return exitCode;
+    }
+
+    /// <summary>
+    /// The command's emails went to the outbox; it delivers them before exiting, so an operator
+    /// need not wait for a running app's sender. What the mail server refuses stays queued for them.
+    /// </summary>
+    private static async Task DeliverQueuedMailAsync(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Mail.MailOptions>>().Value.Outbox;
+        if (!options.Send || !services.GetRequiredService<SentLinks>().Any)
+        {
+            return;
+        }
+
+        var sender = services.GetRequiredService<Core.Mail.MailOutboxSender>();
+        while (await sender.DeliverDueAsync() == options.BatchSize)
+        {
+        }
     }
 
     internal static async Task<int> InvokeAsync(CliRuntime cli, string[] args)

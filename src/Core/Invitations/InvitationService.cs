@@ -65,7 +65,12 @@ public sealed class InvitationService(
         MemberAdded added;
         try
         {
-            added = await memberships.AddMemberAsync(actor, organizationId, email, roles, ExistingAccounts.Refuse, cancellationToken);
+            // A member who needs no activation is told in the transaction that adds them.
+            added = await memberships.AddMemberAsync(actor, organizationId, email, roles, ExistingAccounts.Refuse,
+                (added, ct) => added.NeedsActivation
+                    ? Task.CompletedTask
+                    : SendAsync(EmailTemplates.AddedToOrganization(added.User.Email ?? "", added.Membership.Organization.Name, roles.ToString(), urls.Value.Portal), ct),
+                cancellationToken);
         }
         catch (DomainException refused) when (refused.Error == DomainErrors.AccountExists)
         {
@@ -76,7 +81,6 @@ public sealed class InvitationService(
         var address = added.User.Email ?? "";
         if (!added.NeedsActivation)
         {
-            await SendAsync(EmailTemplates.AddedToOrganization(address, organization.Name, roles.ToString(), urls.Value.Portal), cancellationToken);
             var outcome = organization.Sso.Enabled ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
             return new InvitationResult(added.User.Id, address, outcome, null, null);
         }
@@ -84,9 +88,10 @@ public sealed class InvitationService(
         var issued = await db.InTransactionAsync(async ct =>
         {
             var user = await db.LockUserAsync(added.User.Id, ct);
-            return await _records.IssueAsync(actor, organizationId, user, roles, InvitationPurpose.Activation, isOnboarding: false, ct);
+            var issued = await _records.IssueAsync(actor, organizationId, user, roles, InvitationPurpose.Activation, isOnboarding: false, ct);
+            await SendActivationAsync(issued, organization.Name, activationBaseUri, ct);
+            return issued;
         }, cancellationToken);
-        await SendActivationAsync(issued, organization.Name, activationBaseUri, cancellationToken);
         return new InvitationResult(added.User.Id, address, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
 
@@ -99,7 +104,7 @@ public sealed class InvitationService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(activationBaseUri);
-        var (issued, organizationName) = await db.InTransactionAsync(async ct =>
+        var issued = await db.InTransactionAsync(async ct =>
         {
             var user = await db.LockUserAsync(userId, ct);
             var membership = await db.Memberships.Include(m => m.Organization).AsNoTracking()
@@ -117,18 +122,19 @@ public sealed class InvitationService(
             var onboarding = purpose == InvitationPurpose.Activation && await db.Invitations.AnyAsync(
                 i => i.UserId == userId && i.OrganizationId == organizationId && i.IsOnboarding && i.UsedAt == null, ct);
             var roles = purpose == InvitationPurpose.Activation ? membership.Roles : default;
-            return (await _records.IssueAsync(actor, organizationId, user, roles, purpose, onboarding, ct), membership.Organization.Name);
-        }, cancellationToken);
+            var issued = await _records.IssueAsync(actor, organizationId, user, roles, purpose, onboarding, ct);
+            if (purpose == InvitationPurpose.Activation)
+            {
+                await SendActivationAsync(issued, membership.Organization.Name, activationBaseUri, ct);
+            }
+            else
+            {
+                await SendAsync(EmailTemplates.AccountReset(issued.Email, issued.Invitation.ExpiresAt,
+                    InvitationLinks.For(activationBaseUri, issued.Invitation.Purpose, issued.Token)), ct);
+            }
 
-        if (issued.Invitation.Purpose == InvitationPurpose.Activation)
-        {
-            await SendActivationAsync(issued, organizationName, activationBaseUri, cancellationToken);
-        }
-        else
-        {
-            await SendAsync(EmailTemplates.AccountReset(issued.Email, issued.Invitation.ExpiresAt,
-                InvitationLinks.For(activationBaseUri, issued.Invitation.Purpose, issued.Token)), cancellationToken);
-        }
+            return issued;
+        }, cancellationToken);
 
         return new InvitationResult(userId, issued.Email, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
@@ -166,17 +172,17 @@ public sealed class InvitationService(
     /// </summary>
     public async Task<CodeSent> SendCodeAsync(string token, string? clientAddress = null, CancellationToken cancellationToken = default)
     {
-        var (address, code, expiresAt) = await db.InTransactionAsync(async ct =>
+        var expiresAt = await db.InTransactionAsync(async ct =>
         {
             var (invitation, user, now) = await LockForCodeAsync(token, ct);
 
             var code = invitation.IssueCode(now, options.Value.CodeLifetime);
             audit.Record(InvitationRecords.PersonOf(user, clientAddress), AuditActions.InvitationCodeSent, invitation.OrganizationId, user.Id,
                 new { invitationId = invitation.Id, expiresAt = invitation.CodeExpiresAt });
-            return (user.Email ?? "", code, invitation.CodeExpiresAt!.Value);
+            await SendAsync(EmailTemplates.ActivationCode(user.Email ?? "", code, invitation.CodeExpiresAt!.Value), ct);
+            return invitation.CodeExpiresAt!.Value;
         }, cancellationToken);
 
-        await SendAsync(EmailTemplates.ActivationCode(address, code, expiresAt), cancellationToken);
         return new CodeSent(expiresAt);
     }
 

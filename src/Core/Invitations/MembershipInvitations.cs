@@ -40,7 +40,7 @@ public sealed class MembershipInvitations(
     {
         ArgumentNullException.ThrowIfNull(actor);
         var normalized = normalizer.NormalizeEmail(EmailAddress.Parse(address));
-        var (issued, organizationName) = await db.InTransactionAsync(async ct =>
+        var issued = await db.InTransactionAsync(async ct =>
         {
             var organization = await db.Organizations.SingleOrDefaultAsync(o => o.Id == organizationId, ct)
                 ?? throw new DomainException(DomainErrors.OrganizationNotFound);
@@ -54,11 +54,11 @@ public sealed class MembershipInvitations(
 
             var issued = await _records.IssueAsync(actor, organizationId, user, roles, InvitationPurpose.Membership, isOnboarding: false, ct);
             audit.Record(actor, AuditActions.MemberInvited, organizationId, user.Id, new { email = user.Email, roles = roles.ToString(), invitationId = issued.Invitation.Id });
-            return (issued, organization.Name);
+            await email.SendAsync(EmailTemplates.MembershipInvitation(issued.Email, organization.Name, roles.ToString(),
+                issued.Invitation.ExpiresAt, new Uri(urls.Value.Portal, PortalPath)), ct);
+            return issued;
         }, cancellationToken);
 
-        await email.SendAsync(EmailTemplates.MembershipInvitation(issued.Email, organizationName, roles.ToString(),
-            issued.Invitation.ExpiresAt, new Uri(urls.Value.Portal, PortalPath)), cancellationToken);
         return new InvitationResult(issued.Invitation.UserId, issued.Email, InvitationOutcome.JoinInvitationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
 

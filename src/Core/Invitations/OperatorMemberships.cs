@@ -74,6 +74,7 @@ public sealed class OperatorMemberships(
                     new MemberRoles(OrganizationRole.Owner, membership.ChannelRoles), ct);
                 audit.Record(actor, AuditActions.OwnerAppointed, organizationId, membership.UserId, new { email = parsed, reason, promoted = true });
                 var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == membership.UserId, ct);
+                await email.SendAsync(EmailTemplates.AddedToOrganization(user.Email ?? parsed, organization.Name, roles.ToString(), urls.Value.Portal), ct);
                 return (User: user, Organization: organization, Issued: (IssuedInvitation?)null, Promoted: true);
             }
 
@@ -91,6 +92,15 @@ public sealed class OperatorMemberships(
                 audit.Record(actor, AuditActions.OwnerAppointed, organizationId, added.User.Id, new { email = parsed, reason, promoted = false });
             }
 
+            if (issued is not null)
+            {
+                await invitations.SendActivationAsync(issued, organization.Name, activationBaseUri, ct);
+            }
+            else
+            {
+                await email.SendAsync(EmailTemplates.AddedToOrganization(added.User.Email ?? parsed, organization.Name, roles.ToString(), urls.Value.Portal), ct);
+            }
+
             return (added.User, Organization: organization, Issued: issued, Promoted: false);
         }, cancellationToken);
 
@@ -98,12 +108,10 @@ public sealed class OperatorMemberships(
         var to = person.Email ?? parsed;
         if (link is not null)
         {
-            await db.AfterCommitAsync(ct => invitations.SendActivationAsync(link, joined.Name, activationBaseUri, ct), cancellationToken);
             return new OperatorMemberAdded(
                 new InvitationResult(person.Id, to, InvitationOutcome.ActivationSent, link.Invitation.Id, link.Invitation.ExpiresAt), promoted);
         }
 
-        await db.AfterCommitAsync(ct => email.SendAsync(EmailTemplates.AddedToOrganization(to, joined.Name, roles.ToString(), urls.Value.Portal), ct), cancellationToken);
         var told = joined.Sso.Enabled && !promoted ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
         return new OperatorMemberAdded(new InvitationResult(person.Id, to, told, null, null), promoted);
     }

@@ -26,7 +26,7 @@ public sealed class OrganizationOnboarding(
 
     /// <summary>
     /// Organization, Owner membership and invitation in one transaction: an operator never
-    /// leaves an organization without its Owner. The email goes out after the commit.
+    /// leaves an organization without its Owner. The email is queued in the same transaction.
     /// </summary>
     public async Task<OrganizationOnboarded> CreateWithFirstOwnerAsync(
         AuditActor actor, string name, string slug, OrganizationKind kind, string ownerEmail, Uri activationBaseUri,
@@ -44,6 +44,12 @@ public sealed class OrganizationOnboarding(
             {
                 var user = await db.LockUserAsync(added.User.Id, ct);
                 issued = await _records.IssueAsync(actor, organization.Id, user, MemberRoles.Owner, InvitationPurpose.Activation, isOnboarding: true, ct);
+                await invitations.SendActivationAsync(issued, organization.Name, activationBaseUri, ct);
+            }
+            else
+            {
+                // An existing account (e.g. an Owner elsewhere) needs no activation.
+                await email.SendAsync(EmailTemplates.AddedToOrganization(added.User.Email ?? "", organization.Name, MemberRoles.Owner.ToString(), urls.Value.Portal), ct);
             }
 
             return (organization, added, issued);
@@ -52,13 +58,10 @@ public sealed class OrganizationOnboarding(
         var address = added.User.Email ?? "";
         if (issued is null)
         {
-            // An existing account (e.g. an Owner elsewhere) needs no activation.
-            await db.AfterCommitAsync(ct => email.SendAsync(EmailTemplates.AddedToOrganization(address, organization.Name, MemberRoles.Owner.ToString(), urls.Value.Portal), ct), cancellationToken);
             var outcome = organization.Sso.Enabled ? InvitationOutcome.ActiveThroughSso : InvitationOutcome.AddedExistingAccount;
             return new OrganizationOnboarded(organization, new InvitationResult(added.User.Id, address, outcome, null, null));
         }
 
-        await db.AfterCommitAsync(ct => invitations.SendActivationAsync(issued, organization.Name, activationBaseUri, ct), cancellationToken);
         return new OrganizationOnboarded(organization,
             new InvitationResult(added.User.Id, address, InvitationOutcome.ActivationSent, issued.Invitation.Id, issued.Invitation.ExpiresAt));
     }

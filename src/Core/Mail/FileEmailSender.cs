@@ -9,9 +9,9 @@ namespace KeyPortal.Core.Mail;
 /// live link tokens and codes. The log names the message id, the recipient and the file only:
 /// never a subject, link or code, since logs travel further than mailboxes.
 /// </summary>
-public sealed partial class FileEmailSender(IOptions<MailOptions> options, TimeProvider clock, ILogger<FileEmailSender> logger) : IEmailSender
+public sealed partial class FileEmailSender(IOptions<MailOptions> options, TimeProvider clock, ILogger<FileEmailSender> logger) : IMailTransport
 {
-    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken = default)
+    public async Task DeliverAsync(EmailMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var mail = options.Value;
@@ -19,7 +19,10 @@ public sealed partial class FileEmailSender(IOptions<MailOptions> options, TimeP
         using var mime = MimeMessages.Create(message, mail);
         var name = $"{clock.GetUtcNow():yyyyMMdd-HHmmss-fff}-{Guid.NewGuid():N}.eml";
         var path = Path.Combine(mail.Directory, name);
-        await mime.WriteToAsync(path, cancellationToken);
+        // Written aside and renamed: whoever watches the folder never opens half a message.
+        var partial = path + ".partial";
+        await mime.WriteToAsync(partial, cancellationToken);
+        File.Move(partial, path);
         var fullPath = Path.GetFullPath(path);
         LogWritten(logger, mime.MessageId ?? "", message.To, fullPath);
     }

@@ -19,6 +19,53 @@ public sealed class MailOptions
     public string Directory { get; set; } = "data/mail";
 
     public SmtpOptions Smtp { get; set; } = new();
+
+    public MailOutboxOptions Outbox { get; set; } = new();
+}
+
+/// <summary>How the outbox's sender works. Section <c>Mail:Outbox</c>.</summary>
+public sealed class MailOutboxOptions
+{
+    /// <summary>
+    /// Whether this instance runs a sender (default true). Any number may: each message is
+    /// claimed by one of them at a time.
+    /// </summary>
+    public bool Send { get; set; } = true;
+
+    /// <summary>How often a sender looks for mail queued by other instances, or due for a retry. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many messages one claim takes. Default 10.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 10;
+
+    /// <summary>
+    /// How long a claim holds its messages before another sender may take them (a sender that
+    /// died). A message whose claim would end during its delivery is left for the next claim
+    /// instead of sent. Default 5 minutes; it must exceed the SMTP timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait after the first failed delivery; it doubles with each failure up to <see cref="MaxRetryDelay"/>. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait between tries. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long after it was queued a message is still tried. Default 3 days: every link and
+    /// code in it has expired long before. The message's content is then deleted.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How long the record of a sent message (times and tries, no content) is kept. Default 7 days.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan KeepSent { get; set; } = TimeSpan.FromDays(7);
 }
 
 public enum MailDelivery

@@ -10,6 +10,11 @@ internal static class MimeMessages
         mime.From.Add(MailboxAddress.Parse(options.From));
         mime.To.Add(MailboxAddress.Parse(message.To));
         mime.Subject = message.Subject;
+        if (message.MessageId is { } id)
+        {
+            mime.MessageId = id;
+        }
+
         mime.Body = new BodyBuilder { TextBody = message.TextBody, HtmlBody = message.HtmlBody }.ToMessageBody();
         return mime;
     }

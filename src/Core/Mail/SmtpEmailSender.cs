@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 namespace KeyPortal.Core.Mail;
 
 /// <summary>Sends through an SMTP server with MailKit (production).</summary>
-public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogger<SmtpEmailSender> logger) : IEmailSender
+public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogger<SmtpEmailSender> logger) : IMailTransport
 {
-    public async Task SendAsync(EmailMessage message, CancellationToken cancellationToken = default)
+    public async Task DeliverAsync(EmailMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var mail = options.Value;

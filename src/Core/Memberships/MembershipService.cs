@@ -30,20 +30,29 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
         AuditActor actor, Guid organizationId, string email, MemberRoles roles, CancellationToken cancellationToken = default) =>
         AddMemberAsync(actor, organizationId, email, roles, ExistingAccounts.AddDirectly, cancellationToken);
 
+    public Task<MemberAdded> AddMemberAsync(
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, ExistingAccounts existing, CancellationToken cancellationToken = default) =>
+        AddMemberAsync(actor, organizationId, email, roles, existing, andThen: null, cancellationToken);
+
+    /// <summary>
+    /// Adds the member and runs <paramref name="andThen"/> in the same transaction (the email about
+    /// the addition, say): it commits with the membership or not at all.
+    /// </summary>
     public async Task<MemberAdded> AddMemberAsync(
-        AuditActor actor, Guid organizationId, string email, MemberRoles roles, ExistingAccounts existing, CancellationToken cancellationToken = default)
+        AuditActor actor, Guid organizationId, string email, MemberRoles roles, ExistingAccounts existing,
+        Func<MemberAdded, CancellationToken, Task>? andThen, CancellationToken cancellationToken)
     {
         var address = EmailAddress.Parse(email);
         var normalized = normalizer.NormalizeEmail(address);
         try
         {
-            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, cancellationToken);
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, andThen, cancellationToken);
         }
         catch (DbUpdateException exception) when (DatabaseErrors.IsUniqueViolation(exception))
         {
             // Another organization created the same new account a moment ago; now it exists,
             // so the second attempt adds a membership to it (or refuses, as asked).
-            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, cancellationToken);
+            return await AddMemberOnceAsync(actor, organizationId, address, normalized, roles, existing, andThen, cancellationToken);
         }
     }
 
@@ -140,7 +149,7 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
         }, cancellationToken);
 
     private Task<MemberAdded> AddMemberOnceAsync(
-        AuditActor actor, Guid organizationId, string address, string normalized, MemberRoles roles, ExistingAccounts existing,
+        AuditActor actor, Guid organizationId, string address, string normalized, MemberRoles roles, ExistingAccounts existing, Func<MemberAdded, CancellationToken, Task>? andThen,
         CancellationToken cancellationToken) =>
         db.InTransactionAsync(async ct =>
         {
@@ -180,7 +189,13 @@ public sealed class MembershipService(PortalDbContext db, AuditTrail audit, Time
             var membership = Membership.Create(organization, user, roles, now);
             db.Memberships.Add(membership);
             audit.Record(actor, AuditActions.MemberAdded, organizationId, user.Id, new { email = user.Email, roles = roles.ToString() });
-            return new MemberAdded(user, membership, isNewAccount, user.State == UserState.Pending);
+            var added = new MemberAdded(user, membership, isNewAccount, user.State == UserState.Pending);
+            if (andThen is not null)
+            {
+                await andThen(added, ct);
+            }
+
+            return added;
         }, cancellationToken);
 
     /// <summary>The organization's row lock for the rest of the transaction (<see cref="OrganizationRowLock"/>).</summary>

@@ -110,3 +110,14 @@ internal sealed class ThrottleCounterConfiguration : IEntityTypeConfiguration<Th
         builder.HasIndex(c => c.ExpiresAt);
     }
 }
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Mail.OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<Mail.OutboxMessage> builder)
+    {
+        builder.ToTable("mail_outbox");
+        builder.Property(m => m.LastError).HasMaxLength(200);
+        // The sender's claim reads the messages still to deliver in the order they fall due.
+        builder.HasIndex(m => new { m.NextAttemptAt, m.Id }).HasFilter("\"SentAt\" IS NULL AND \"GaveUpAt\" IS NULL");
+    }
+}

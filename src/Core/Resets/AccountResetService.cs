@@ -51,11 +51,12 @@ public sealed class AccountResetService(
                 new { from = from.ToString(), to = nameof(UserState.Reset), reason = "account reset" });
             audit.Record(actor, AuditActions.UserReset, organizationId, userId,
                 new { passkeysRemoved = wiped.PasskeysRemoved, passwordRemoved = wiped.PasswordRemoved, totpRemoved = wiped.TotpRemoved, sessionsEnded = sessions });
-            return await _records.IssueAsync(actor, organizationId, user, default, InvitationPurpose.AccountReset, isOnboarding: false, ct);
+            var issued = await _records.IssueAsync(actor, organizationId, user, default, InvitationPurpose.AccountReset, isOnboarding: false, ct);
+            await email.SendAsync(EmailTemplates.AccountReset(issued.Email, issued.Invitation.ExpiresAt,
+                InvitationLinks.For(linkBase, InvitationPurpose.AccountReset, issued.Token)), ct);
+            return issued;
         }, cancellationToken);
 
-        await email.SendAsync(EmailTemplates.AccountReset(issued.Email, issued.Invitation.ExpiresAt,
-            InvitationLinks.For(linkBase, InvitationPurpose.AccountReset, issued.Token)), cancellationToken);
         return new ResetSent(userId, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
 
@@ -74,12 +75,13 @@ public sealed class AccountResetService(
             InvitationService.EnsureCodeVerified(invitation, InvitationPurpose.AccountReset);
             var person = InvitationRecords.PersonOf(user, clientAddress);
             _records.MarkUsed(person, invitation);
-            return await _records.IssueAsync(person, invitation.OrganizationId, user, default, InvitationPurpose.Activation,
+            var issued = await _records.IssueAsync(person, invitation.OrganizationId, user, default, InvitationPurpose.Activation,
                 isOnboarding: false, ct, codeAlreadyVerified: true, keepOpen: invitation.Id);
+            await email.SendAsync(EmailTemplates.ResetActivation(issued.Email, issued.Invitation.ExpiresAt,
+                InvitationLinks.For(linkBase, InvitationPurpose.Activation, issued.Token)), ct);
+            return issued;
         }, cancellationToken);
 
-        await email.SendAsync(EmailTemplates.ResetActivation(issued.Email, issued.Invitation.ExpiresAt,
-            InvitationLinks.For(linkBase, InvitationPurpose.Activation, issued.Token)), cancellationToken);
         return new ResetSent(issued.Invitation.UserId, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
 
@@ -108,11 +110,12 @@ public sealed class AccountResetService(
             }
 
             audit.Record(actor, AuditActions.PasswordResetRequested, organizationId, userId);
-            return await _records.IssueAsync(actor, organizationId, user, default, InvitationPurpose.PasswordReset, isOnboarding: false, ct);
+            var issued = await _records.IssueAsync(actor, organizationId, user, default, InvitationPurpose.PasswordReset, isOnboarding: false, ct);
+            await email.SendAsync(EmailTemplates.PasswordReset(issued.Email, issued.Invitation.ExpiresAt,
+                InvitationLinks.For(linkBase, InvitationPurpose.PasswordReset, issued.Token)), ct);
+            return issued;
         }, cancellationToken);
 
-        await email.SendAsync(EmailTemplates.PasswordReset(issued.Email, issued.Invitation.ExpiresAt,
-            InvitationLinks.For(linkBase, InvitationPurpose.PasswordReset, issued.Token)), cancellationToken);
         return new ResetSent(userId, issued.Invitation.Id, issued.Invitation.ExpiresAt);
     }
 

@@ -32,19 +32,21 @@ public sealed class UserAccountService(PortalDbContext db, AuditTrail audit, Tim
             }
 
             await ChangeStateAsync(actor, userId, _ => UserState.Suspended, why, ct);
+
+            // The Owners' notices are queued with the suspension: they go out exactly when it happened.
+            var memberEmail = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync(ct) ?? "";
+            var organizations = db.Memberships.Where(m => m.UserId == userId).Select(m => m.OrganizationId);
+            var owners = await db.Memberships.AsNoTracking()
+                .Where(m => organizations.Contains(m.OrganizationId) && m.OrganizationRole == OrganizationRole.Owner && m.UserId != userId)
+                .Select(m => new { m.User.Email, m.Organization.Name })
+                .ToListAsync(ct);
+            foreach (var owner in owners.Where(o => !string.IsNullOrEmpty(o.Email)))
+            {
+                await email.SendAsync(EmailTemplates.MemberSuspended(owner.Email!, memberEmail, owner.Name), ct);
+            }
+
             return true;
         }, cancellationToken);
-
-        var memberEmail = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleAsync(cancellationToken) ?? "";
-        var organizations = db.Memberships.Where(m => m.UserId == userId).Select(m => m.OrganizationId);
-        var owners = await db.Memberships.AsNoTracking()
-            .Where(m => organizations.Contains(m.OrganizationId) && m.OrganizationRole == OrganizationRole.Owner && m.UserId != userId)
-            .Select(m => new { m.User.Email, m.Organization.Name })
-            .ToListAsync(cancellationToken);
-        foreach (var owner in owners.Where(o => !string.IsNullOrEmpty(o.Email)))
-        {
-            await email.SendAsync(EmailTemplates.MemberSuspended(owner.Email!, memberEmail, owner.Name), cancellationToken);
-        }
     }
 
     /// <summary>

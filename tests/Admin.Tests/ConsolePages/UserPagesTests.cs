@@ -171,7 +171,9 @@ public sealed partial class UserPagesTests(RelyingPartyAppFactory<Program> facto
             Assert.Equal(UserState.Reset, user.State);
             Assert.Null(user.PasswordHash);
             Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == person.Id && a.Action == AuditActions.UserStateChanged && a.Actor == @operator.Email));
-            Assert.Contains(Directory.GetFiles(factory.MailDirectory, "*.eml"), f => File.ReadAllText(f).Contains(person.Email!, StringComparison.OrdinalIgnoreCase));
+            await KeyPortal.TestSupport.Eventually.HoldsAsync(
+                () => Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(person.Email!, StringComparison.OrdinalIgnoreCase)),
+                "the outbox's sender has written the email");
 
             // A reset account is reset again only by resending its link, not by a second reset.
             var before = await AuditCountAsync();

@@ -36,7 +36,9 @@ public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> 
         Assert.Equal(owner, membership.User.Email);
         Assert.Equal(UserState.Pending, membership.User.State);
         Assert.True(await db.Invitations.AnyAsync(i => i.UserId == membership.UserId && i.IsOnboarding && i.UsedAt == null));
-        Assert.Contains(Directory.GetFiles(factory.MailDirectory, "*.eml"), f => File.ReadAllText(f).Contains(owner, StringComparison.OrdinalIgnoreCase));
+        await KeyPortal.TestSupport.Eventually.HoldsAsync(
+            () => Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(owner, StringComparison.OrdinalIgnoreCase)),
+            "the outbox's sender has written the email");
 
         var list = await browser.GetStringAsync(new Uri($"/organizations?q={slug}", UriKind.Relative));
         Assert.Contains($"data-slug=\"{slug}\"", list, StringComparison.Ordinal);

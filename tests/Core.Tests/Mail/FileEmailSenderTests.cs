@@ -30,7 +30,7 @@ public sealed class FileEmailSenderTests : IDisposable
     {
         var message = MailTestData.AddedToOrganization($"Acme {MailTestData.HostileOrganization}");
 
-        await _sender.SendAsync(message);
+        await _sender.DeliverAsync(message);
 
         var file = Assert.Single(Directory.GetFiles(_directory));
         Assert.Equal(".eml", Path.GetExtension(file));
@@ -43,8 +43,8 @@ public sealed class FileEmailSenderTests : IDisposable
     [Fact]
     public async Task SendAsync_TwoMessagesInTheSameMillisecond_GetTwoFiles()
     {
-        await _sender.SendAsync(MailTestData.AddedToOrganization("First"));
-        await _sender.SendAsync(MailTestData.AddedToOrganization("Second"));
+        await _sender.DeliverAsync(MailTestData.AddedToOrganization("First"));
+        await _sender.DeliverAsync(MailTestData.AddedToOrganization("Second"));
 
         var subjects = new List<string>();
         foreach (var file in Directory.GetFiles(_directory))

@@ -33,7 +33,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
     {
         var message = MailTestData.AddedToOrganization();
 
-        await _sender.SendAsync(message);
+        await _sender.DeliverAsync(message);
 
         var received = await SingleReceivedAsync();
         Assert.Equal(MailTestData.To, Assert.Single(received.ToAddresses).Address);
@@ -48,7 +48,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
     {
         var message = MailTestData.AddedToOrganization($"Acme {MailTestData.HostileOrganization}");
 
-        await _sender.SendAsync(message);
+        await _sender.DeliverAsync(message);
 
         var mime = Parse(await SingleReceivedAsync());
         MailTestData.AssertTextAndHtmlAlternatives(mime, message);
@@ -65,7 +65,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
         var link = new Uri("https://portal.example.test/activate?invitation=abc&code=123");
         var message = EmailTemplates.Notice(MailTestData.To, "Activate your account", ["Welcome."], ("Activate", link));
 
-        await _sender.SendAsync(message);
+        await _sender.DeliverAsync(message);
 
         var mime = Parse(await SingleReceivedAsync());
         Assert.Contains("https://portal.example.test/activate?invitation=abc&code=123", mime.TextBody, StringComparison.Ordinal);
@@ -82,7 +82,7 @@ public sealed class SmtpEmailSenderTests : IDisposable
         };
         var sender = new SmtpEmailSender(Options.Create(options), NullLogger<SmtpEmailSender>.Instance);
 
-        await Assert.ThrowsAsync<SocketException>(() => sender.SendAsync(MailTestData.AddedToOrganization()));
+        await Assert.ThrowsAsync<SocketException>(() => sender.DeliverAsync(MailTestData.AddedToOrganization()));
     }
 
     private static MimeMessage Parse(SmtpMessage received) =>

@@ -5,6 +5,7 @@ using KeyPortal.Core.Memberships;
 using KeyPortal.Core.Seeding;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -299,13 +300,11 @@ public sealed class ConnectTests(IdpHost host) : IAsyncLifetime
 
         var accessToken = tokens.GetProperty("access_token").GetString()!;
         Assert.True((await browser.IntrospectAsync(accessToken, "portal", OidcBrowser.PortalSecret)).GetProperty("active").GetBoolean());
-        await using (var db = host.Database.CreateContext())
+        await using (var scope = host.Services.CreateAsyncScope())
         {
+            var db = scope.ServiceProvider.GetRequiredService<Core.Persistence.PortalDbContext>();
             var user = await db.Users.SingleAsync(u => u.Email == email);
-            var accounts = new Core.Users.UserAccountService(db, new Core.Auditing.AuditTrail(db, TimeProvider.System), TimeProvider.System, new Core.Mail.FileEmailSender(
-                Microsoft.Extensions.Options.Options.Create(new Core.Mail.MailOptions { Directory = host.MailDirectory }), TimeProvider.System,
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<Core.Mail.FileEmailSender>.Instance));
-            await accounts.SuspendAsync(Core.Auditing.AuditActor.System, user.Id, "test");
+            await scope.ServiceProvider.GetRequiredService<Core.Users.UserAccountService>().SuspendAsync(Core.Auditing.AuditActor.System, user.Id, "test");
         }
 
         // The access token is revoked too: a resource server checking token entries refuses it now.

@@ -113,6 +113,7 @@ public sealed class ActivationPageTests(IdpHost host)
         Assert.Equal(2, actions.Count(a => a == "invitation.code_failed"));
         Assert.Contains("invitation.locked", actions);
         Assert.True(actions.Count(a => a == "invitation.refused") >= 2);
+        await host.Database.AllMailSentAsync();
         Assert.Equal(1, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
@@ -182,6 +183,7 @@ public sealed class ActivationPageTests(IdpHost host)
         Assert.False(page.Shows("send-code"));
         var post = await browser.SubmitAsync("SendCode");
         Assert.Equal(HttpStatusCode.Gone, post.Status);
+        await host.Database.AllMailSentAsync();
         Assert.Equal(0, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
@@ -210,6 +212,7 @@ public sealed class ActivationPageTests(IdpHost host)
         var refusals = await db.AuditEntries.Where(a => a.TargetUserId == invited.UserId && a.Action == "invitation.refused").ToListAsync();
         Assert.True(refusals.Count >= 2);
         Assert.All(refusals, r => Assert.Equal("auditor@contoso.example", r.Actor));
+        await host.Database.AllMailSentAsync();
         Assert.Equal(0, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 
@@ -271,6 +274,7 @@ public sealed class ActivationPageTests(IdpHost host)
         var refused = await browser.SubmitAsync("SendCode");
         Assert.Equal((HttpStatusCode)429, refused.Status);
         Assert.Contains("Too many codes were requested", refused.Html, StringComparison.Ordinal);
+        await host.Database.AllMailSentAsync();
         Assert.Equal(5, host.Mailbox.All.Count(e => e.To == email && e.Subject.Contains("code", StringComparison.Ordinal)));
     }
 

@@ -1,0 +1,200 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Mail;
+
+/// <summary>
+/// Delivers the outbox. A claim moves up to <see cref="MailOutboxOptions.BatchSize"/> due messages'
+/// next attempt past a lease in one statement (on PostgreSQL the rows are picked
+/// <c>FOR UPDATE SKIP LOCKED</c>, on SQLite under the write lock), so two senders never hold the
+/// same message. Each is then handed to the mail server and marked sent; a failure schedules the
+/// next try with a doubling delay.
+/// </summary>
+/// <remarks>
+/// Delivery is at least once. The one case of a second copy: the mail server accepted the message
+/// and the sender died (or lost the database) before it marked it sent; the next claim after the
+/// lease sends it again, with the same <c>Message-ID</c>, so mail clients show it once.
+/// </remarks>
+public sealed partial class MailOutboxSender(
+    IServiceScopeFactory scopes, IMailTransport transport, MailOutboxPayloads payloads, TimeProvider clock,
+    IOptions<MailOptions> options, ILogger<MailOutboxSender> logger)
+{
+    /// <summary>How often sent records past <see cref="MailOutboxOptions.KeepSent"/> are deleted.</summary>
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromHours(1);
+
+    private long _nextSweep;
+
+    /// <summary>Claims and delivers one batch of due messages; returns how many it claimed.</summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value.Outbox;
+        var smtpTimeout = TimeSpan.FromSeconds(options.Value.Smtp.TimeoutSeconds);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var now = clock.GetUtcNow();
+        var leaseEnds = now + settings.Lease;
+        var claimed = await ClaimAsync(db, now.UtcTicks, leaseEnds.UtcTicks, settings.BatchSize, cancellationToken);
+        foreach (var message in claimed)
+        {
+            if (clock.GetUtcNow() + smtpTimeout >= leaseEnds)
+            {
+                // Its delivery could outlast the claim and meet another sender's: leave it to the next claim.
+                await RescheduleAsync(db, message.Id, clock.GetUtcNow(), null, cancellationToken);
+                continue;
+            }
+
+            await DeliverAsync(db, message, settings, cancellationToken);
+        }
+
+        await SweepAsync(db, settings, cancellationToken);
+        return claimed.Count;
+    }
+
+    private async Task DeliverAsync(PortalDbContext db, ClaimedMessage message, MailOutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (message.Payload is null || now.UtcTicks - message.CreatedAt > settings.GiveUpAfter.Ticks)
+        {
+            await WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.SentAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.GaveUpAt, now.UtcTicks).SetProperty(m => m.Payload, (string?)null), cancellationToken), cancellationToken);
+            LogGaveUp(logger, message.Id, message.Attempts);
+            return;
+        }
+
+        try
+        {
+            await transport.DeliverAsync(payloads.Unprotect(message.Payload), cancellationToken);
+        }
+#pragma warning disable CA1031 // Any failure of the mail server or of the message is a retry later, never the end of the sender.
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            var delay = RetryDelay(message.Attempts, settings);
+            LogFailed(logger, message.Id, message.Attempts, exception.GetType().Name, delay);
+            await RescheduleAsync(db, message.Id, clock.GetUtcNow() + delay, exception.GetType().Name, cancellationToken);
+            return;
+        }
+
+        // The server has it: from here on only the mark can be lost (and the message then sent once more).
+        var sentAt = clock.GetUtcNow().UtcTicks;
+        await WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.SentAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.Payload, (string?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None),
+            CancellationToken.None);
+    }
+
+    /// <summary>The wait before the next try after <paramref name="attempts"/> tries: doubling from the first delay, capped, with a tenth of jitter so senders do not retry in step.</summary>
+    internal static TimeSpan RetryDelay(int attempts, MailOutboxOptions settings)
+    {
+        var doubled = settings.FirstRetryDelay.Ticks * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
+        var capped = Math.Min(doubled, settings.MaxRetryDelay.Ticks);
+        return TimeSpan.FromTicks((long)(capped * (0.9 + (Random.Shared.NextDouble() * 0.2))));
+    }
+
+    private static Task<int> RescheduleAsync(PortalDbContext db, long id, DateTimeOffset at, string? error, CancellationToken cancellationToken) =>
+        WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == id && m.SentAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, at.UtcTicks).SetProperty(m => m.LastError, error), cancellationToken), cancellationToken);
+
+    private async Task SweepAsync(PortalDbContext db, MailOutboxOptions settings, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        if (now < Interlocked.Read(ref _nextSweep))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _nextSweep, now + SweepEvery.Ticks);
+        var before = now - settings.KeepSent.Ticks;
+        await WriteAsync(db, () => db.Set<OutboxMessage>()
+            .Where(m => (m.SentAt != null && m.SentAt < before) || (m.GaveUpAt != null && m.GaveUpAt < before))
+            .ExecuteDeleteAsync(cancellationToken), cancellationToken);
+    }
+
+    private static async Task<List<ClaimedMessage>> ClaimAsync(PortalDbContext db, long now, long leaseEnds, int batch, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            return await db.Database.SqlQuery<ClaimedMessage>($"""
+                UPDATE mail_outbox SET "NextAttemptAt" = {leaseEnds}, "Attempts" = "Attempts" + 1
+                WHERE "Id" IN (
+                    SELECT "Id" FROM mail_outbox
+                    WHERE "SentAt" IS NULL AND "GaveUpAt" IS NULL AND "NextAttemptAt" <= {now}
+                    ORDER BY "NextAttemptAt", "Id" LIMIT {batch}
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING "Id", "CreatedAt", "Attempts", "Payload"
+                """).ToListAsync(cancellationToken);
+        }
+
+        return await WriteAsync(db, () => db.Database.SqlQuery<ClaimedMessage>($"""
+            UPDATE mail_outbox SET "NextAttemptAt" = {leaseEnds}, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (
+                SELECT "Id" FROM mail_outbox
+                WHERE "SentAt" IS NULL AND "GaveUpAt" IS NULL AND "NextAttemptAt" <= {now}
+                ORDER BY "NextAttemptAt", "Id" LIMIT {batch})
+            RETURNING "Id", "CreatedAt", "Attempts", "Payload"
+            """).ToListAsync(cancellationToken), cancellationToken);
+    }
+
+    /// <summary>A statement that writes, in SQLite's turn at the file (SaveChanges takes it by itself; raw statements do not).</summary>
+    private static Task<T> WriteAsync<T>(PortalDbContext db, Func<Task<T>> write, CancellationToken cancellationToken) =>
+        db.Database.IsSqlite() && db.Database.CurrentTransaction is null && SqliteWriteGate.For(db.Database.GetConnectionString()) is { } gate
+            ? gate.RunAsync(_ => write(), cancellationToken)
+            : write();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Email {OutboxId} not delivered (try {Attempts}, {Error}); next try in {Delay}")]
+    private static partial void LogFailed(ILogger logger, long outboxId, int attempts, string error, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Email {OutboxId} given up after {Attempts} tries: its content is deleted")]
+    private static partial void LogGaveUp(ILogger logger, long outboxId, int attempts);
+
+    internal sealed class ClaimedMessage
+    {
+        public long Id { get; set; }
+
+        public long CreatedAt { get; set; }
+
+        public int Attempts { get; set; }
+
+        public string? Payload { get; set; }
+    }
+}
+
+/// <summary>Runs <see cref="MailOutboxSender"/> in an app: woken by its own commits, polling for the rest, never stopped by a failure.</summary>
+public sealed partial class MailOutboxService(MailOutboxSender sender, MailOutboxSignal signal, IOptions<MailOptions> options, ILogger<MailOutboxService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value.Outbox;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var claimed = await sender.DeliverDueAsync(stoppingToken);
+                failures = 0;
+                if (claimed == settings.BatchSize)
+                {
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The database may be away for a while: the sender waits and tries again.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                failures++;
+                LogUnavailable(logger, exception.GetType().Name, failures);
+            }
+
+            // After failures, wait longer (up to 8 poll intervals) so an outage is not hammered.
+            await signal.WaitAsync(settings.PollInterval * Math.Min(8, 1 << Math.Min(failures, 3)), stoppingToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The mail outbox could not be read ({Error}, {Failures} in a row); trying again")]
+    private static partial void LogUnavailable(ILogger logger, string error, int failures);
+}

@@ -1,0 +1,214 @@
+using KeyPortal.Core.Mail;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace KeyPortal.Core.Tests.Mail;
+
+/// <summary>
+/// The outbox over a real database and a real SMTP server: an email exists exactly when the
+/// change that causes it commits, its content is encrypted while it waits, the sender delivers it
+/// once (also with two senders at work), a mail server that is away delays it without failing the
+/// change, and a sender that dies leaves its messages to the next claim.
+/// </summary>
+public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(fixture), IDisposable
+{
+    private static readonly MailOutboxPayloads Payloads = new(new EphemeralDataProtectionProvider().CreateProtector(MailOutboxPayloads.Purpose));
+
+    private readonly Mailbox _mailbox = new();
+
+    public void Dispose()
+    {
+        _mailbox.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task An_email_is_queued_with_its_change_and_not_at_all_when_the_change_rolls_back()
+    {
+        await ClearOutboxAsync();
+        await using (var db = Database.CreateContext())
+        {
+            await Assert.ThrowsAsync<InvalidOperationException>(() => db.InTransactionAsync<bool>(async ct =>
+            {
+                await Outbox(db).SendAsync(Message("rolled-back@contoso.example", "Your one-time code is 493817."), ct);
+                throw new InvalidOperationException("the change fails after its email was queued");
+            }));
+            await db.InTransactionAsync(async ct =>
+            {
+                await Outbox(db).SendAsync(Message("committed@contoso.example", "Your one-time code is 271828."), ct);
+                return true;
+            });
+        }
+
+        await using var check = Database.CreateContext();
+        var rows = await check.Set<OutboxMessage>().AsNoTracking().ToListAsync();
+        var row = Assert.Single(rows);
+        Assert.Null(row.SentAt);
+        Assert.Equal(0, row.Attempts);
+        // The code waits encrypted, and the recipient with it.
+        Assert.DoesNotContain("271828", row.Payload, StringComparison.Ordinal);
+        Assert.DoesNotContain("committed@", row.Payload, StringComparison.Ordinal);
+        Assert.Equal("committed@contoso.example", Payloads.Unprotect(row.Payload!).To);
+    }
+
+    [Fact]
+    public async Task The_sender_delivers_over_smtp_marks_it_sent_and_deletes_the_content()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("ada@contoso.example", "Your one-time code is 161803."));
+
+        Assert.Equal(1, await Sender().DeliverDueAsync());
+
+        var received = await _mailbox.NextAsync("ada@contoso.example", "Outbox test");
+        Assert.Equal("161803", received.Code());
+        await using var db = Database.CreateContext();
+        var row = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+        Assert.NotNull(row.SentAt);
+        Assert.Null(row.Payload);
+        Assert.Equal(1, row.Attempts);
+        Assert.Equal(0, await Sender().DeliverDueAsync());
+        Assert.Equal(1, _mailbox.CountTo("ada@contoso.example"));
+    }
+
+    [Fact]
+    public async Task A_mail_server_that_is_away_delays_the_email_and_it_arrives_once_when_the_server_is_back()
+    {
+        await ClearOutboxAsync();
+        var port = Mailbox.FreeLoopbackPort();
+        await QueueAsync(Message("grace@contoso.example", "Your one-time code is 141421."));
+
+        // Nothing listens: the try fails, the message waits for a retry with its content kept.
+        Assert.Equal(1, await Sender(port).DeliverDueAsync());
+        await using (var db = Database.CreateContext())
+        {
+            var waiting = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+            Assert.Null(waiting.SentAt);
+            Assert.NotNull(waiting.Payload);
+            Assert.Equal(1, waiting.Attempts);
+            Assert.False(string.IsNullOrEmpty(waiting.LastError));
+            Assert.True(waiting.NextAttemptAt > Clock.GetUtcNow().UtcTicks, "the retry waits");
+        }
+
+        Assert.Equal(0, await Sender(port).DeliverDueAsync());
+
+        using var server = netDumbster.smtp.SimpleSmtpServer.Start(port);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await Sender(port).DeliverDueAsync());
+        Assert.Equal(0, await Sender(port).DeliverDueAsync());
+        Assert.Single(server.ReceivedEmail);
+    }
+
+    [Fact]
+    public async Task Two_senders_at_work_deliver_every_email_exactly_once()
+    {
+        await ClearOutboxAsync();
+        const int count = 60;
+        for (var i = 0; i < count; i++)
+        {
+            await QueueAsync(Message($"person-{i}@contoso.example", "Your one-time code is 100000."));
+        }
+
+        var first = Sender(batchSize: 5);
+        var second = Sender(batchSize: 5);
+        await Task.WhenAll(Task.Run(() => DrainAsync(first)), Task.Run(() => DrainAsync(second)));
+
+        await _mailbox.NextAsync($"person-{count - 1}@contoso.example", "Outbox test");
+        await Eventually.HoldsAsync(() => _mailbox.All.Count >= count, $"{count} emails arrive");
+        Assert.Equal(count, _mailbox.All.Count);
+        Assert.Equal(count, _mailbox.All.Select(e => e.To).Distinct(StringComparer.Ordinal).Count());
+        await using var db = Database.CreateContext();
+        Assert.Equal(count, await db.Set<OutboxMessage>().CountAsync(m => m.SentAt != null && m.Attempts == 1));
+    }
+
+    [Fact]
+    public async Task A_sender_that_died_with_its_claim_leaves_the_email_to_the_next_claim_after_the_lease()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("linus@contoso.example", "Your one-time code is 173205."));
+        await using (var db = Database.CreateContext())
+        {
+            // A claim as a sender makes it, by a sender that then dies before delivering.
+            var lease = Clock.GetUtcNow().UtcTicks + TimeSpan.FromMinutes(5).Ticks;
+            await db.Set<OutboxMessage>().ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, lease).SetProperty(m => m.Attempts, 1));
+        }
+
+        Assert.Equal(0, await Sender().DeliverDueAsync());
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, await Sender().DeliverDueAsync());
+
+        await _mailbox.NextAsync("linus@contoso.example", "Outbox test");
+        await using var check = Database.CreateContext();
+        Assert.Equal(2, (await check.Set<OutboxMessage>().AsNoTracking().SingleAsync()).Attempts);
+    }
+
+    [Fact]
+    public async Task A_message_past_its_time_is_given_up_and_its_content_deleted()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("old@contoso.example", "Your one-time code is 223606."));
+        Clock.Advance(new MailOutboxOptions().GiveUpAfter + TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, await Sender().DeliverDueAsync());
+
+        await using var db = Database.CreateContext();
+        var row = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+        Assert.NotNull(row.GaveUpAt);
+        Assert.Null(row.SentAt);
+        Assert.Null(row.Payload);
+        Assert.Equal(0, _mailbox.CountTo("old@contoso.example"));
+    }
+
+    [Fact]
+    public void Retries_wait_twice_as_long_each_time_up_to_the_cap()
+    {
+        var settings = new MailOutboxOptions { FirstRetryDelay = TimeSpan.FromSeconds(10), MaxRetryDelay = TimeSpan.FromMinutes(2) };
+        Assert.InRange(MailOutboxSender.RetryDelay(1, settings), TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(11));
+        Assert.InRange(MailOutboxSender.RetryDelay(3, settings), TimeSpan.FromSeconds(36), TimeSpan.FromSeconds(44));
+        Assert.InRange(MailOutboxSender.RetryDelay(40, settings), TimeSpan.FromSeconds(108), TimeSpan.FromSeconds(132));
+    }
+
+    private static EmailMessage Message(string to, string text) => new(to, "Outbox test", text, $"<p>{text}</p>", []);
+
+    private MailOutbox Outbox(PortalDbContext db) =>
+        new(db, Payloads, new MailOutboxSignal(), Clock, Options.Create(new MailOptions()));
+
+    private async Task QueueAsync(EmailMessage message)
+    {
+        await using var db = Database.CreateContext();
+        await Outbox(db).SendAsync(message);
+    }
+
+    private MailOutboxSender Sender(int? port = null, int batchSize = 10)
+    {
+        var options = Options.Create(new MailOptions
+        {
+            Delivery = MailDelivery.Smtp,
+            Smtp = new SmtpOptions { Host = "127.0.0.1", Port = port ?? _mailbox.Port, Security = SmtpSecurity.None, TimeoutSeconds = 5 },
+            Outbox = new MailOutboxOptions { BatchSize = batchSize },
+        });
+        var services = new ServiceCollection().AddScoped(_ => Database.CreateContext()).BuildServiceProvider();
+        return new MailOutboxSender(services.GetRequiredService<IServiceScopeFactory>(),
+            new SmtpEmailSender(options, NullLogger<SmtpEmailSender>.Instance), Payloads, Clock, options, NullLogger<MailOutboxSender>.Instance);
+    }
+
+    private static async Task DrainAsync(MailOutboxSender sender)
+    {
+        while (await sender.DeliverDueAsync() > 0)
+        {
+        }
+    }
+
+    private async Task ClearOutboxAsync()
+    {
+        await using var db = Database.CreateContext();
+        await db.Set<OutboxMessage>().ExecuteDeleteAsync();
+    }
+}
+
+public sealed class MailOutboxTestsOnSqlite(SqliteDatabaseFixture fixture)
+    : MailOutboxTests(fixture), IClassFixture<SqliteDatabaseFixture>;
+
+public sealed class MailOutboxTestsOnPostgres(PostgresDatabaseFixture fixture)
+    : MailOutboxTests(fixture), IClassFixture<PostgresDatabaseFixture>;
