@@ -1,0 +1,270 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using KeyPortal.Core.Memberships;
+using KeyPortal.Core.Organizations;
+using KeyPortal.Core.Persistence;
+using KeyPortal.Core.Users;
+using KeyPortal.TestSupport;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KeyPortal.EndToEnd.ScaleOut;
+
+/// <summary>
+/// Two identity providers over one PostgreSQL behave as one: a sign-in started on one instance
+/// finishes on the other, a refresh token rotated on one is refused by the other, the per-account
+/// sign-in limit counts both together, a killed instance costs only its in-flight requests, and a
+/// database restart gives clean 503s and then service again without restarting anything.
+/// </summary>
+[Collection(ScaleOutCollection.Collection)]
+public sealed partial class TwoInstancesTests(ScaleOutApps apps)
+{
+    private const string Password = "Scale-Password-2026";
+    private const string PortalRedirect = "http://localhost:5106/signin-oidc";
+    private const string PortalSecret = "portal-development-secret";
+
+    private static readonly Uri A = new($"http://localhost:{ScaleOutApps.IdPInstancePorts[0]}/");
+    private static readonly Uri B = new($"http://localhost:{ScaleOutApps.IdPInstancePorts[1]}/");
+
+    [Fact]
+    public async Task The_proxy_alternates_between_the_instances_and_gives_them_the_clients_address()
+    {
+        using var http = new HttpClient();
+        var served = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(apps.IdP, "health/live"));
+            // A client's own claim to an address is not believed: nginx appends the real peer, the apps take the last entry.
+            request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            served.Add(response.Headers.GetValues("X-Upstream").Single());
+        }
+
+        Assert.Equal(
+            [.. ScaleOutApps.IdPInstancePorts.Select(p => $"127.0.0.1:{p}")],
+            served.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task A_sign_in_started_on_one_instance_finishes_on_the_other_and_a_rotated_refresh_token_is_refused_by_both()
+    {
+        var email = await PersonAsync();
+        using var browser = new Browser();
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var authorize = AuthorizeUrl(Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))));
+
+        using (var first = await browser.GetAsync(A, authorize))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        }
+
+        // The form (and its anti-forgery cookie) from B, posted to A; A's session cookie then read by B.
+        var form = await browser.GetStringAsync(B, $"/signin/password?ReturnUrl={Uri.EscapeDataString(authorize)}");
+        using (var signedIn = await browser.PostAsync(A, "/signin/password", new Dictionary<string, string>
+        {
+            ["Email"] = email, ["Password"] = Password, ["ReturnUrl"] = authorize, ["__RequestVerificationToken"] = AntiforgeryToken(form),
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+
+        string code;
+        using (var second = await browser.GetAsync(B, authorize))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
+            Assert.StartsWith(PortalRedirect, second.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+            code = QueryHelpers.ParseQuery(second.Headers.Location.Query)["code"].ToString();
+        }
+
+        // The code B issued is redeemed at A; the refresh token A issued is rotated at B.
+        var (status, tokens) = await TokenAsync(A, new()
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = PortalRedirect, ["code_verifier"] = verifier,
+            ["client_id"] = "portal", ["client_secret"] = PortalSecret,
+        });
+        Assert.True(status == HttpStatusCode.OK, tokens.ToString());
+        var refresh = tokens.GetProperty("refresh_token").GetString()!;
+        var (rotated, newTokens) = await TokenAsync(B, Refresh(refresh));
+        Assert.True(rotated == HttpStatusCode.OK, newTokens.ToString());
+
+        var (reusedAtA, refusal) = await TokenAsync(A, Refresh(refresh));
+        Assert.Equal(HttpStatusCode.BadRequest, reusedAtA);
+        Assert.Equal("invalid_grant", refusal.GetProperty("error").GetString());
+        // Reuse revokes the whole chain, on every instance: the new refresh token is dead at B too.
+        var (newAtB, _) = await TokenAsync(B, Refresh(newTokens.GetProperty("refresh_token").GetString()!));
+        Assert.Equal(HttpStatusCode.BadRequest, newAtB);
+    }
+
+    [Fact]
+    public async Task The_per_account_sign_in_limit_counts_the_attempts_on_both_instances_together()
+    {
+        var email = await PersonAsync();
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            answers.Add(await SignInAsync(i % 2 == 0 ? A : B, email, "wrong-password"));
+        }
+
+        // Ten wrong passwords, five on each instance: the limit (10 per 5 minutes) is spent for the account.
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, answers);
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInAsync(A, email, Password));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInAsync(B, email, Password));
+    }
+
+    [Fact]
+    public async Task Killing_one_instance_during_a_token_load_costs_only_its_in_flight_requests_and_restarting_the_database_gives_clean_503s_then_service()
+    {
+        // One test, because both take an instance or the database away from the others.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<(DateTime At, HttpStatusCode? Status)>();
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                outcomes.Enqueue((DateTime.UtcNow, await ClientTokenAsync(http)));
+            }
+        })).ToArray();
+
+        await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == HttpStatusCode.OK) >= 50, "the load runs");
+        var killedAt = DateTime.UtcNow;
+        await apps.KillAsync(ScaleOutApps.IdPInstancePorts[0]);
+        var afterKill = outcomes.Count;
+        await Eventually.HoldsAsync(() => outcomes.Skip(afterKill).Count(o => o.Status == HttpStatusCode.OK) >= 200, "the other instance serves the load");
+        stop.Cancel();
+        await Task.WhenAll(load);
+
+        var failed = outcomes.Where(o => o.Status != HttpStatusCode.OK).ToList();
+        // At most the four requests in flight when the process died fail; every later one is served.
+        Assert.True(failed.Count <= 4, $"{failed.Count} requests failed: {string.Join(", ", failed.Select(f => f.Status?.ToString() ?? "no answer"))}");
+        Assert.All(failed, f => Assert.True(f.At >= killedAt.AddSeconds(-1), "a request failed before the kill"));
+        await apps.StartInstanceAsync("IdP", ScaleOutApps.IdPInstancePorts[0]);
+
+        // The database goes away: pages that need it answer 503 problems, readiness says unhealthy.
+        var email = await PersonAsync();
+        var auditBefore = await CountAuditEntriesAsync();
+        await apps.StopPostgresAsync();
+        using (var ready = await http.GetAsync(new Uri(B, "health/ready")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+
+        var down = await SignInResponseAsync(B, email, Password);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+        Assert.Contains("database.unavailable", down.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", down.Body, StringComparison.Ordinal);
+
+        // It comes back: both instances serve again, never restarted.
+        await apps.StartPostgresAsync();
+        foreach (var instance in new[] { A, B })
+        {
+            await Eventually.HoldsAsync(async () => await SignInAsync(instance, email, Password) == HttpStatusCode.Redirect,
+                $"{instance} signs people in again", TimeSpan.FromSeconds(60));
+        }
+
+        // Nothing committed was lost: the audit trail holds every entry it had, and the new sign-ins.
+        Assert.True(await CountAuditEntriesAsync() > auditBefore);
+    }
+
+    private async Task<string> PersonAsync()
+    {
+        await using var scope = apps.CoreServices();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var contoso = await db.Organizations.Where(o => o.Slug == "contoso").Select(o => o.Id).SingleAsync();
+        var email = $"scale-{Guid.NewGuid():N}@contoso.example";
+        await Members.In(scope.ServiceProvider).AddAsync(contoso, MemberRoles.Admin, UserState.Active, email, Password);
+        return email;
+    }
+
+    private async Task<int> CountAuditEntriesAsync()
+    {
+        await using var scope = apps.CoreServices();
+        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().AuditEntries.CountAsync();
+    }
+
+    private static async Task<HttpStatusCode> SignInAsync(Uri instance, string email, string password) =>
+        (await SignInResponseAsync(instance, email, password)).Status;
+
+    private static async Task<(HttpStatusCode Status, string Body)> SignInResponseAsync(Uri instance, string email, string password)
+    {
+        using var browser = new Browser();
+        var form = await browser.GetStringAsync(instance, "/signin/password?ReturnUrl=%2F");
+        using var response = await browser.PostAsync(instance, "/signin/password", new Dictionary<string, string>
+        {
+            ["Email"] = email, ["Password"] = password, ["ReturnUrl"] = "/", ["__RequestVerificationToken"] = AntiforgeryToken(form),
+        });
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<HttpStatusCode?> ClientTokenAsync(HttpClient http)
+    {
+        try
+        {
+            using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "demo-client", ["client_secret"] = "demo-secret", ["scope"] = "api",
+            });
+            using var response = await http.PostAsync(new Uri(apps.IdP, "connect/token"), content);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(Uri instance, Dictionary<string, string> form)
+    {
+        using var http = new HttpClient();
+        using var content = new FormUrlEncodedContent(form);
+        using var response = await http.PostAsync(new Uri(instance, "connect/token"), content);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, body.RootElement.Clone());
+    }
+
+    private static Dictionary<string, string> Refresh(string token) => new()
+    {
+        ["grant_type"] = "refresh_token", ["refresh_token"] = token, ["client_id"] = "portal", ["client_secret"] = PortalSecret,
+    };
+
+    private static string AuthorizeUrl(string challenge) => QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
+    {
+        ["client_id"] = "portal", ["redirect_uri"] = PortalRedirect, ["response_type"] = "code", ["scope"] = "openid email profile offline_access",
+        ["state"] = "state-1", ["nonce"] = "nonce-1", ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
+    });
+
+    private static string AntiforgeryToken(string html)
+    {
+        var match = AntiforgeryPattern().Match(html);
+        Assert.True(match.Success, "The page has no anti-forgery token.");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryPattern();
+
+    /// <summary>One browser's cookies (for <c>localhost</c>, whatever the port), no automatic redirects.</summary>
+    private sealed class Browser : IDisposable
+    {
+        private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true });
+
+        public Task<HttpResponseMessage> GetAsync(Uri instance, string path) => _http.GetAsync(new Uri(instance, path));
+
+        public Task<string> GetStringAsync(Uri instance, string path) => _http.GetStringAsync(new Uri(instance, path));
+
+        public async Task<HttpResponseMessage> PostAsync(Uri instance, string path, Dictionary<string, string> form)
+        {
+            using var content = new FormUrlEncodedContent(form);
+            return await _http.PostAsync(new Uri(instance, path), content);
+        }
+
+        public void Dispose() => _http.Dispose();
+    }
+}
