@@ -3,10 +3,13 @@
 # postgresql package when it is missing) and prints its admin connection string.
 #   tests/postgres.sh start   # idempotent: reuses a running cluster
 #   tests/postgres.sh stop
+# KEYPORTAL_PG_PORT and KEYPORTAL_PG_DIR choose another cluster; KEYPORTAL_PG_KEEP=1 keeps its data
+# from one start to the next, with durable settings (./run.sh --postgres).
 set -euo pipefail
 
 PORT="${KEYPORTAL_PG_PORT:-55432}"
 DIR="${KEYPORTAL_PG_DIR:-/tmp/keyportal-pg}"
+KEEP="${KEYPORTAL_PG_KEEP:-0}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -31,13 +34,17 @@ start() {
   ensure_installed
   local bin; bin="$(pg_bin)"
   if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then connection_string; return; fi
-  rm -rf "$DIR"; mkdir -p "$DIR"
-  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi
-  run_pg "$bin/initdb" -D "$DIR/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+  local settings="-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300"
+  if [ "$KEEP" = 1 ] && [ -f "$DIR/data/PG_VERSION" ]; then
+    rm -f "$DIR/data/postmaster.pid"
+  else
+    rm -rf "$DIR"; mkdir -p "$DIR"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi
+    run_pg "$bin/initdb" -D "$DIR/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+  fi
   # Durability is irrelevant for a throwaway test cluster; speed is not.
-  run_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-    start >/dev/null
+  if [ "$KEEP" != 1 ]; then settings="$settings -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+  run_pg "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 -o "$settings" start >/dev/null
   connection_string
 }
 
