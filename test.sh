@@ -12,7 +12,7 @@ export KEYPORTAL_TEST_POSTGRES
 # its NuGet package; Playwright must never try to download a browser of its own.
 KEYPORTAL_CHROMIUM="$(tests/chromium.sh)" || { echo "Could not install Chromium for the browser tests." >&2; exit 1; }
 export KEYPORTAL_CHROMIUM PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# Customer identity providers and DNS (simplesamlphp, pysaml2, oidc-provider, dnsmasq) on loopback.
+# Customer identity providers, DNS and the reverse proxy (simplesamlphp, pysaml2, oidc-provider, dnsmasq, nginx) on loopback.
 tests/peers/install.sh || { echo "Could not install the identity-provider and DNS peers for the tests." >&2; exit 1; }
 
 RESULTS="$ROOT/TestResults"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the customer identity providers and the DNS server the tests run against, when they are
 # missing: Debian's simplesamlphp (with the PHP extensions it needs at run time), python3-pysaml2
-# (with xmlsec1, which it signs with), dnsmasq, and npm oidc-provider (tests/peers/oidc-provider).
+# (with xmlsec1, which it signs with), dnsmasq, nginx (the scale-out tests' reverse proxy), and npm
+# oidc-provider (tests/peers/oidc-provider).
 # Quiet when everything is there; fails loudly otherwise, so that no test silently lacks its peer.
 set -euo pipefail
 
@@ -17,6 +18,8 @@ missing=()
 for package in "${PACKAGES[@]}"; do
   installed "$package" || missing+=("$package")
 done
+# The reverse proxy of the scale-out tests (deploy/proxy.sh): any nginx will do.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then missing+=(nginx-light); fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "Installing test peers (Debian packages ${missing[*]})..." >&2

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using KeyPortal.Core;
 using KeyPortal.Core.Persistence;
+using KeyPortal.Hosting;
+using Microsoft.AspNetCore.DataProtection;
 using KeyPortal.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,6 +161,9 @@ public sealed class ScaleOutApps : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
+        // The apps' key ring (in the database): what this process queues in the outbox, their senders read.
+        services.AddDataProtection().SetApplicationName("KeyPortal.Tests").PersistKeysToDbContext<PortalDbContext>();
+        services.AddSharedDataProtection();
         services.AddPortalCore(configuration);
         return services.BuildServiceProvider();
     }

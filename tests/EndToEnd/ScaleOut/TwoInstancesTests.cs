@@ -117,6 +117,50 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     }
 
     [Fact]
+    public async Task The_three_tries_of_a_one_time_code_count_over_both_instances_and_the_emails_cross_processes()
+    {
+        var email = $"invitee-{Guid.NewGuid():N}@contoso.example";
+        await using (var scope = apps.CoreServices())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "owner@contoso.example");
+            var contoso = await db.Organizations.Where(o => o.Slug == "contoso").Select(o => o.Id).SingleAsync();
+            // Queued in this process's transaction; one of the instances' senders delivers it.
+            await scope.ServiceProvider.GetRequiredService<Core.Invitations.InvitationService>()
+                .InviteAsync(Core.Auditing.AuditActor.ForUser(owner, "127.0.0.1"), contoso, email, MemberRoles.Auditor, apps.IdP);
+        }
+
+        var link = (await apps.Mailbox.NextAsync(email, "")).Link(apps.IdP.AbsoluteUri).AbsolutePath;
+        using var browser = new Browser();
+        using (var sent = await browser.PostAsync(B, $"{link}?handler=SendCode", await FormAsync(browser, A, link, [])))
+        {
+            Assert.True(sent.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"code request: {sent.StatusCode}");
+        }
+
+        var code = (await apps.Mailbox.NextAsync(email, "code")).Code();
+        var wrong = code == "000000" ? "111111" : "000000";
+        var answers = new List<HttpStatusCode>();
+        foreach (var instance in new[] { A, B, A })
+        {
+            using var tried = await browser.PostAsync(instance, $"{link}?handler=Code", await FormAsync(browser, instance, link, new() { ["Code"] = wrong }));
+            answers.Add(tried.StatusCode);
+        }
+
+        // The third wrong code (on A) locked the link; the right code on B is refused.
+        // A locked link's page has no form: the token comes from another page of B, as a browser could get it.
+        using var right = await browser.PostAsync(B, $"{link}?handler=Code", await FormAsync(browser, B, "/signin/password?ReturnUrl=%2F", new() { ["Code"] = code }));
+        var page = await right.Content.ReadAsStringAsync();
+        Assert.True(right.StatusCode == HttpStatusCode.Conflict, $"{right.StatusCode} after {string.Join(", ", answers)}");
+        Assert.Contains("Too many wrong codes", page, StringComparison.Ordinal);
+        await using var check = apps.CoreServices();
+        var checkDb = check.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var userId = await checkDb.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync();
+        var invitation = await checkDb.Invitations.AsNoTracking().SingleAsync(i => i.UserId == userId);
+        Assert.Equal(3, invitation.FailedAttempts);
+        Assert.Null(invitation.CodeVerifiedAt);
+    }
+
+    [Fact]
     public async Task Killing_one_instance_during_a_token_load_costs_only_its_in_flight_requests_and_restarting_the_database_gives_clean_503s_then_service()
     {
         // One test, because both take an instance or the database away from the others.
@@ -237,6 +281,13 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
         ["client_id"] = "portal", ["redirect_uri"] = PortalRedirect, ["response_type"] = "code", ["scope"] = "openid email profile offline_access",
         ["state"] = "state-1", ["nonce"] = "nonce-1", ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
     });
+
+    /// <summary>The page's form from <paramref name="instance"/> (its anti-forgery token) with <paramref name="fields"/>.</summary>
+    private static async Task<Dictionary<string, string>> FormAsync(Browser browser, Uri instance, string path, Dictionary<string, string> fields)
+    {
+        fields["__RequestVerificationToken"] = AntiforgeryToken(await browser.GetStringAsync(instance, path));
+        return fields;
+    }
 
     private static string AntiforgeryToken(string html)
     {
