@@ -46,11 +46,18 @@ start() { # app port → pid
 }
 peak_rss_mb() { local kb=0; for p in "$@"; do kb=$((kb + $(awk '/VmHWM/ { print $2 }' "/proc/$p/status"))); done; echo $((kb / 1024)); }
 
+# A new instance compiles its hot code for ~20 s under load: each is warmed on its own first, so
+# the measured windows compare steady states.
+warm() { # idp-port portal-port
+  dotnet "$TOKEN_LOAD" "http://localhost:$1/connect/token" 32 "$WARMUP_SECONDS" demo-client demo-secret >/dev/null
+  dotnet "$API_LOAD" load "http://localhost:$2/api/v1/shipments?limit=50" 32 "$WARMUP_SECONDS" "$API_TOKEN" >/dev/null
+}
+
 runs=()
 measure() { # instances idp-pids portal-pids
   local n="$1" idp_pids="$2" portal_pids="$3" token api
   token="$(dotnet "$TOKEN_LOAD" "http://localhost:$IDP/connect/token" 32 "$SECONDS_PER_RUN" demo-client demo-secret \
-    --warmup "$WARMUP_SECONDS" --server-pids "$idp_pids")"
+    --warmup 5 --server-pids "$idp_pids")"
   printf 'token   instances=%s %s\n' "$n" "$token"
   api="$(dotnet "$API_LOAD" load "http://localhost:$PORTAL/api/v1/shipments?limit=50" 32 "$SECONDS_PER_RUN" "$API_TOKEN" --server-pids "$portal_pids")"
   printf 'api     instances=%s %s\n' "$n" "$api"
@@ -61,11 +68,13 @@ measure() { # instances idp-pids portal-pids
 IDP_A="$(start IdP "${IDP_INSTANCES[0]}")"
 PORTAL_A="$(start Portal "${PORTAL_INSTANCES[0]}")"
 "$ROOT/deploy/proxy.sh" start "$WORK/proxy" "$IDP=${IDP_INSTANCES[0]}" "$PORTAL=${PORTAL_INSTANCES[0]}"
+warm "${IDP_INSTANCES[0]}" "${PORTAL_INSTANCES[0]}"
 measure 1 "$IDP_A" "$PORTAL_A"
 
 IDP_B="$(start IdP "${IDP_INSTANCES[1]}")"
 PORTAL_B="$(start Portal "${PORTAL_INSTANCES[1]}")"
 "$ROOT/deploy/proxy.sh" start "$WORK/proxy" "$IDP=${IDP_INSTANCES[0]},${IDP_INSTANCES[1]}" "$PORTAL=${PORTAL_INSTANCES[0]},${PORTAL_INSTANCES[1]}"
+warm "${IDP_INSTANCES[1]}" "${PORTAL_INSTANCES[1]}"
 measure 2 "$IDP_A,$IDP_B" "$PORTAL_A,$PORTAL_B"
 
 RUNS_JSON="[ $(IFS=,; echo "${runs[*]}") ]"

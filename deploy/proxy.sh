@@ -35,11 +35,12 @@ start() {
     if [ "$(id -u)" = 0 ]; then echo "user root root;"; fi
     echo "worker_processes 1;"
     echo "pid $dir/nginx.pid;"
-    echo "error_log $dir/error.log warn;"
+    # Request lines carry emailed link tokens (/activate/<token>, /reset/<token>): no access log,
+    # and errors only from crit up (nginx quotes the request line in upstream errors).
+    echo "error_log $dir/error.log crit;"
     echo "events { worker_connections 4096; }"
     echo "http {"
-    echo "  log_format upstream '\$remote_addr \"\$request\" \$status \$upstream_addr \$request_time';"
-    echo "  access_log $dir/access.log upstream;"
+    echo "  access_log off;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/tmp/$temp;"; done
     for mapping in "$@"; do
       local front="${mapping%%=*}" backs="${mapping#*=}"

@@ -36,7 +36,10 @@ start() {
   if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then connection_string; return; fi
   local settings="-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300"
   if [ "$KEEP" = 1 ] && [ -f "$DIR/data/PG_VERSION" ]; then
-    rm -f "$DIR/data/postmaster.pid"
+    : # the kept cluster starts as it is
+  elif [ "$KEEP" = 1 ] && [ -e "$DIR/data" ]; then
+    echo "$DIR/data exists but is no PostgreSQL cluster; move it away and start again." >&2
+    exit 1
   else
     rm -rf "$DIR"; mkdir -p "$DIR"
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi

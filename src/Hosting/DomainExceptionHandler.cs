@@ -8,7 +8,7 @@ namespace KeyPortal.Hosting;
 /// Turns a rule's refusal that escaped a handler into RFC 7807 problem details carrying the
 /// stable error code, instead of a 500. Pages catch refusals themselves to show them in the form.
 /// </summary>
-public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class DomainExceptionHandler(IProblemDetailsService problems, Microsoft.Extensions.Logging.ILogger<DomainExceptionHandler> logger) : IExceptionHandler
 {
     public static int StatusCodeOf(DomainError error)
     {
@@ -46,8 +46,9 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
 
         if (DatabaseErrors.IsUnavailable(exception))
         {
-            // The database is away (restarting, failing over): nothing was committed, and the
-            // instance serves again by itself once it is back; /health/ready says so meanwhile.
+            // The database is away (restarting, failing over): the instance serves again by itself
+            // once it is back, and /health/ready says so meanwhile.
+            LogDatabaseUnavailable(logger, exception, httpContext.Request.Method, httpContext.GetEndpoint()?.DisplayName ?? "(no endpoint)");
             httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             httpContext.Response.Headers.RetryAfter = "5";
             return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -110,4 +111,8 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
             ProblemDetails = details,
         });
     }
+
+    // The endpoint's name, never the path: a link's path is its token.
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "The database is unavailable: {Method} {Endpoint} answered 503")]
+    private static partial void LogDatabaseUnavailable(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string method, string endpoint);
 }

@@ -46,27 +46,39 @@ public static class OperatorCli
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         SentLinks.RecordEverySentMessage(builder.Services);
         await using var app = builder.Build();
-        await Hosting.DataProtectionKeyRing.EnsureAsync(app.Services);
+        var signal = app.Services.GetRequiredService<Core.Mail.MailOutboxSignal>();
+        signal.RecordQueued = true;
         var exitCode = await InvokeAsync(new CliRuntime(app.Services, Console.Out, Console.Error), args);
-        await DeliverQueuedMailAsync(app.Services);
+        await DeliverQueuedMailAsync(app.Services, signal.Queued);
         return exitCode;
     }
 
+    /// <summary>The longest the CLI spends delivering its own emails before it leaves them to the apps.</summary>
+    private static readonly TimeSpan MailDeliveryBound = TimeSpan.FromMinutes(1);
+
     /// <summary>
-    /// The command's emails went to the outbox; it delivers them before exiting, so an operator
-    /// need not wait for a running app's sender. What the mail server refuses stays queued for them.
+    /// The command's emails went to the outbox; it delivers those (and only those: the rest of the
+    /// queue is the apps', with their mail settings) before exiting, so an operator need not wait
+    /// for a running app's sender. What it cannot deliver stays queued for the apps.
     /// </summary>
-    private static async Task DeliverQueuedMailAsync(IServiceProvider services)
+    private static async Task DeliverQueuedMailAsync(IServiceProvider services, IReadOnlyCollection<long> queued)
     {
         var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Mail.MailOptions>>().Value.Outbox;
-        if (!options.Send || !services.GetRequiredService<SentLinks>().Any)
+        if (!options.Send || queued.Count == 0)
         {
             return;
         }
 
-        var sender = services.GetRequiredService<Core.Mail.MailOutboxSender>();
-        while (await sender.DeliverDueAsync() == options.BatchSize)
+        using var bounded = new CancellationTokenSource(MailDeliveryBound);
+        try
         {
+            await services.GetRequiredService<Core.Mail.MailOutboxSender>().DeliverAsync([.. queued], bounded.Token);
+        }
+#pragma warning disable CA1031 // The command has succeeded; its mail waits in the outbox for the apps' senders.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync($"The command's emails are queued; the apps will send them ({exception.GetType().Name}).");
         }
     }
 

@@ -17,9 +17,6 @@ public sealed class SentLinks
     public Uri? NewestTo(string address) =>
         _messages.ToArray().LastOrDefault(m => m.Links.Count > 0 && string.Equals(m.To, address, StringComparison.OrdinalIgnoreCase))?.Links[0];
 
-    /// <summary>Whether the command queued any email.</summary>
-    public bool Any => !_messages.IsEmpty;
-
     internal void Add(EmailMessage message) => _messages.Enqueue(message);
 
     /// <summary>Wraps the installation's <see cref="IEmailSender"/> (whichever delivery it is) so every message is also recorded.</summary>

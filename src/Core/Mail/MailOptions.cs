@@ -57,11 +57,12 @@ public sealed class MailOutboxOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How long after it was queued a message is still tried. Default 3 days: every link and
-    /// code in it has expired long before. The message's content is then deleted.
+    /// How long after it was queued a message is still tried. Default 7 days, the longest an
+    /// emailed link lives (an activation link): nothing in it works any more after that. The
+    /// message's content is then deleted.
     /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
-    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(3);
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>How long the record of a sent message (times and tries, no content) is kept. Default 7 days.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]

@@ -59,7 +59,29 @@ public sealed class MailOutboxSignal
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _queued = new();
+
+    /// <summary>
+    /// Whether this process keeps the ids of the emails it queued (<see cref="Queued"/>): a tool
+    /// that delivers its own mail before it exits. Off in the apps, whose queue would only grow.
+    /// </summary>
+    public bool RecordQueued { get; set; }
+
+    /// <summary>The committed emails this process queued, while <see cref="RecordQueued"/> is on.</summary>
+    public IReadOnlyCollection<long> Queued => _queued;
+
     public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>An email was committed: wakes the sender and, if asked, records its id.</summary>
+    public void Committed(long id)
+    {
+        if (RecordQueued)
+        {
+            _queued.Enqueue(id);
+        }
+
+        Wake();
+    }
 
     /// <summary>Waits for a wake-up or for <paramref name="timeout"/>, whichever comes first.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -89,11 +111,12 @@ public sealed class MailOutbox(PortalDbContext db, MailOutboxPayloads payloads, 
         ArgumentNullException.ThrowIfNull(message);
         var now = clock.GetUtcNow().UtcTicks;
         var identified = message with { MessageId = message.MessageId ?? NewMessageId(options.Value.From) };
-        db.Set<OutboxMessage>().Add(new OutboxMessage { CreatedAt = now, NextAttemptAt = now, Payload = payloads.Protect(identified) });
+        var row = new OutboxMessage { CreatedAt = now, NextAttemptAt = now, Payload = payloads.Protect(identified) };
+        db.Set<OutboxMessage>().Add(row);
         await db.SaveChangesAsync(cancellationToken);
         await db.AfterCommitAsync(_ =>
         {
-            signal.Wake();
+            signal.Committed(row.Id);
             return Task.CompletedTask;
         }, cancellationToken);
     }

@@ -41,47 +41,103 @@ public sealed partial class MailOutboxSender(
             if (clock.GetUtcNow() + smtpTimeout >= leaseEnds)
             {
                 // Its delivery could outlast the claim and meet another sender's: leave it to the next claim.
-                await RescheduleAsync(db, message.Id, clock.GetUtcNow(), null, cancellationToken);
+                await RescheduleAsync(db, message, clock.GetUtcNow(), "LeaseTooShort", cancellationToken);
                 continue;
             }
 
-            await DeliverAsync(db, message, settings, cancellationToken);
+            await DeliverAsync(db, message, settings, leaseEnds, cancellationToken);
         }
 
         await SweepAsync(db, settings, cancellationToken);
         return claimed.Count;
     }
 
-    private async Task DeliverAsync(PortalDbContext db, ClaimedMessage message, MailOutboxOptions settings, CancellationToken cancellationToken)
+    /// <summary>Claims and delivers the due messages among <paramref name="ids"/> (what one process queued), one at a time.</summary>
+    public async Task DeliverAsync(IEnumerable<long> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var settings = options.Value.Outbox;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        foreach (var id in ids)
+        {
+            var now = clock.GetUtcNow();
+            var leaseEnds = now + settings.Lease;
+            var claimed = await WriteAsync(db, () => db.Database.SqlQuery<ClaimedMessage>($"""
+                UPDATE mail_outbox SET "NextAttemptAt" = {leaseEnds.UtcTicks}, "Attempts" = "Attempts" + 1
+                WHERE "Id" = {id} AND "SentAt" IS NULL AND "GaveUpAt" IS NULL AND "NextAttemptAt" <= {now.UtcTicks}
+                RETURNING "Id", "CreatedAt", "Attempts", "Payload"
+                """).ToListAsync(cancellationToken), cancellationToken);
+            foreach (var message in claimed)
+            {
+                await DeliverAsync(db, message, settings, leaseEnds, cancellationToken);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(PortalDbContext db, ClaimedMessage message, MailOutboxOptions settings, DateTimeOffset leaseEnds, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (message.Payload is null || now.UtcTicks - message.CreatedAt > settings.GiveUpAfter.Ticks)
         {
-            await WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.SentAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.GaveUpAt, now.UtcTicks).SetProperty(m => m.Payload, (string?)null), cancellationToken), cancellationToken);
-            LogGaveUp(logger, message.Id, message.Attempts);
+            await GiveUpAsync(db, message, "Expired", cancellationToken);
             return;
         }
 
+        // The delivery ends before the claim does, whatever the mail server does (MailKit's timeout
+        // is per operation): another sender never sends it while this one still might.
+        using var withinLease = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        withinLease.CancelAfter(leaseEnds - now - LeaseMargin);
         try
         {
-            await transport.DeliverAsync(payloads.Unprotect(message.Payload), cancellationToken);
+            await transport.DeliverAsync(payloads.Unprotect(message.Payload), withinLease.Token);
         }
-#pragma warning disable CA1031 // Any failure of the mail server or of the message is a retry later, never the end of the sender.
+        catch (Exception exception) when (IsPermanent(exception))
+        {
+            // A recipient the server refuses for good, or an address that does not parse: no retry helps.
+            await GiveUpAsync(db, message, exception.GetType().Name, cancellationToken);
+            return;
+        }
+#pragma warning disable CA1031 // Any other failure of the mail server or of the message is a retry later, never the end of the sender.
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
             var delay = RetryDelay(message.Attempts, settings);
             LogFailed(logger, message.Id, message.Attempts, exception.GetType().Name, delay);
-            await RescheduleAsync(db, message.Id, clock.GetUtcNow() + delay, exception.GetType().Name, cancellationToken);
+            await RescheduleAsync(db, message, clock.GetUtcNow() + delay, exception.GetType().Name, cancellationToken);
             return;
         }
 
         // The server has it: from here on only the mark can be lost (and the message then sent once more).
         var sentAt = clock.GetUtcNow().UtcTicks;
-        await WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.SentAt == null)
+        await WriteAsync(db, () => Claimed(db, message)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.Payload, (string?)null).SetProperty(m => m.LastError, (string?)null), CancellationToken.None),
             CancellationToken.None);
+    }
+
+    /// <summary>Time kept between the end of a delivery and the end of its claim.</summary>
+    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The message while this claim holds it: a sender whose claim ended (another sender claimed the
+    /// message again, counting one more attempt) writes nothing.
+    /// </summary>
+    private static IQueryable<OutboxMessage> Claimed(PortalDbContext db, ClaimedMessage message) =>
+        db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.Attempts == message.Attempts && m.SentAt == null && m.GaveUpAt == null);
+
+    internal static bool IsPermanent(Exception exception) => exception switch
+    {
+        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } => (int)code >= 500,
+        MimeKit.ParseException => true,
+        _ => false,
+    };
+
+    private async Task GiveUpAsync(PortalDbContext db, ClaimedMessage message, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        await WriteAsync(db, () => Claimed(db, message)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.GaveUpAt, now).SetProperty(m => m.Payload, (string?)null).SetProperty(m => m.LastError, reason), cancellationToken), cancellationToken);
+        LogGaveUp(logger, message.Id, message.Attempts, reason);
     }
 
     /// <summary>The wait before the next try after <paramref name="attempts"/> tries: doubling from the first delay, capped, with a tenth of jitter so senders do not retry in step.</summary>
@@ -92,8 +148,8 @@ public sealed partial class MailOutboxSender(
         return TimeSpan.FromTicks((long)(capped * (0.9 + (Random.Shared.NextDouble() * 0.2))));
     }
 
-    private static Task<int> RescheduleAsync(PortalDbContext db, long id, DateTimeOffset at, string? error, CancellationToken cancellationToken) =>
-        WriteAsync(db, () => db.Set<OutboxMessage>().Where(m => m.Id == id && m.SentAt == null)
+    private static Task<int> RescheduleAsync(PortalDbContext db, ClaimedMessage message, DateTimeOffset at, string error, CancellationToken cancellationToken) =>
+        WriteAsync(db, () => Claimed(db, message)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, at.UtcTicks).SetProperty(m => m.LastError, error), cancellationToken), cancellationToken);
 
     private async Task SweepAsync(PortalDbContext db, MailOutboxOptions settings, CancellationToken cancellationToken)
@@ -145,8 +201,8 @@ public sealed partial class MailOutboxSender(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Email {OutboxId} not delivered (try {Attempts}, {Error}); next try in {Delay}")]
     private static partial void LogFailed(ILogger logger, long outboxId, int attempts, string error, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Email {OutboxId} given up after {Attempts} tries: its content is deleted")]
-    private static partial void LogGaveUp(ILogger logger, long outboxId, int attempts);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Email {OutboxId} given up after {Attempts} tries ({Reason}): its content is deleted")]
+    private static partial void LogGaveUp(ILogger logger, long outboxId, int attempts, string reason);
 
     internal sealed class ClaimedMessage
     {

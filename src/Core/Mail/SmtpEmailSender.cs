@@ -28,11 +28,23 @@ public sealed partial class SmtpEmailSender(IOptions<MailOptions> options, ILogg
         }
 
         await client.SendAsync(mime, cancellationToken);
-        await client.DisconnectAsync(quit: true, cancellationToken);
         LogSent(logger, mime.MessageId ?? "", mail.Smtp.Host);
+        try
+        {
+            await client.DisconnectAsync(quit: true, cancellationToken);
+        }
+#pragma warning disable CA1031 // The server has accepted the message: a failed goodbye must not make it a failure (and a second copy).
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogQuitFailed(logger, mime.MessageId ?? "", exception.GetType().Name);
+        }
     }
 
     // Never the subject or body (they may carry a code or a link token), nor the recipient (personal data).
     [LoggerMessage(Level = LogLevel.Information, Message = "Email {MessageId} sent via {Host}")]
     private static partial void LogSent(ILogger logger, string messageId, string host);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Email {MessageId} was accepted, but closing the connection failed ({Error})")]
+    private static partial void LogQuitFailed(ILogger logger, string messageId, string error);
 }

@@ -15,9 +15,10 @@ public static class DatabaseErrors
     };
 
     /// <summary>
-    /// The database could not be reached or went away mid-request (down, restarting, a failover,
-    /// the network): the request may succeed later, unchanged. Anything else (a bug, a constraint)
-    /// is not this.
+    /// The database could not be reached or went away (down, restarting, a failover, the network,
+    /// no connection free in time): a connection failure, not a query's. Deadlocks, serialization
+    /// failures, full disks and slow queries are not this. A connection lost during a commit may
+    /// have committed; the caller should look before sending the request again.
     /// </summary>
     public static bool IsUnavailable(Exception exception)
     {
@@ -25,11 +26,13 @@ public static class DatabaseErrors
         {
             switch (current)
             {
-                // Connection refused or reset, the server shutting down (57P01), too many connections (53300)...
-                case NpgsqlException { IsTransient: true }:
-                case System.Net.Sockets.SocketException:
-                // The pool had no connection to give in time (the server is gone or saturated).
-                case NpgsqlException { InnerException: TimeoutException }:
+                // Connection exception class (08...), the server shutting down or restarting, too many connections.
+                case PostgresException postgres:
+                    return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections;
+                // Refused, reset or broken connections, and the pool's wait for a free one running out.
+                case NpgsqlException { InnerException: System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException }:
                     return true;
             }
         }

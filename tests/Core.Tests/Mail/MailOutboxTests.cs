@@ -161,6 +161,69 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
     }
 
     [Fact]
+    public async Task A_sender_whose_claim_was_taken_over_writes_nothing_over_the_new_claim()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("slow@contoso.example", "Your one-time code is 314159."));
+        long newLease = 0;
+        // While this sender is stuck in its delivery, its claim ends and another sender claims the message again.
+        var stuck = new Transport(async _ =>
+        {
+            await using var db = Database.CreateContext();
+            newLease = Clock.GetUtcNow().UtcTicks + TimeSpan.FromMinutes(5).Ticks;
+            await db.Set<OutboxMessage>().ExecuteUpdateAsync(s => s.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.NextAttemptAt, newLease));
+            throw new IOException("the mail server went away");
+        });
+
+        Assert.Equal(1, await Sender(transport: stuck).DeliverDueAsync());
+
+        await using var check = Database.CreateContext();
+        var row = await check.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+        Assert.Equal(newLease, row.NextAttemptAt);
+        Assert.Equal(2, row.Attempts);
+        Assert.Null(row.LastError);
+        Assert.NotNull(row.Payload);
+    }
+
+    [Fact]
+    public async Task A_recipient_the_server_refuses_for_good_is_given_up_at_once_and_a_failed_goodbye_is_no_failure()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("nobody@contoso.example", "Your one-time code is 271828."));
+        var refusing = new Transport(_ => throw new MailKit.Net.Smtp.SmtpCommandException(
+            MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "550 no such user"));
+
+        Assert.Equal(1, await Sender(transport: refusing).DeliverDueAsync());
+
+        await using var db = Database.CreateContext();
+        var row = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+        Assert.NotNull(row.GaveUpAt);
+        Assert.Null(row.Payload);
+        Assert.Equal("SmtpCommandException", row.LastError);
+        Assert.False(MailOutboxSender.IsPermanent(new MailKit.Net.Smtp.SmtpCommandException(
+            MailKit.Net.Smtp.SmtpErrorCode.UnexpectedStatusCode, MailKit.Net.Smtp.SmtpStatusCode.MailboxBusy, "450 try later")));
+    }
+
+    [Fact]
+    public async Task A_tool_delivers_only_the_emails_it_queued()
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("someone-else@contoso.example", "Queued by an app."));
+        var signal = new MailOutboxSignal { RecordQueued = true };
+        await using (var db = Database.CreateContext())
+        {
+            await new MailOutbox(db, Payloads, signal, Clock, Options.Create(new MailOptions())).SendAsync(Message("mine@contoso.example", "Queued by the tool."));
+        }
+
+        await Sender().DeliverAsync(signal.Queued);
+
+        await _mailbox.NextAsync("mine@contoso.example", "Outbox test");
+        await using var check = Database.CreateContext();
+        Assert.Equal(1, await check.Set<OutboxMessage>().CountAsync(m => m.SentAt == null));
+        Assert.Equal(0, _mailbox.CountTo("someone-else@contoso.example"));
+    }
+
+    [Fact]
     public void Retries_wait_twice_as_long_each_time_up_to_the_cap()
     {
         var settings = new MailOutboxOptions { FirstRetryDelay = TimeSpan.FromSeconds(10), MaxRetryDelay = TimeSpan.FromMinutes(2) };
@@ -180,7 +243,7 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
         await Outbox(db).SendAsync(message);
     }
 
-    private MailOutboxSender Sender(int? port = null, int batchSize = 10)
+    private MailOutboxSender Sender(int? port = null, int batchSize = 10, IMailTransport? transport = null)
     {
         var options = Options.Create(new MailOptions
         {
@@ -190,7 +253,13 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
         });
         var services = new ServiceCollection().AddScoped(_ => Database.CreateContext()).BuildServiceProvider();
         return new MailOutboxSender(services.GetRequiredService<IServiceScopeFactory>(),
-            new SmtpEmailSender(options, NullLogger<SmtpEmailSender>.Instance), Payloads, Clock, options, NullLogger<MailOutboxSender>.Instance);
+            transport ?? new SmtpEmailSender(options, NullLogger<SmtpEmailSender>.Instance), Payloads, Clock, options, NullLogger<MailOutboxSender>.Instance);
+    }
+
+    /// <summary>A mail server that behaves as <paramref name="deliver"/> says (narrow: the real one is netDumbster).</summary>
+    private sealed class Transport(Func<EmailMessage, Task> deliver) : IMailTransport
+    {
+        public Task DeliverAsync(EmailMessage message, CancellationToken cancellationToken = default) => deliver(message);
     }
 
     private static async Task DrainAsync(MailOutboxSender sender)

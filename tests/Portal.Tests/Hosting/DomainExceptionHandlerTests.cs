@@ -40,7 +40,7 @@ public sealed class DomainExceptionHandlerTests
     }
 
     private static DomainExceptionHandler Handler(HttpContext context) =>
-        new(context.RequestServices.GetRequiredService<IProblemDetailsService>());
+        new(context.RequestServices.GetRequiredService<IProblemDetailsService>(), Microsoft.Extensions.Logging.Abstractions.NullLogger<DomainExceptionHandler>.Instance);
 
     private static (DefaultHttpContext Context, MemoryStream Body) NewContext()
     {
