@@ -28,20 +28,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
         if (exception is DatabaseBusyException)
         {
             // A bounded wait for the database ran out: this request fails, the process goes on.
-            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            httpContext.Response.Headers.RetryAfter = "1";
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = httpContext,
-                Exception = exception,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Title = "The service is busy. Please try again in a moment.",
-                    Type = "urn:keyportal:error:database.busy",
-                    Extensions = { ["code"] = "database.busy" },
-                },
-            });
+            return await UnavailableAsync(httpContext, exception, "database.busy", "The service is busy. Please try again in a moment.", retryAfterSeconds: 1);
         }
 
         if (DatabaseErrors.IsUnavailable(exception))
@@ -49,20 +36,7 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             // The database is away (restarting, failing over): the instance serves again by itself
             // once it is back, and /health/ready says so meanwhile.
             LogDatabaseUnavailable(logger, exception, httpContext.Request.Method, httpContext.GetEndpoint()?.DisplayName ?? "(no endpoint)");
-            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            httpContext.Response.Headers.RetryAfter = "5";
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = httpContext,
-                Exception = exception,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Title = "The service is unavailable for a moment. Please try again shortly.",
-                    Type = "urn:keyportal:error:database.unavailable",
-                    Extensions = { ["code"] = "database.unavailable" },
-                },
-            });
+            return await UnavailableAsync(httpContext, exception, "database.unavailable", "The service is unavailable for a moment. Please try again shortly.", retryAfterSeconds: 5);
         }
 
         if (exception is BadHttpRequestException badRequest)
@@ -109,6 +83,25 @@ public sealed partial class DomainExceptionHandler(IProblemDetailsService proble
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = details,
+        });
+    }
+
+    /// <summary>503 with <c>Retry-After</c> and a problem carrying <paramref name="code"/>: the request failed, the instance goes on.</summary>
+    private async ValueTask<bool> UnavailableAsync(HttpContext httpContext, Exception exception, string code, string title, int retryAfterSeconds)
+    {
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = title,
+                Type = $"urn:keyportal:error:{code}",
+                Extensions = { ["code"] = code },
+            },
         });
     }
 

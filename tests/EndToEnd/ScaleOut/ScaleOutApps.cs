@@ -92,6 +92,9 @@ public sealed class ScaleOutApps : IAsyncLifetime
 
     public Task<string> LogTailAsync(int port) => _instances[port].TailAsync();
 
+    /// <summary>Runs a script of the repository (e.g. <c>deploy/backup.sh</c>); throws with its output when it fails.</summary>
+    public Task RunScriptAsync(string script, params string[] arguments) => RunAsync(Path.Combine(RepositoryPaths.Root, script), arguments);
+
     public async Task DisposeAsync()
     {
         await RunAsync(Path.Combine(RepositoryPaths.Root, "deploy", "proxy.sh"), "stop", _proxyDirectory);
