@@ -45,10 +45,23 @@ public sealed class Mailbox : IDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<SmtpMessage> _taken = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>
+    /// What arrived, as this mailbox recorded it: the server's own list is not safe to read while a
+    /// message is being added (the apps deliver in the background, while a test polls).
+    /// </summary>
+    private readonly List<SmtpMessage> _received = [];
+
     public Mailbox()
     {
         Port = FreeLoopbackPort();
         _server = SimpleSmtpServer.Start(Port);
+        _server.MessageReceived += (_, e) =>
+        {
+            lock (_gate)
+            {
+                _received.Add(e.Message);
+            }
+        };
     }
 
     public int Port { get; }
@@ -69,7 +82,7 @@ public sealed class Mailbox : IDisposable
         {
             lock (_gate)
             {
-                return [.. _server.ReceivedEmail.Select(Parse)];
+                return [.. _received.Select(Parse)];
             }
         }
     }
@@ -82,7 +95,7 @@ public sealed class Mailbox : IDisposable
         {
             lock (_gate)
             {
-                foreach (var message in _server.ReceivedEmail)
+                foreach (var message in _received)
                 {
                     if (_taken.Contains(message))
                     {

@@ -124,6 +124,55 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     }
 
     [Fact]
+    public async Task A_portal_sign_in_started_on_one_portal_instance_finishes_on_the_other_and_its_cookie_works_on_both()
+    {
+        var email = await PersonAsync();
+        using var browser = new Browser();
+        var portalA = new Uri($"http://localhost:{ScaleOutApps.PortalInstancePorts[0]}/");
+        var portalB = new Uri($"http://localhost:{ScaleOutApps.PortalInstancePorts[1]}/");
+
+        // Portal A starts the sign-in (its correlation and nonce cookies), the IdP is reached through the proxy.
+        string authorize;
+        using (var start = await browser.GetAsync(portalA, "/"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+            authorize = start.Headers.Location!.PathAndQuery;
+            Assert.StartsWith("/connect/authorize", authorize, StringComparison.Ordinal);
+        }
+
+        var form = await browser.GetStringAsync(apps.IdP, $"/signin/password?ReturnUrl={Uri.EscapeDataString(authorize)}");
+        using (var signedIn = await browser.PostAsync(apps.IdP, "/signin/password", new Dictionary<string, string>
+        {
+            ["Email"] = email, ["Password"] = Password, ["ReturnUrl"] = authorize, ["__RequestVerificationToken"] = AntiforgeryToken(form),
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+
+        string callback;
+        using (var code = await browser.GetAsync(apps.IdP, authorize))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, code.StatusCode);
+            callback = code.Headers.Location!.PathAndQuery;
+            Assert.StartsWith("/signin-oidc", callback, StringComparison.Ordinal);
+        }
+
+        // Portal B takes the answer to A's request, redeems the code and signs the person in.
+        using (var finished = await browser.GetAsync(portalB, callback))
+        {
+            Assert.True(finished.StatusCode == HttpStatusCode.Redirect, $"{finished.StatusCode}: {await finished.Content.ReadAsStringAsync()}");
+        }
+
+        // B's session cookie is A's too.
+        foreach (var portal in new[] { portalA, portalB })
+        {
+            using var home = await browser.GetAsync(portal, "/");
+            Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+            Assert.Contains(email, await home.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task The_per_account_sign_in_limit_counts_the_attempts_on_both_instances_together()
     {
         var email = await PersonAsync();
