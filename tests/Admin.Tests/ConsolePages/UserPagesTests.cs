@@ -172,7 +172,7 @@ public sealed partial class UserPagesTests(RelyingPartyAppFactory<Program> facto
             Assert.Null(user.PasswordHash);
             Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetUserId == person.Id && a.Action == AuditActions.UserStateChanged && a.Actor == @operator.Email));
             await KeyPortal.TestSupport.Eventually.HoldsAsync(
-                () => Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(person.Email!, StringComparison.OrdinalIgnoreCase)),
+                () => Directory.Exists(factory.MailDirectory) && Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(person.Email!, StringComparison.OrdinalIgnoreCase)),
                 "the outbox's sender has written the email");
 
             // A reset account is reset again only by resending its link, not by a second reset.

@@ -37,7 +37,7 @@ public sealed partial class OnboardingPageTests(RelyingPartyAppFactory<Program> 
         Assert.Equal(UserState.Pending, membership.User.State);
         Assert.True(await db.Invitations.AnyAsync(i => i.UserId == membership.UserId && i.IsOnboarding && i.UsedAt == null));
         await KeyPortal.TestSupport.Eventually.HoldsAsync(
-            () => Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(owner, StringComparison.OrdinalIgnoreCase)),
+            () => Directory.Exists(factory.MailDirectory) && Directory.GetFiles(factory.MailDirectory, "*.eml").Any(f => File.ReadAllText(f).Contains(owner, StringComparison.OrdinalIgnoreCase)),
             "the outbox's sender has written the email");
 
         var list = await browser.GetStringAsync(new Uri($"/organizations?q={slug}", UriKind.Relative));
