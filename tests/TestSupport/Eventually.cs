@@ -6,19 +6,10 @@ namespace KeyPortal.TestSupport;
 public static class Eventually
 {
     /// <summary>Returns as soon as <paramref name="condition"/> holds; fails with <paramref name="what"/> after <paramref name="timeout"/> (15 s by default).</summary>
-    public static async Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-
-            await Task.Delay(25);
-        }
+        return HoldsAsync(() => Task.FromResult(condition()), what, timeout);
     }
 
     /// <inheritdoc cref="HoldsAsync(Func{bool}, string, TimeSpan?)"/>

@@ -192,11 +192,9 @@ public sealed partial class MailOutboxSender(
             """).ToListAsync(cancellationToken), cancellationToken);
     }
 
-    /// <summary>A statement that writes, in SQLite's turn at the file (SaveChanges takes it by itself; raw statements do not).</summary>
+    /// <summary>A statement that writes, in SQLite's turn at the file (SaveChanges takes it by itself; these statements do not).</summary>
     private static Task<T> WriteAsync<T>(PortalDbContext db, Func<Task<T>> write, CancellationToken cancellationToken) =>
-        db.Database.IsSqlite() && db.Database.CurrentTransaction is null && SqliteWriteGate.For(db.Database.GetConnectionString()) is { } gate
-            ? gate.RunAsync(_ => write(), cancellationToken)
-            : write();
+        db.InWriteTurnAsync(write, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Email {OutboxId} not delivered (try {Attempts}, {Error}); next try in {Delay}")]
     private static partial void LogFailed(ILogger logger, long outboxId, int attempts, string error, TimeSpan delay);

@@ -111,6 +111,16 @@ public abstract class PortalDbContext(DbContextOptions options)
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Runs a statement that writes without SaveChanges (<c>ExecuteUpdate</c>, raw SQL) in the turn
+    /// SaveChanges takes on this database (SQLite's write gate); elsewhere it just runs it.
+    /// </summary>
+    public virtual Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return write();
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -152,6 +162,12 @@ public sealed class SqlitePortalDbContext(DbContextOptions<SqlitePortalDbContext
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) => Gate is { } gate
         ? gate.RunAsync(ct => base.SaveChangesAsync(acceptAllChangesOnSuccess, ct), cancellationToken)
         : base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+
+    public override Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return Gate is { } gate ? gate.RunAsync(_ => write(), cancellationToken) : write();
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

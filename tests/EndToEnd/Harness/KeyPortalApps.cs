@@ -196,17 +196,29 @@ public sealed class KeyPortalApps : IAsyncLifetime
         return environment;
     }
 
-    private ServiceProvider BuildCoreServices()
+    private ServiceProvider BuildCoreServices() =>
+        // The customers' identity providers of the tests answer over plain http on 127.0.0.1.
+        CoreServicesOver(AppEnvironment(), new Dictionary<string, string?> { ["Sso:AllowHttp"] = "true" });
+
+    /// <summary>
+    /// Core's services with the apps' settings (their environment's <c>Section__Key</c> entries, plus
+    /// <paramref name="extra"/>) and the apps' key ring in their database, so what these services
+    /// protect (SSO secrets, queued mail) the apps can read.
+    /// </summary>
+    public static ServiceProvider CoreServicesOver(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var settings = AppEnvironment()
+        ArgumentNullException.ThrowIfNull(environment);
+        var settings = environment
             .Where(e => e.Key.Contains("__", StringComparison.Ordinal))
             .ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
-        // The customers' identity providers of the tests answer over plain http on 127.0.0.1.
-        settings["Sso:AllowHttp"] = "true";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        // The apps' key ring (in the database): single sign-on secrets written here are the apps' to read.
         services.AddDataProtection().SetApplicationName("KeyPortal.Tests").PersistKeysToDbContext<PortalDbContext>();
         services.AddSharedDataProtection();
         services.AddSingleton<IConfiguration>(configuration);

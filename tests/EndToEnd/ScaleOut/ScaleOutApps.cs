@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using KeyPortal.Core;
 using KeyPortal.Core.Persistence;
-using KeyPortal.Hosting;
-using Microsoft.AspNetCore.DataProtection;
 using KeyPortal.TestSupport;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KeyPortal.EndToEnd.ScaleOut;
@@ -156,20 +153,7 @@ public sealed class ScaleOutApps : IAsyncLifetime
         return environment;
     }
 
-    private ServiceProvider BuildCoreServices()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
-            Environment().Where(e => e.Key.Contains("__", StringComparison.Ordinal))
-                .ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value)).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(configuration);
-        // The apps' key ring (in the database): what this process queues in the outbox, their senders read.
-        services.AddDataProtection().SetApplicationName("KeyPortal.Tests").PersistKeysToDbContext<PortalDbContext>();
-        services.AddSharedDataProtection();
-        services.AddPortalCore(configuration);
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider BuildCoreServices() => KeyPortalApps.CoreServicesOver(Environment());
 
     private async Task RunAsync(string script, params string[] arguments)
     {
