@@ -11,6 +11,9 @@ namespace KeyPortal.TestSupport;
 /// <summary>One email as a person reads it: who it is for, its subject and its plain-text body.</summary>
 public sealed partial record ReceivedEmail(string To, string Subject, string Text, string Html)
 {
+    /// <summary>The <c>Message-ID</c> header: the same for every copy of one outbox message.</summary>
+    public string MessageId { get; init; } = "";
+
     /// <summary>The first link in the text that starts with <paramref name="prefix"/>.</summary>
     public Uri Link(string prefix)
     {
@@ -131,7 +134,10 @@ public sealed class Mailbox : IDisposable
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(message.Data));
         var mime = MimeMessage.Load(stream);
         return new ReceivedEmail(
-            mime.To.Mailboxes.Single().Address, mime.Subject ?? "", mime.TextBody ?? "", mime.HtmlBody ?? "");
+            mime.To.Mailboxes.Single().Address, mime.Subject ?? "", mime.TextBody ?? "", mime.HtmlBody ?? "")
+        {
+            MessageId = mime.MessageId ?? "",
+        };
     }
 
     /// <summary>A loopback port nothing listens on right now.</summary>

@@ -29,37 +29,64 @@ internal sealed partial class ClientRegistrations(
             return;
         }
 
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in options.Value.Clients)
         {
-            var descriptor = Describe(client, urls.Value);
-            var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
-            if (existing is null)
+            // Instances that start together write the same rows: the one that loses reads the
+            // other's and writes again (each try in a fresh unit of work, never with the stale row).
+            for (var attempt = 1; ; attempt++)
             {
-                await applications.CreateAsync(descriptor, cancellationToken);
-            }
-            else
-            {
-                if (descriptor.ClientSecret is { Length: > 0 } secret && existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
-                    && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
+                await using var attemptScope = services.CreateAsyncScope();
+                try
                 {
-                    // The same secret keeps its stored hash: hashing it anew (another salt) would
-                    // change its version and so end the client's live tokens (ClientTokens) at
-                    // every start of every instance.
-                    descriptor.ClientSecret = stored;
+                    await RegisterAsync(attemptScope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), Describe(client, urls.Value), cancellationToken);
+                    break;
                 }
-
-                await applications.UpdateAsync(existing, descriptor, cancellationToken);
+                catch (Exception exception) when (attempt < MaxAttempts && IsConcurrentWrite(exception))
+                {
+                    LogConcurrentWrite(logger, client.ClientId, attempt);
+                }
             }
 
             LogRegistered(logger, client.ClientId);
         }
 
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         if (!environment.IsDevelopment())
         {
             await PruneAsync(applications, cancellationToken);
         }
     }
+
+    private const int MaxAttempts = 5;
+
+    private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
+    {
+        var existing = await applications.FindByClientIdAsync(descriptor.ClientId!, cancellationToken);
+        if (existing is null)
+        {
+            await applications.CreateAsync(descriptor, cancellationToken);
+            return;
+        }
+
+        if (descriptor.ClientSecret is { Length: > 0 } secret && existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
+            && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
+        {
+            // The same secret keeps its stored hash: hashing it anew (another salt) would
+            // change its version and so end the client's live tokens (ClientTokens) at
+            // every start of every instance.
+            descriptor.ClientSecret = stored;
+        }
+
+        await applications.UpdateAsync(existing, descriptor, cancellationToken);
+    }
+
+    /// <summary>Another instance created or updated the same client between this one's read and its write.</summary>
+    private static bool IsConcurrentWrite(Exception exception) => exception switch
+    {
+        OpenIddictExceptions.ConcurrencyException => true,
+        Microsoft.EntityFrameworkCore.DbUpdateException update => DatabaseErrors.IsUniqueViolation(update),
+        _ => exception.InnerException is Microsoft.EntityFrameworkCore.DbUpdateException inner && DatabaseErrors.IsUniqueViolation(inner),
+    };
 
     private async Task PruneAsync(IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
     {
@@ -164,6 +191,9 @@ internal sealed partial class ClientRegistrations(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC client {ClientId} is not in configuration any more: removed with its grants and tokens")]
     private static partial void LogRemoved(ILogger logger, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} was written by another instance at the same time (try {Attempt}): reading it again")]
+    private static partial void LogConcurrentWrite(ILogger logger, string clientId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} registered")]
     private static partial void LogRegistered(ILogger logger, string clientId);

@@ -33,7 +33,12 @@ public sealed class ScaleOutApps : IAsyncLifetime
 
     public Uri Portal { get; } = new($"http://localhost:{PortalPort}/");
 
+    public ScaleOutApps() => MailServer = new SmtpRelay(Mailbox.Port);
+
     public Mailbox Mailbox { get; } = new();
+
+    /// <summary>The way to <see cref="Mailbox"/> every instance sends through: it can be taken down, or lose acceptances.</summary>
+    public SmtpRelay MailServer { get; }
 
     public string ConnectionString { get; } = $"Host=127.0.0.1;Port={PostgresPort};Username=postgres;Database=keyportal;Pooling=true;Maximum Pool Size=30;Timeout=3";
 
@@ -106,6 +111,7 @@ public sealed class ScaleOutApps : IAsyncLifetime
         }
 
         await StopPostgresAsync();
+        await MailServer.DisposeAsync();
         Mailbox.Dispose();
         foreach (var directory in new[] { _postgresDirectory, _proxyDirectory })
         {
@@ -142,6 +148,12 @@ public sealed class ScaleOutApps : IAsyncLifetime
             ["IdentityProvider__SignInAttemptsPerAddressPerMinute"] = "10000",
             ["IdentityProvider__LinkRequestsPerAddressPerMinute"] = "10000",
             ["Mail__Outbox__PollInterval"] = "00:00:01",
+            // A killed sender's claims come back in seconds, and a failed delivery is retried soon.
+            ["Mail__Outbox__Lease"] = "00:00:20",
+            ["Mail__Outbox__FirstRetryDelay"] = "00:00:00.500",
+            ["Mail__Outbox__MaxRetryDelay"] = "00:00:02",
+            ["Mail__Smtp__TimeoutSeconds"] = "5",
+            ["Sso__AllowHttp"] = "true",
             // A reused refresh token is theft at once (no grace for a client's own retry), as in the IdP's tests.
             ["IdentityProvider__RefreshTokenReuseLeeway"] = "00:00:00",
         };
@@ -149,6 +161,8 @@ public sealed class ScaleOutApps : IAsyncLifetime
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
+
+        environment["Mail__Smtp__Port"] = MailServer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         return environment;
     }

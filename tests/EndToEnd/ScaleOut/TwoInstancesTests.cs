@@ -192,15 +192,7 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     public async Task The_three_tries_of_a_one_time_code_count_over_both_instances_and_the_emails_cross_processes()
     {
         var email = $"invitee-{Guid.NewGuid():N}@contoso.example";
-        await using (var scope = apps.CoreServices())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var owner = await db.Users.AsNoTracking().SingleAsync(u => u.Email == "owner@contoso.example");
-            var contoso = await db.Organizations.Where(o => o.Slug == "contoso").Select(o => o.Id).SingleAsync();
-            // Queued in this process's transaction; one of the instances' senders delivers it.
-            await scope.ServiceProvider.GetRequiredService<Core.Invitations.InvitationService>()
-                .InviteAsync(Core.Auditing.AuditActor.ForUser(owner, "127.0.0.1"), contoso, email, MemberRoles.Auditor, apps.IdP);
-        }
+        await InviteAsync(email);
 
         var link = (await apps.Mailbox.NextAsync(email, "")).Link(apps.IdP.AbsoluteUri).AbsolutePath;
         using var browser = new Browser();
