@@ -406,7 +406,7 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     private static partial Regex AntiforgeryPattern();
 
     /// <summary>One browser's cookies (for <c>localhost</c>, whatever the port), no automatic redirects.</summary>
-    private sealed class Browser : IDisposable
+    private sealed partial class Browser : IDisposable
     {
         private readonly HttpClient _http = new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true });
 

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using KeyPortal.IdP.Tests.Support;
+using KeyPortal.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace KeyPortal.IdP.Tests.Federation;
@@ -10,7 +10,7 @@ namespace KeyPortal.IdP.Tests.Federation;
 /// provider (a real server on 127.0.0.1): it follows redirects across both, keeps each one's
 /// cookies, and submits their HTML forms as a person would.
 /// </summary>
-public sealed partial class FederationBrowser : IDisposable
+public sealed class FederationBrowser : IDisposable
 {
     private readonly HttpClient _ours;
     private readonly HttpClient _theirs;
@@ -93,40 +93,7 @@ public sealed partial class FederationBrowser : IDisposable
 
     private static bool IsOurs(Uri url) => url.Host == "localhost" && url.IsDefaultPort;
 
-    internal sealed record Form(string Action, Dictionary<string, string> Inputs);
-
-    internal static List<Form> Forms(string html)
-    {
-        var forms = new List<Form>();
-        foreach (Match form in FormPattern().Matches(html))
-        {
-            var action = WebUtility.HtmlDecode(AttributeOf(form.Groups["open"].Value, "action") ?? "");
-            var inputs = new Dictionary<string, string>();
-            foreach (Match input in InputPattern().Matches(form.Groups["body"].Value))
-            {
-                if (AttributeOf(input.Value, "name") is { } name)
-                {
-                    inputs[WebUtility.HtmlDecode(name)] = WebUtility.HtmlDecode(AttributeOf(input.Value, "value") ?? "");
-                }
-            }
-
-            forms.Add(new Form(action, inputs));
-        }
-
-        return forms;
-    }
-
-    private static string? AttributeOf(string tag, string name)
-    {
-        var match = Regex.Match(tag, $"\\s{name}\\s*=\\s*(\"(?<v>[^\"]*)\"|'(?<v>[^']*)')", RegexOptions.IgnoreCase);
-        return match.Success ? match.Groups["v"].Value : null;
-    }
-
-    [GeneratedRegex("(?<open><form\\b[^>]*>)(?<body>.*?)</form>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
-    private static partial Regex FormPattern();
-
-    [GeneratedRegex("<input\\b[^>]*>", RegexOptions.IgnoreCase)]
-    private static partial Regex InputPattern();
+    internal static List<HtmlForm> Forms(string html) => HtmlForms.Parse(html);
 
     public void Dispose()
     {
