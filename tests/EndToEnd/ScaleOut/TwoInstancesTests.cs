@@ -229,7 +229,14 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     {
         // One test, because both take an instance or the database away from the others.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var people = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            people.Add(await PersonAsync());
+        }
+
         var outcomes = new System.Collections.Concurrent.ConcurrentQueue<(DateTime At, HttpStatusCode? Status)>();
+        var signIns = new System.Collections.Concurrent.ConcurrentQueue<HttpStatusCode?>();
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
@@ -237,20 +244,32 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
             {
                 outcomes.Enqueue((DateTime.UtcNow, await ClientTokenAsync(http)));
             }
+        })).Append(Task.Run(async () =>
+        {
+            // Sign-ins alongside (a session and its audit entry in one transaction), a few per person: under the per-account limit.
+            for (var i = 0; !stop.IsCancellationRequested && i < people.Count * 5; i++)
+            {
+                signIns.Enqueue(await SignInOrNoAnswerAsync(people[i % people.Count]));
+            }
         })).ToArray();
 
-        await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == HttpStatusCode.OK) >= 50, "the load runs");
+        await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == HttpStatusCode.OK) >= 50 && signIns.Count >= 2, "the load runs", TimeSpan.FromSeconds(30));
         var killedAt = DateTime.UtcNow;
         await apps.KillAsync(ScaleOutApps.IdPInstancePorts[0]);
         var afterKill = outcomes.Count;
-        await Eventually.HoldsAsync(() => outcomes.Skip(afterKill).Count(o => o.Status == HttpStatusCode.OK) >= 200, "the other instance serves the load");
+        var signInsBeforeKill = signIns.Count;
+        await Eventually.HoldsAsync(() => outcomes.Skip(afterKill).Count(o => o.Status == HttpStatusCode.OK) >= 200 && signIns.Count >= signInsBeforeKill + 3,
+            "the other instance serves the load", TimeSpan.FromSeconds(30));
         stop.Cancel();
         await Task.WhenAll(load);
 
         var failed = outcomes.Where(o => o.Status != HttpStatusCode.OK).ToList();
-        // At most the four requests in flight when the process died fail; every later one is served.
+        // At most the requests in flight when the process died fail (four tokens, one sign-in); every later one is served.
         Assert.True(failed.Count <= 4, $"{failed.Count} requests failed: {string.Join(", ", failed.Select(f => f.Status?.ToString() ?? "no answer"))}");
         Assert.All(failed, f => Assert.True(f.At >= killedAt.AddSeconds(-1), "a request failed before the kill"));
+        Assert.True(signIns.Count(s => s != HttpStatusCode.Redirect) <= 1, $"sign-ins: {string.Join(", ", signIns)}");
+        Assert.True(signIns.Count(s => s == HttpStatusCode.Redirect) >= 4, $"sign-ins: {string.Join(", ", signIns)}");
+        await NothingHalfWrittenAsync(people, signIns.Count(s => s == HttpStatusCode.Redirect));
         await apps.StartInstanceAsync("IdP", ScaleOutApps.IdPInstancePorts[0]);
 
         // The database goes away: pages that need it answer 503 problems, readiness says unhealthy.
@@ -317,6 +336,38 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
         }
 
         return counts;
+    }
+
+    /// <summary>
+    /// Whatever a killed instance committed is whole: every session started has its audit entry,
+    /// and no entry names a session that is not there. Each answered sign-in has its session; one
+    /// without an answer is at most the one in flight. (A client's access token writes no row at
+    /// all: ClientTokens.)
+    /// </summary>
+    private async Task NothingHalfWrittenAsync(List<string> people, int signInsAnswered)
+    {
+        await using var scope = apps.CoreServices();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var userIds = await db.Users.Where(u => people.Contains(u.Email!)).Select(u => u.Id).ToListAsync();
+        var sessions = await db.UserSessions.Where(s => userIds.Contains(s.UserId)).Select(s => s.Id).ToListAsync();
+        var audited = (await db.AuditEntries.Where(a => a.TargetUserId != null && userIds.Contains(a.TargetUserId.Value) && a.Action == Core.Auditing.AuditActions.SignInSucceeded)
+                .Select(a => a.Details).ToListAsync())
+            .Select(d => JsonSerializer.Deserialize<JsonElement>(d).GetProperty("session").GetGuid())
+            .ToList();
+        Assert.Equal(sessions.Order(), audited.Order());
+        Assert.InRange(sessions.Count, signInsAnswered, signInsAnswered + 1);
+    }
+
+    private async Task<HttpStatusCode?> SignInOrNoAnswerAsync(string email)
+    {
+        try
+        {
+            return await SignInAsync(apps.IdP, email, Password);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     private async Task<string> PersonAsync()
