@@ -49,12 +49,13 @@ public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
 
         // A slice stops counting one past the limit: a flood of refused attempts then changes no
         // row (and cannot overflow the count); no row comes back, and the attempt is refused.
-        var counted = await db.Database.SqlQuery<int>($"""
+        // Its writes take SQLite's turn like any save (one writer at a time, in order).
+        var counted = await db.InWriteTurnAsync(() => db.Database.SqlQuery<int>($"""
             INSERT INTO throttle_counters ("Key", "Slice", "Count", "ExpiresAt") VALUES ({id}, {slice}, 1, {expiresAt})
             ON CONFLICT ("Key", "Slice") DO UPDATE SET "Count" = throttle_counters."Count" + 1
             WHERE throttle_counters."Count" <= {permits}
             RETURNING "Count" AS "Value"
-            """).ToListAsync(cancellationToken);
+            """).ToListAsync(cancellationToken), cancellationToken);
         if (counted.Count == 0)
         {
             return false;
@@ -66,7 +67,7 @@ public sealed class SharedThrottle(PortalDbContext db, TimeProvider clock)
 
         if (Random.Shared.Next(SweepOneIn) == 0)
         {
-            await db.Set<ThrottleCounter>().Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
+            await db.InWriteTurnAsync(() => db.Set<ThrottleCounter>().Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken), cancellationToken);
         }
 
         return counted[0] + earlier <= permits;
