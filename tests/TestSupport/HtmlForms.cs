@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Xunit;
 
 namespace KeyPortal.TestSupport;
 
@@ -31,6 +32,18 @@ public static partial class HtmlForms
         return forms;
     }
 
+    /// <summary>The anti-forgery token of the page's form (it fails the test when the page has none).</summary>
+    public static string AntiforgeryToken(string html)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var match = AntiforgeryPattern().Match(html);
+        Assert.True(match.Success, "The page has no anti-forgery token.");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    /// <summary>Base64url without padding (RFC 4648 §5), as PKCE and JOSE write it.</summary>
+    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     private static string? AttributeOf(string tag, string name)
     {
         var match = Regex.Match(tag, $"\\s{name}\\s*=\\s*(\"(?<v>[^\"]*)\"|'(?<v>[^']*)')", RegexOptions.IgnoreCase);
@@ -39,6 +52,9 @@ public static partial class HtmlForms
 
     [GeneratedRegex("(?<open><form\\b[^>]*>)(?<body>.*?)</form>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex FormPattern();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryPattern();
 
     [GeneratedRegex("<input\\b[^>]*>", RegexOptions.IgnoreCase)]
     private static partial Regex InputPattern();

@@ -151,7 +151,7 @@ public sealed partial class ConsoleDeliveries(RelyingPartyAppFactory<Program> fa
         await browser.PostAsync(new Uri(action, UriKind.Relative), new FormUrlEncodedContent(fields.Append(new("__RequestVerificationToken", token))));
 
     /// <summary>The anti-forgery token a page's forms carry.</summary>
-    public static string AntiforgeryTokenOf(string html) => WebUtility.HtmlDecode(AntiforgeryPattern().Match(html).Groups[1].Value);
+    public static string AntiforgeryTokenOf(string html) => HtmlForms.AntiforgeryToken(html);
 
     /// <summary>A valid token entry at the IdP for <paramref name="subject"/>, as the IdP writes one for each access token.</summary>
     public async Task<string> TokenEntryAsync(string subject)
@@ -170,7 +170,4 @@ public sealed partial class ConsoleDeliveries(RelyingPartyAppFactory<Program> fa
     }
 
     private static PortalDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
+using KeyPortal.TestSupport;
 
 namespace KeyPortal.EndToEnd.OperatorConsole;
 
@@ -50,7 +51,7 @@ public sealed partial class TokenClient(KeyPortalApps apps) : IDisposable
             ["Email"] = email,
             ["Password"] = password,
             ["ReturnUrl"] = authorize,
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryPattern().Match(form).Groups[1].Value),
+            ["__RequestVerificationToken"] = HtmlForms.AntiforgeryToken(form),
         })))
         {
             Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
@@ -127,8 +128,5 @@ public sealed partial class TokenClient(KeyPortalApps apps) : IDisposable
         return (response.StatusCode, json.RootElement.Clone());
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
+    private static string Base64Url(byte[] bytes) => HtmlForms.Base64Url(bytes);
 }

@@ -92,6 +92,11 @@ public sealed class ScaleOutApps : IAsyncLifetime
         Npgsql.NpgsqlConnection.ClearAllPools();
     }
 
+    /// <summary>Whether any file the proxy wrote (configuration, logs) holds <paramref name="text"/>, such as a link token.</summary>
+    public bool ProxyFilesContain(string text) =>
+        Directory.EnumerateFiles(_proxyDirectory, "*", SearchOption.AllDirectories)
+            .Any(file => File.ReadAllText(file).Contains(text, StringComparison.Ordinal));
+
     public Task<string> LogTailAsync(int port) => _instances[port].TailAsync();
 
     /// <summary>Runs a script of the repository (e.g. <c>deploy/backup.sh</c>); throws with its output when it fails.</summary>

@@ -196,7 +196,8 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
 
         var link = (await apps.Mailbox.NextAsync(email, "")).Link(apps.IdP.AbsoluteUri).AbsolutePath;
         using var browser = new Browser();
-        using (var sent = await browser.PostAsync(B, $"{link}?handler=SendCode", await FormAsync(browser, A, link, [])))
+        // The link opened through the proxy, as from the email; the code requested from B.
+        using (var sent = await browser.PostAsync(B, $"{link}?handler=SendCode", await FormAsync(browser, apps.IdP, link, [])))
         {
             Assert.True(sent.StatusCode is HttpStatusCode.OK or HttpStatusCode.Redirect, $"code request: {sent.StatusCode}");
         }
@@ -222,6 +223,10 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
         var invitation = await checkDb.Invitations.AsNoTracking().SingleAsync(i => i.UserId == userId);
         Assert.Equal(3, invitation.FailedAttempts);
         Assert.Null(invitation.CodeVerifiedAt);
+        // The proxy wrote the link token nowhere.
+        var token = link.Split('/')[^1];
+        Assert.True(token.Length >= 20, link);
+        Assert.False(apps.ProxyFilesContain(token), "the proxy's files hold the link token");
     }
 
     [Fact]
@@ -444,17 +449,9 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
         return fields;
     }
 
-    private static string AntiforgeryToken(string html)
-    {
-        var match = AntiforgeryPattern().Match(html);
-        Assert.True(match.Success, "The page has no anti-forgery token.");
-        return WebUtility.HtmlDecode(match.Groups[1].Value);
-    }
+    private static string AntiforgeryToken(string html) => HtmlForms.AntiforgeryToken(html);
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
+    private static string Base64Url(byte[] bytes) => HtmlForms.Base64Url(bytes);
 
     /// <summary>One browser's cookies (for <c>localhost</c>, whatever the port), no automatic redirects.</summary>
     private sealed partial class Browser : IDisposable

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.WebUtilities;
+using KeyPortal.TestSupport;
 
 namespace KeyPortal.IdP.Tests.Support;
 
@@ -126,17 +127,9 @@ public sealed partial class OidcBrowser : IDisposable
         return json.RootElement.Clone();
     }
 
-    public static string AntiforgeryToken(string html)
-    {
-        var match = AntiforgeryPattern().Match(html);
-        Assert.True(match.Success, "The page has no anti-forgery token.");
-        return WebUtility.HtmlDecode(match.Groups[1].Value);
-    }
+    public static string AntiforgeryToken(string html) => HtmlForms.AntiforgeryToken(html);
 
-    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Base64Url(byte[] bytes) => HtmlForms.Base64Url(bytes);
 
     public void Dispose() => Http.Dispose();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
 }

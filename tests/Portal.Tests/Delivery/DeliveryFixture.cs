@@ -97,7 +97,7 @@ public sealed partial class DeliveryFixture : RelyingPartyAppFactory<Program>
     {
         ArgumentNullException.ThrowIfNull(browser);
         var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
-        var token = WebUtility.HtmlDecode(AntiforgeryPattern().Match(home).Groups[1].Value);
+        var token = HtmlForms.AntiforgeryToken(home);
         return await browser.PostAsync(new Uri(path, UriKind.Relative),
             new FormUrlEncodedContent([.. fields ?? [], new("__RequestVerificationToken", token)]));
     }
@@ -126,9 +126,6 @@ public sealed partial class DeliveryFixture : RelyingPartyAppFactory<Program>
             var audit = await db.AuditEntries.CountAsync(a => a.OrganizationId == organizationId && a.Action != AuditActions.OrganizationSwitched);
             return $"{string.Join(',', tokens)}|{string.Join(',', rows)}|{audit}";
         });
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
 }
 
 /// <summary>What <see cref="DeliveryFixture.WorldAsync"/> built.</summary>

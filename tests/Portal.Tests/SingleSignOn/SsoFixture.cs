@@ -121,11 +121,8 @@ public sealed partial class SsoFixture : RelyingPartyAppFactory<Program>
     private static async Task<string> TokenFromAsync(HttpClient browser, string path)
     {
         var page = await browser.GetStringAsync(new Uri(path, UriKind.Relative));
-        return WebUtility.HtmlDecode(AntiforgeryPattern().Match(page).Groups[1].Value);
+        return HtmlForms.AntiforgeryToken(page);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
 }
 
 [CollectionDefinition(SsoFixture.Collection)]

@@ -60,7 +60,7 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
         var home = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
         var form = new Dictionary<string, string>(fields ?? new Dictionary<string, string>())
         {
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryPattern().Match(home).Groups[1].Value),
+            ["__RequestVerificationToken"] = HtmlForms.AntiforgeryToken(home),
         };
         return await browser.PostAsync(new Uri(path, UriKind.Relative), new FormUrlEncodedContent(form));
     }
@@ -82,9 +82,6 @@ public sealed partial class UsersFixture : RelyingPartyAppFactory<Program>
             var audit = await db.AuditEntries.CountAsync(a => a.OrganizationId == organizationId && a.Action != "organization.switched");
             return $"{string.Join(',', members)}|{user.State}|{user.PasswordHash}|{user.SecurityStamp}|{invitations}|{audit}";
         });
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryPattern();
 }
 
 [CollectionDefinition(UsersFixture.Collection)]

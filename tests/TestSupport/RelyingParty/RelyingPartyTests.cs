@@ -402,9 +402,6 @@ public abstract partial class RelyingPartyTests<TProgram>(RelyingPartyAppFactory
     private static async Task<string> AntiforgeryTokenAsync(HttpClient browser, string path)
     {
         var html = await browser.GetStringAsync(new Uri(path, UriKind.Relative));
-        return AntiforgeryField().Match(html).Groups[1].Value;
+        return HtmlForms.AntiforgeryToken(html);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }
