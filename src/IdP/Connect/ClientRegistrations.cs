@@ -17,18 +17,85 @@ namespace KeyPortal.IdP.Connect;
 /// </summary>
 internal sealed partial class ClientRegistrations(
     IServiceProvider services, IOptions<IdentityProviderOptions> options, IOptions<PublicUrlOptions> urls,
-    IHostEnvironment environment, ILogger<ClientRegistrations> logger) : IHostedService
+    IHostEnvironment environment, ILogger<ClientRegistrations> logger) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _later = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var scope = services.CreateAsyncScope();
-        if (!await DatabaseMigrator.IsReadyAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), cancellationToken))
+        if (!await TryRegisterAsync(cancellationToken))
         {
-            // Start anyway so /health/ready can say what is wrong; run "migrate", then restart.
+            // Start anyway so /health/ready can say what is wrong, and register the clients as
+            // soon as the database is there and migrated: no restart needed.
             LogDatabaseNotReady(logger);
-            return;
+            _later = RegisterOnceReadyAsync(_stopping.Token);
         }
+    }
 
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _later.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while waiting for the database.
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task RegisterOnceReadyAsync(CancellationToken stopping)
+    {
+        var wait = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            await Task.Delay(wait, stopping);
+            try
+            {
+                if (await TryRegisterAsync(stopping))
+                {
+                    LogRegisteredLate(logger);
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // At start such an error (a client misconfigured) stops the host; here nothing
+                // would see it but the log.
+                LogRegistrationFailed(logger, exception);
+                return;
+            }
+
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxWaitForDatabase.Ticks));
+        }
+    }
+
+    /// <summary>Registers the clients; false while the database is unreachable or not migrated.</summary>
+    private async Task<bool> TryRegisterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            if (!await DatabaseMigrator.IsReadyAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), cancellationToken))
+            {
+                return false;
+            }
+
+            await RegisterAllAsync(scope, cancellationToken);
+            return true;
+        }
+        catch (Exception exception) when (DatabaseErrors.IsUnavailable(exception))
+        {
+            return false;
+        }
+    }
+
+    private async Task RegisterAllAsync(AsyncServiceScope scope, CancellationToken cancellationToken)
+    {
         foreach (var client in options.Value.Clients)
         {
             // Instances that start together write the same rows: the one that loses reads the
@@ -58,6 +125,8 @@ internal sealed partial class ClientRegistrations(
     }
 
     private const int MaxAttempts = 5;
+
+    private static readonly TimeSpan MaxWaitForDatabase = TimeSpan.FromSeconds(30);
 
     private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
     {
@@ -115,8 +184,6 @@ internal sealed partial class ClientRegistrations(
             LogRemoved(logger, clientId ?? "(none)");
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     internal static OpenIddictApplicationDescriptor Describe(ClientOptions client, PublicUrlOptions urls)
     {
@@ -183,8 +250,14 @@ internal sealed partial class ClientRegistrations(
             : throw new InvalidOperationException($"Redirect URI '{configured}' is not an absolute URI.");
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The database is not migrated: OIDC clients were not registered. Run the migrate command, then restart.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The database is unreachable or not migrated (run the migrate command): OIDC clients will be registered once it is ready")]
     private static partial void LogDatabaseNotReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The database is ready: OIDC clients registered")]
+    private static partial void LogRegisteredLate(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "OIDC clients could not be registered once the database was ready")]
+    private static partial void LogRegistrationFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "No OIDC clients are configured (IdentityProvider:Clients): registered clients were left as they are")]
     private static partial void LogNothingConfigured(ILogger logger);
