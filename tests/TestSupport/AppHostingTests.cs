@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -67,26 +68,33 @@ public abstract class AppHostingTests<TProgram>(KeyPortalAppFactory<TProgram> fa
     }
 
     [Fact]
-    public async Task Ready_is_unhealthy_when_the_database_is_not_migrated()
+    public Task Ready_is_unhealthy_when_the_database_is_not_migrated() => WithEmptyDatabaseAsync(async (app, databasePath) =>
     {
-        var emptyDatabase = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"{Guid.NewGuid():N}.db");
-        Directory.CreateDirectory(Path.GetDirectoryName(emptyDatabase)!);
-        await using var unmigrated = Factory.WithWebHostBuilder(builder =>
-            builder.UseSetting("Database:ConnectionString", $"Data Source={emptyDatabase};Pooling=False"));
+        using var client = app.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Unhealthy", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(databasePath, body, StringComparison.Ordinal);
+    });
+
+    /// <summary>Runs <paramref name="use"/> on the app started over a new SQLite file no migration has touched.</summary>
+    protected async Task WithEmptyDatabaseAsync(Func<WebApplicationFactory<TProgram>, string, Task> use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        var databasePath = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"{Guid.NewGuid():N}.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
         try
         {
-            using var client = unmigrated.CreateClient();
-            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.Contains("Unhealthy", body, StringComparison.Ordinal);
-            Assert.DoesNotContain(emptyDatabase, body, StringComparison.Ordinal);
+            await using var app = Factory.WithWebHostBuilder(builder =>
+                builder.UseSetting("Database:ConnectionString", $"Data Source={databasePath};Pooling=False"));
+            await use(app, databasePath);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
-            File.Delete(emptyDatabase);
+            File.Delete(databasePath);
         }
     }
 

@@ -1,8 +1,6 @@
 using System.Net;
 using KeyPortal.Core.Persistence;
 using KeyPortal.TestSupport;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -18,37 +16,25 @@ public sealed class IdPHostingTests(KeyPortalAppFactory<Program> factory)
     /// configured clients once it is, without a restart: until then it is not ready.
     /// </summary>
     [Fact]
-    public async Task Clients_are_registered_once_the_database_is_migrated_after_start()
+    public Task Clients_are_registered_once_the_database_is_migrated_after_start() => WithEmptyDatabaseAsync(async (late, _) =>
     {
-        var database = Path.Combine(Path.GetTempPath(), "keyportal-tests", $"{Guid.NewGuid():N}.db");
-        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
-        await using var late = Factory.WithWebHostBuilder(builder =>
-            builder.UseSetting("Database:ConnectionString", $"Data Source={database};Pooling=False"));
-        try
+        using var client = late.CreateClient();
+        using (var before = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)))
         {
-            using var client = late.CreateClient();
-            using (var before = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)))
-            {
-                Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
-            }
-
-            await using (var scope = late.Services.CreateAsyncScope())
-            {
-                await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
-            }
-
-            await Eventually.HoldsAsync(async () =>
-            {
-                await using var scope = late.Services.CreateAsyncScope();
-                return await scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().FindByClientIdAsync("demo-client") is not null;
-            }, "demo-client registered after the migration");
-            using var after = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
         }
-        finally
+
+        await using (var scope = late.Services.CreateAsyncScope())
         {
-            SqliteConnection.ClearAllPools();
-            File.Delete(database);
+            await DatabaseMigrator.MigrateAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
         }
-    }
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var scope = late.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>().FindByClientIdAsync("demo-client") is not null;
+        }, "demo-client registered after the migration");
+        using var after = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    });
 }
