@@ -17,9 +17,8 @@ namespace KeyPortal.IdP.Connect;
 /// </summary>
 internal sealed partial class ClientRegistrations(
     IServiceProvider services, IOptions<IdentityProviderOptions> options, IOptions<PublicUrlOptions> urls,
-    IHostEnvironment environment, ILogger<ClientRegistrations> logger) : IHostedService, IDisposable
+    IHostEnvironment environment, IHostApplicationLifetime lifetime, ILogger<ClientRegistrations> logger) : IHostedService
 {
-    private readonly CancellationTokenSource _stopping = new();
     private Task _later = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -29,13 +28,14 @@ internal sealed partial class ClientRegistrations(
             // Start anyway so /health/ready can say what is wrong, and register the clients as
             // soon as the database is there and migrated: no restart needed.
             LogDatabaseNotReady(logger);
-            _later = RegisterOnceReadyAsync(_stopping.Token);
+            // The host's own stopping signal, not a source of ours: the host may dispose its
+            // services while it is still stopping them, and its signal outlives that.
+            _later = RegisterOnceReadyAsync(lifetime.ApplicationStopping);
         }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
         try
         {
             await _later.WaitAsync(cancellationToken);
@@ -45,8 +45,6 @@ internal sealed partial class ClientRegistrations(
             // Stopped while waiting for the database.
         }
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     private async Task RegisterOnceReadyAsync(CancellationToken stopping)
     {
