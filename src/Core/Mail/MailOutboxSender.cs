@@ -30,7 +30,6 @@ public sealed partial class MailOutboxSender(
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var settings = options.Value.Outbox;
-        var smtpTimeout = TimeSpan.FromSeconds(options.Value.Smtp.TimeoutSeconds);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var now = clock.GetUtcNow();
@@ -38,13 +37,6 @@ public sealed partial class MailOutboxSender(
         var claimed = await ClaimAsync(db, now.UtcTicks, leaseEnds.UtcTicks, settings.BatchSize, cancellationToken);
         foreach (var message in claimed)
         {
-            if (clock.GetUtcNow() + smtpTimeout >= leaseEnds)
-            {
-                // Its delivery could outlast the claim and meet another sender's: leave it to the next claim.
-                await RescheduleAsync(db, message, clock.GetUtcNow(), "LeaseTooShort", cancellationToken);
-                continue;
-            }
-
             await DeliverAsync(db, message, settings, leaseEnds, cancellationToken);
         }
 
@@ -84,6 +76,14 @@ public sealed partial class MailOutboxSender(
             return;
         }
 
+        var smtpTimeout = TimeSpan.FromSeconds(options.Value.Smtp.TimeoutSeconds);
+        if (now + smtpTimeout + LeaseMargin >= leaseEnds)
+        {
+            // Its delivery could outlast the claim and meet another sender's: leave it to the next claim.
+            await RescheduleAsync(db, message, now, "LeaseTooShort", cancellationToken);
+            return;
+        }
+
         // The delivery ends before the claim does, whatever the mail server does (MailKit's timeout
         // is per operation): another sender never sends it while this one still might.
         using var withinLease = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -95,7 +95,7 @@ public sealed partial class MailOutboxSender(
         catch (Exception exception) when (IsPermanent(exception))
         {
             // A recipient the server refuses for good, or an address that does not parse: no retry helps.
-            await GiveUpAsync(db, message, exception.GetType().Name, cancellationToken);
+            await GiveUpAsync(db, message, Describe(exception), cancellationToken);
             return;
         }
 #pragma warning disable CA1031 // Any other failure of the mail server or of the message is a retry later, never the end of the sender.
@@ -103,8 +103,9 @@ public sealed partial class MailOutboxSender(
 #pragma warning restore CA1031
         {
             var delay = RetryDelay(message.Attempts, settings);
-            LogFailed(logger, message.Id, message.Attempts, exception.GetType().Name, delay);
-            await RescheduleAsync(db, message, clock.GetUtcNow() + delay, exception.GetType().Name, cancellationToken);
+            var error = Describe(exception);
+            LogFailed(logger, message.Id, message.Attempts, error, delay);
+            await RescheduleAsync(db, message, clock.GetUtcNow() + delay, error, cancellationToken);
             return;
         }
 
@@ -116,7 +117,7 @@ public sealed partial class MailOutboxSender(
     }
 
     /// <summary>Time kept between the end of a delivery and the end of its claim.</summary>
-    private static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+    internal static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The message while this claim holds it: a sender whose claim ended (another sender claimed the
@@ -125,11 +126,25 @@ public sealed partial class MailOutboxSender(
     private static IQueryable<OutboxMessage> Claimed(PortalDbContext db, ClaimedMessage message) =>
         db.Set<OutboxMessage>().Where(m => m.Id == message.Id && m.Attempts == message.Attempts && m.SentAt == null && m.GaveUpAt == null);
 
+    /// <summary>
+    /// Whether no retry can help: the server refused the recipient for good (a 5xx to <c>RCPT TO</c>),
+    /// or the message does not parse. A 5xx to anything else (our sender address, the message, an
+    /// unexpected reply) may be a misconfiguration of the server or of ours that is fixed before the
+    /// message expires, so it is retried until then.
+    /// </summary>
     internal static bool IsPermanent(Exception exception) => exception switch
     {
-        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } => (int)code >= 500,
+        MailKit.Net.Smtp.SmtpCommandException { ErrorCode: MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, StatusCode: var code } => (int)code >= 500,
         MimeKit.ParseException => true,
         _ => false,
+    };
+
+    /// <summary>What a failure is recorded as: its type, and the server's status code when it gave one.</summary>
+    internal static string Describe(Exception exception) => exception switch
+    {
+        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } command =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code}"),
+        _ => exception.GetType().Name,
     };
 
     private async Task GiveUpAsync(PortalDbContext db, ClaimedMessage message, string reason, CancellationToken cancellationToken)

@@ -18,8 +18,8 @@ public static class MailServiceCollectionExtensions
             .BindConfiguration(MailOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Mail:From is not a valid address.")
-            .Validate(o => o.Outbox.Lease > TimeSpan.FromSeconds(o.Smtp.TimeoutSeconds) * 2,
-                "Mail:Outbox:Lease must be more than twice Mail:Smtp:TimeoutSeconds: a claimed message must be delivered well within its lease.")
+            .Validate(o => o.Outbox.Lease > (TimeSpan.FromSeconds(o.Smtp.TimeoutSeconds) * 2) + MailOutboxSender.LeaseMargin,
+                "Mail:Outbox:Lease must be more than twice Mail:Smtp:TimeoutSeconds and 5 seconds: a claimed message must be delivered well within its lease.")
             .Validate(o => o.Outbox.PollInterval > TimeSpan.Zero && o.Outbox.BatchSize > 0 && o.Outbox.FirstRetryDelay > TimeSpan.Zero
                     && o.Outbox.MaxRetryDelay >= o.Outbox.FirstRetryDelay,
                 "Mail:Outbox needs a positive PollInterval, BatchSize and FirstRetryDelay, and MaxRetryDelay at least FirstRetryDelay.")

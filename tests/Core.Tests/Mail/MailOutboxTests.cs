@@ -199,9 +199,40 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
         var row = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
         Assert.NotNull(row.GaveUpAt);
         Assert.Null(row.Payload);
-        Assert.Equal("SmtpCommandException", row.LastError);
+        Assert.Equal("SmtpCommandException 550", row.LastError);
         Assert.False(MailOutboxSender.IsPermanent(new MailKit.Net.Smtp.SmtpCommandException(
-            MailKit.Net.Smtp.SmtpErrorCode.UnexpectedStatusCode, MailKit.Net.Smtp.SmtpStatusCode.MailboxBusy, "450 try later")));
+            MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxBusy, "450 try later")));
+    }
+
+    [Theory]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.SenderNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable)]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.MessageNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.TransactionFailed)]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.UnexpectedStatusCode, MailKit.Net.Smtp.SmtpStatusCode.CommandNotImplemented)]
+    public async Task A_server_that_refuses_our_sender_or_the_message_is_tried_again_and_the_email_kept(
+        MailKit.Net.Smtp.SmtpErrorCode refusal, MailKit.Net.Smtp.SmtpStatusCode status)
+    {
+        await ClearOutboxAsync();
+        await QueueAsync(Message("someone@contoso.example", "Your one-time code is 141421."));
+        var refusing = new Transport(_ => throw new MailKit.Net.Smtp.SmtpCommandException(refusal, status, "refused"));
+
+        Assert.Equal(1, await Sender(transport: refusing).DeliverDueAsync());
+
+        await using (var db = Database.CreateContext())
+        {
+            var row = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync();
+            Assert.Null(row.GaveUpAt);
+            Assert.Null(row.SentAt);
+            Assert.NotNull(row.Payload);
+            Assert.Equal($"SmtpCommandException {(int)status}", row.LastError);
+            Assert.True(row.NextAttemptAt > Clock.GetUtcNow().UtcTicks, "the next try waits");
+        }
+
+        // Once the server takes it again, the email is delivered.
+        Clock.Advance(TimeSpan.FromHours(1));
+        await DrainAsync(Sender());
+        await _mailbox.NextAsync("someone@contoso.example", "Outbox test");
+        await using var check = Database.CreateContext();
+        Assert.NotNull((await check.Set<OutboxMessage>().AsNoTracking().SingleAsync()).SentAt);
     }
 
     [Fact]
