@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Backs up the product's PostgreSQL database to one pg_dump archive (custom format).
-#   deploy/backup.sh "<Npgsql connection string>" FILE
-# The connection string is the apps' Database:ConnectionString, e.g.
+#   Database__ConnectionString="<Npgsql connection string>" deploy/backup.sh FILE
+# The connection string is the apps' Database:ConnectionString, read from the environment variable
+# the apps read it from (never from the command line, which every local user can list), e.g.
 #   "Host=db.internal;Port=5432;Database=keyportal;Username=keyportal;Password=..."
 # Keys are case-insensitive (Host/Server, Port, Database/DB, Username/User Id/UID,
 # Password/PWD, SSL Mode, Root Certificate, Target Session Attributes); values may be quoted
@@ -14,15 +15,16 @@
 # provider and the data-protection certificate are not in the database: back them up apart.
 set -euo pipefail
 
-usage() { echo "usage: deploy/backup.sh \"<Npgsql connection string>\" FILE" >&2; exit 2; }
+usage() { echo "usage: Database__ConnectionString=\"<Npgsql connection string>\" deploy/backup.sh FILE" >&2; exit 2; }
 fail() { echo "backup.sh: $*" >&2; exit 1; }
 
 # The connection-string parser both scripts share.
 . "$(dirname "$0")/pg-connection.sh"
 
-[ $# -eq 2 ] || usage
-CONNECTION="$1" FILE="$2"
+[ $# -eq 1 ] || usage
+CONNECTION="${Database__ConnectionString:-}" FILE="$1"
 [ -n "$FILE" ] || usage
+[ -n "$CONNECTION" ] || fail "Database__ConnectionString is not set: export the apps' connection string first."
 command -v pg_dump >/dev/null 2>&1 \
   || fail "pg_dump not found. Install the PostgreSQL client tools (Debian: postgresql-client), of the server's major version or newer."
 

@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # Restores a backup made by deploy/backup.sh (a pg_dump custom-format archive).
-#   deploy/restore.sh "<Npgsql connection string>" FILE [--force]
-# The connection string names the target database (Database=...); it is parsed as in
-# backup.sh. The database is created (from template0, through the database postgres) when it
+#   Database__ConnectionString="<Npgsql connection string>" deploy/restore.sh FILE [--force]
+# The connection string, from the environment as in backup.sh, names the target database
+# (Database=...); it is parsed as there. The database is created (from template0, through the database postgres) when it
 # does not exist. A database that already has tables is refused, unless --force is given as the
-# third argument: then it is dropped (disconnecting its sessions) and created afresh. Stop every
+# second argument: then it is dropped (disconnecting its sessions) and created afresh. Stop every
 # instance of the three apps first. The archive is restored in one transaction: on an error
 # nothing of it is left behind. The user needs the right to create databases (or an empty
 # target database it owns), and owns every restored object (--no-owner).
 # Afterwards run `KeyPortal.Admin migrate` when the release is newer than the backup.
 set -euo pipefail
 
-usage() { echo "usage: deploy/restore.sh \"<Npgsql connection string>\" FILE [--force]" >&2; exit 2; }
+usage() { echo "usage: Database__ConnectionString=\"<Npgsql connection string>\" deploy/restore.sh FILE [--force]" >&2; exit 2; }
 fail() { echo "restore.sh: $*" >&2; exit 1; }
 
 # The connection-string parser both scripts share.
 . "$(dirname "$0")/pg-connection.sh"
 
-[ $# -eq 2 ] || [ $# -eq 3 ] || usage
-CONNECTION="$1" FILE="$2" FORCE=false
-if [ $# -eq 3 ]; then [ "$3" = "--force" ] || usage; FORCE=true; fi
+[ $# -eq 1 ] || [ $# -eq 2 ] || usage
+CONNECTION="${Database__ConnectionString:-}" FILE="$1" FORCE=false
+if [ $# -eq 2 ]; then [ "$2" = "--force" ] || usage; FORCE=true; fi
 [ -n "$FILE" ] || usage
+[ -n "$CONNECTION" ] || fail "Database__ConnectionString is not set: export the target database's connection string first."
 for tool in psql pg_restore; do
   command -v "$tool" >/dev/null 2>&1 \
     || fail "$tool not found. Install the PostgreSQL client tools (Debian: postgresql-client), of the server's major version or newer."
@@ -56,7 +57,7 @@ if [ "$EXISTS" != 0 ]; then
     fi
     EXISTS=0
   elif [ "$TABLES" != 0 ]; then
-    fail "the database $PG_DATABASE already has $TABLES tables; nothing was changed. To replace it, stop the apps and run again with --force as the third argument (it drops and recreates $PG_DATABASE)."
+    fail "the database $PG_DATABASE already has $TABLES tables; nothing was changed. To replace it, stop the apps and run again with --force after FILE (it drops and recreates $PG_DATABASE)."
   fi
 fi
 if [ "$EXISTS" = 0 ]; then

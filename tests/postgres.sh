@@ -5,6 +5,10 @@
 #   tests/postgres.sh stop
 # KEYPORTAL_PG_PORT and KEYPORTAL_PG_DIR choose another cluster; KEYPORTAL_PG_KEEP=1 keeps its data
 # from one start to the next, with durable settings (./run.sh --postgres).
+# The throwaway cluster trusts every connection over 127.0.0.1: it holds nothing but test data, is
+# wiped at each start and runs without fsync. A kept cluster holds data worth keeping: its postgres
+# role has a generated password (scram-sha-256, in DIR/password, mode 0600), which the printed
+# connection string carries, and a server already on its port is reused only if it is this cluster.
 set -euo pipefail
 
 PORT="${KEYPORTAL_PG_PORT:-55432}"
@@ -28,18 +32,70 @@ run_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-connection_string() { echo "Host=127.0.0.1;Port=$PORT;Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50"; }
+PASSWORD_FILE="$DIR/password"
+
+connection_string() {
+  local password=""
+  if [ "$KEEP" = 1 ]; then password="Password=$(cat "$PASSWORD_FILE");"; fi
+  echo "Host=127.0.0.1;Port=$PORT;Username=postgres;${password}Database=postgres;Pooling=true;Maximum Pool Size=50"
+}
+
+# A password of hex digits: nothing a connection string or a shell would read specially.
+new_password() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# Gives the kept cluster's postgres role a new password (the server stopped): in PostgreSQL's
+# single-user mode, which needs no connection and so no authentication.
+set_password() {
+  local bin="$1" password; password="$(new_password)"
+  (umask 077; printf '%s' "$password" > "$PASSWORD_FILE.new")
+  echo "ALTER ROLE postgres PASSWORD '$password';" \
+    | run_pg "$bin/postgres" --single -D "$DIR/data" -c password_encryption=scram-sha-256 postgres >/dev/null 2>&1
+  mv "$PASSWORD_FILE.new" "$PASSWORD_FILE"
+}
+
+# The kept cluster asks every connection for the password; its socket directory is its own.
+require_passwords() {
+  run_pg sh -c "printf '%s\n' 'local all all scram-sha-256' 'host all all 127.0.0.1/32 scram-sha-256' > '$DIR/data/pg_hba.conf'"
+}
+
+# Whether the server answering on PORT is the kept cluster in DIR (and not someone else's).
+is_this_cluster() {
+  [ -f "$PASSWORD_FILE" ] || return 1
+  local directory
+  directory="$(PGPASSWORD="$(cat "$PASSWORD_FILE")" PGCONNECT_TIMEOUT=5 "$(pg_bin)/psql" -X -w -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
+    -c "SHOW data_directory" 2>/dev/null)" || return 1
+  [ "$directory" = "$(readlink -f "$DIR/data")" ]
+}
 
 start() {
   ensure_installed
   local bin; bin="$(pg_bin)"
-  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then connection_string; return; fi
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
+    if [ "$KEEP" = 1 ] && ! is_this_cluster; then
+      echo "A PostgreSQL server already listens on 127.0.0.1:$PORT and it is not the cluster in $DIR; stop it or choose another port (KEYPORTAL_PG_PORT)." >&2
+      exit 1
+    fi
+    connection_string; return
+  fi
   local settings="-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300"
   if [ "$KEEP" = 1 ] && [ -f "$DIR/data/PG_VERSION" ]; then
-    : # the kept cluster starts as it is
+    # The kept cluster starts as it is; one made before it had a password gets one now.
+    chmod 0700 "$DIR"
+    if [ ! -f "$PASSWORD_FILE" ]; then set_password "$bin"; fi
+    require_passwords
   elif [ "$KEEP" = 1 ] && [ -e "$DIR/data" ]; then
     echo "$DIR/data exists but is no PostgreSQL cluster; move it away and start again." >&2
     exit 1
+  elif [ "$KEEP" = 1 ]; then
+    mkdir -p "$DIR"; chmod 0700 "$DIR"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi
+    local password; password="$(new_password)"
+    # initdb reads the password from a file of its own user's, deleted once it has.
+    run_pg sh -c "umask 077; printf '%s' '$password' > '$DIR/initdb-password'"
+    run_pg "$bin/initdb" -D "$DIR/data" -U postgres -A scram-sha-256 --pwfile="$DIR/initdb-password" -E UTF8 >/dev/null
+    rm -f "$DIR/initdb-password"
+    (umask 077; printf '%s' "$password" > "$PASSWORD_FILE")
+    require_passwords
   else
     rm -rf "$DIR"; mkdir -p "$DIR"
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi

@@ -115,10 +115,9 @@ internal sealed partial class ClientRegistrations(
             LogRegistered(logger, client.ClientId);
         }
 
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         if (!environment.IsDevelopment())
         {
-            await PruneAsync(applications, cancellationToken);
+            await PruneAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), cancellationToken);
         }
     }
 
@@ -126,7 +125,7 @@ internal sealed partial class ClientRegistrations(
 
     private static readonly TimeSpan MaxWaitForDatabase = TimeSpan.FromSeconds(30);
 
-    private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
+    private async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)
     {
         var existing = await applications.FindByClientIdAsync(descriptor.ClientId!, cancellationToken);
         if (existing is null)
@@ -135,13 +134,31 @@ internal sealed partial class ClientRegistrations(
             return;
         }
 
-        if (descriptor.ClientSecret is { Length: > 0 } secret && existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
+        if (descriptor.ClientSecret is not { Length: > 0 } secret)
+        {
+            if (!environment.IsDevelopment()
+                && string.Equals(await applications.GetClientTypeAsync(existing, cancellationToken), ClientTypes.Confidential, StringComparison.Ordinal))
+            {
+                // An instance whose secret setting went missing must not turn the client into
+                // one anybody may speak for.
+                throw new InvalidOperationException(
+                    $"OIDC client {descriptor.ClientId} is confidential in the database but IdentityProvider:Clients gives this instance no ClientSecret for it. "
+                    + "Give every instance the same secret; to make the client public on purpose, remove it from configuration, start once (it is deleted), then add it back.");
+            }
+        }
+        else if (existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
             && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
         {
             // The same secret keeps its stored hash: hashing it anew (another salt) would
             // change its version and so end the client's live tokens (ClientTokens) at
             // every start of every instance.
             descriptor.ClientSecret = stored;
+        }
+        else
+        {
+            // A rotation, or instances configured with different secrets (then each start
+            // replaces the other's and the client's tokens end with it).
+            LogSecretReplaced(logger, descriptor.ClientId!);
         }
 
         await applications.UpdateAsync(existing, descriptor, cancellationToken);
@@ -165,21 +182,35 @@ internal sealed partial class ClientRegistrations(
             return;
         }
 
-        var stale = new List<object>();
+        var stale = new List<(string Id, string ClientId)>();
         await foreach (var application in applications.ListAsync(count: null, offset: null, cancellationToken))
         {
-            if (await applications.GetClientIdAsync(application, cancellationToken) is not { } clientId || !configured.Contains(clientId))
+            var clientId = await applications.GetClientIdAsync(application, cancellationToken);
+            if (clientId is null || !configured.Contains(clientId))
             {
-                stale.Add(application);
+                stale.Add((await applications.GetIdAsync(application, cancellationToken) ?? "", clientId ?? "(none)"));
             }
         }
 
-        foreach (var application in stale)
+        foreach (var (id, clientId) in stale)
         {
-            var clientId = await applications.GetClientIdAsync(application, cancellationToken);
-            // OpenIddict's store deletes the client's authorizations and tokens with it.
-            await applications.DeleteAsync(application, cancellationToken);
-            LogRemoved(logger, clientId ?? "(none)");
+            // Each in a unit of work of its own: another instance starting at the same time may
+            // delete the same client, and a failed delete must not spoil the next.
+            await using var deleteScope = services.CreateAsyncScope();
+            var manager = deleteScope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            try
+            {
+                if (await manager.FindByIdAsync(id, cancellationToken) is { } application)
+                {
+                    // OpenIddict's store deletes the client's authorizations and tokens with it.
+                    await manager.DeleteAsync(application, cancellationToken);
+                    LogRemoved(logger, clientId);
+                }
+            }
+            catch (OpenIddictExceptions.ConcurrencyException)
+            {
+                LogRemovedElsewhere(logger, clientId);
+            }
         }
     }
 
@@ -262,6 +293,12 @@ internal sealed partial class ClientRegistrations(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC client {ClientId} is not in configuration any more: removed with its grants and tokens")]
     private static partial void LogRemoved(ILogger logger, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} is not in configuration any more and another instance removed it at the same time")]
+    private static partial void LogRemovedElsewhere(ILogger logger, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OIDC client {ClientId}: the configured secret is not the stored one and replaces it (every instance must be given the same secret)")]
+    private static partial void LogSecretReplaced(ILogger logger, string clientId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OIDC client {ClientId} was written by another instance at the same time (try {Attempt}): reading it again")]
     private static partial void LogConcurrentWrite(ILogger logger, string clientId, int attempt);

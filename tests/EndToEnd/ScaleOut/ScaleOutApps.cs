@@ -40,7 +40,8 @@ public sealed class ScaleOutApps : IAsyncLifetime
     /// <summary>The way to <see cref="Mailbox"/> every instance sends through: it can be taken down, or lose acceptances.</summary>
     public SmtpRelay MailServer { get; }
 
-    public string ConnectionString { get; } = $"Host=127.0.0.1;Port={PostgresPort};Username=postgres;Database=keyportal;Pooling=true;Maximum Pool Size=30;Timeout=3";
+    /// <summary>The apps' database on the kept cluster, with the password its first start generated.</summary>
+    public string ConnectionString { get; private set; } = "";
 
     private static string LogDirectory => Path.Combine(RepositoryPaths.Artifacts, "logs", "scale-out");
 
@@ -87,7 +88,11 @@ public sealed class ScaleOutApps : IAsyncLifetime
 
     public async Task StartPostgresAsync()
     {
-        await RunAsync(Path.Combine(RepositoryPaths.Root, "tests", "postgres.sh"), "start");
+        var admin = await RunAsync(Path.Combine(RepositoryPaths.Root, "tests", "postgres.sh"), "start");
+        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(admin.Trim())
+        {
+            Database = "keyportal", MaxPoolSize = 30, Timeout = 3,
+        }.ConnectionString;
         // This process's own pooled connections died with the server (the apps' pools recover by themselves).
         Npgsql.NpgsqlConnection.ClearAllPools();
     }
@@ -100,7 +105,8 @@ public sealed class ScaleOutApps : IAsyncLifetime
     public Task<string> LogTailAsync(int port) => _instances[port].TailAsync();
 
     /// <summary>Runs a script of the repository (e.g. <c>deploy/backup.sh</c>); throws with its output when it fails.</summary>
-    public Task RunScriptAsync(string script, params string[] arguments) => RunAsync(Path.Combine(RepositoryPaths.Root, script), arguments);
+    public Task RunScriptAsync(string script, Dictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(Path.Combine(RepositoryPaths.Root, script), environment, arguments);
 
     public async Task DisposeAsync()
     {
@@ -174,7 +180,10 @@ public sealed class ScaleOutApps : IAsyncLifetime
 
     private ServiceProvider BuildCoreServices() => KeyPortalApps.CoreServicesOver(Environment());
 
-    private async Task RunAsync(string script, params string[] arguments)
+    /// <summary>Runs <paramref name="script"/>; returns what it printed, or throws with its output when it fails.</summary>
+    private Task<string> RunAsync(string script, params string[] arguments) => RunAsync(script, [], arguments);
+
+    private async Task<string> RunAsync(string script, Dictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
@@ -186,6 +195,11 @@ public sealed class ScaleOutApps : IAsyncLifetime
         start.Environment["KEYPORTAL_PG_PORT"] = PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KEYPORTAL_PG_DIR"] = _postgresDirectory;
         start.Environment["KEYPORTAL_PG_KEEP"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -195,6 +209,8 @@ public sealed class ScaleOutApps : IAsyncLifetime
         {
             throw new InvalidOperationException($"{script} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await output}\n{await error}");
         }
+
+        return await output;
     }
 }
 

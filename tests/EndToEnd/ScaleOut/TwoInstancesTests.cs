@@ -313,21 +313,26 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
         var restored = apps.ConnectionString.Replace("Database=keyportal", "Database=keyportal_restored", StringComparison.Ordinal);
         try
         {
-            await apps.RunScriptAsync("deploy/backup.sh", apps.ConnectionString, archive);
-            await apps.RunScriptAsync("deploy/restore.sh", restored, archive, "--force");
+            // The connection strings, password and all, reach the scripts through the environment only.
+            await apps.RunScriptAsync("deploy/backup.sh", Database(apps.ConnectionString), archive);
+            await apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive, "--force");
 
             var before = await CountsAsync(apps.ConnectionString);
             var after = await CountsAsync(restored);
             Assert.Equal(before, after);
             Assert.True(after["users"] > 0 && after["data_protection_keys"] > 0, string.Join(", ", after));
             // A second restore over the now populated database is refused without --force.
-            await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", restored, archive));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive));
+            // Without the variable, nothing runs.
+            await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/backup.sh", Database(""), archive));
         }
         finally
         {
             File.Delete(archive);
         }
     }
+
+    private static Dictionary<string, string> Database(string connectionString) => new() { ["Database__ConnectionString"] = connectionString };
 
     private static async Task<Dictionary<string, long>> CountsAsync(string connectionString)
     {

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using KeyPortal.IdP.Connect;
 using KeyPortal.IdP.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace KeyPortal.IdP.Tests.Connect;
@@ -184,5 +185,54 @@ public sealed class ClientPruningTests
             Assert.Equal(["portal"], clients);
             Assert.Equal(0, await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().CountAsync());
         }
+    }
+
+    [Fact]
+    public async Task Instances_that_remove_the_same_stale_clients_at_once_all_start()
+    {
+        await using var host = await IdpHost.StartAsync(o => o.AsDeployed()
+            .Setting("IdentityProvider:Clients:0:ClientId", "portal")
+            .Setting("IdentityProvider:Clients:0:ClientSecret", "portal-production-secret")
+            .Setting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc"));
+        await using (var db = host.Database.CreateContext())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var stale = new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication { ClientId = $"stale-{i}", ClientType = "public" };
+                db.Add(stale);
+                db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken { Application = stale, Type = "access_token", Status = "valid" });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        // Four starts at once read the same stale clients and each deletes them: those that find
+        // one gone carry on.
+        var registrations = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ClientRegistrations>().Single();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => registrations.StartAsync(CancellationToken.None))));
+
+        await using var check = host.Database.CreateContext();
+        Assert.Equal(["portal"], await check.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().Select(a => a.ClientId).ToListAsync());
+        Assert.Equal(0, await check.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().CountAsync());
+    }
+
+    [Fact]
+    public async Task An_instance_without_a_confidential_clients_secret_refuses_to_start_instead_of_making_it_public()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => IdpHost.StartAsync(o => o.AsDeployed()
+            .Setting("IdentityProvider:Clients:0:ClientId", "portal")
+            .Setting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc")
+            .BeforeStart(async database =>
+            {
+                // Registered as confidential by the instances that have the secret.
+                await using var db = database.CreateContext();
+                db.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication
+                {
+                    ClientId = "portal", ClientType = "confidential", ClientSecret = "stored-hash",
+                });
+                await db.SaveChangesAsync();
+            })));
+
+        Assert.Contains("OIDC client portal is confidential in the database", error.ToString(), StringComparison.Ordinal);
     }
 }
