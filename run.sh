@@ -140,7 +140,7 @@ if [ "$INSTANCES" -gt 1 ]; then
     for instance in $(seq 0 $((INSTANCES - 1))); do backs+=("$(instance_port "$index" "$instance")"); done
     mappings+=("$((5000 + index))=$(IFS=,; echo "${backs[*]}")")
   done
-  "$ROOT/deploy/proxy.sh" start "$PROXY_DIR" "${mappings[@]}"
+  KEYPORTAL_PROXY_SHOW_UPSTREAM=1 "$ROOT/deploy/proxy.sh" start "$PROXY_DIR" "${mappings[@]}"
   for port in 5000 5001 5002; do wait_ready "$port"; done
 fi
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A real reverse proxy (Debian's nginx) in front of several instances of each app, on loopback:
 # round robin, X-Forwarded-For/-Proto/-Host set, a dead instance taken out of the rotation, and
-# the serving instance named in the response header X-Upstream (a demo and test aid: leave it
-# out in production). Installs nginx when it is missing.
+# with KEYPORTAL_PROXY_SHOW_UPSTREAM=1 the serving instance named in the response header
+# X-Upstream (a demo and test aid; it tells anyone the instances' addresses, so it is off unless
+# asked for). Started as root, its workers run as nobody. Installs nginx when it is missing.
 #   deploy/proxy.sh start DIR 5000=5010,5011 5001=5020,5021 ...   # front port = instance ports
 #   deploy/proxy.sh stop DIR
 set -euo pipefail
@@ -31,8 +32,12 @@ start() {
   stop "$dir"
   mkdir -p "$dir/tmp"
   local conf="$dir/nginx.conf"
+  if [ "$(id -u)" = 0 ]; then
+    # The workers' buffers of large bodies go where nobody may write.
+    chown nobody:nogroup "$dir/tmp"; chmod 0700 "$dir/tmp"
+  fi
   {
-    if [ "$(id -u)" = 0 ]; then echo "user root root;"; fi
+    if [ "$(id -u)" = 0 ]; then echo "user nobody nogroup;"; fi
     echo "worker_processes 1;"
     echo "pid $dir/nginx.pid;"
     # Request lines carry emailed link tokens (/activate/<token>, /reset/<token>): no access log,
@@ -65,7 +70,7 @@ start() {
       echo "      proxy_connect_timeout 2s;"
       echo "      proxy_buffer_size 32k;"
       echo "      proxy_buffers 8 32k;"
-      echo "      add_header X-Upstream \$upstream_addr always;"
+      if [ "${KEYPORTAL_PROXY_SHOW_UPSTREAM:-0}" = 1 ]; then echo "      add_header X-Upstream \$upstream_addr always;"; fi
       echo "    }"
       echo "  }"
     done

@@ -195,6 +195,7 @@ public sealed class ScaleOutApps : IAsyncLifetime
         start.Environment["KEYPORTAL_PG_PORT"] = PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KEYPORTAL_PG_DIR"] = _postgresDirectory;
         start.Environment["KEYPORTAL_PG_KEEP"] = "1";
+        start.Environment["KEYPORTAL_PROXY_SHOW_UPSTREAM"] = "1";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
