@@ -53,7 +53,7 @@ fi
 if [ "$RESET_DEMO" = true ]; then
   echo "Resetting the demo: deleting the demo's database and data/mail/..."
   if [ "$POSTGRES" = true ]; then
-    PGPASSWORD="$(cat "$ROOT/data/postgres/password")" psql -X -w -q -h 127.0.0.1 -p 55433 -U postgres -d postgres \
+    PGPASSWORD="$(cat "$ROOT/data/postgres/password")" psql -X -w -q -h "$ROOT/data/postgres" -p 55433 -U postgres -d postgres \
       -c "DROP DATABASE IF EXISTS keyportal WITH (FORCE)"
   else
     rm -f "$ROOT/data/portal.db" "$ROOT/data/portal.db-wal" "$ROOT/data/portal.db-shm"

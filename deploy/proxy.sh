@@ -30,11 +30,19 @@ start() {
   local dir="$1"; shift
   ensure_installed
   stop "$dir"
-  mkdir -p "$dir/tmp"
+  mkdir -p "$dir"
   local conf="$dir/nginx.conf"
   if [ "$(id -u)" = 0 ]; then
-    # The workers' buffers of large bodies go where nobody may write.
-    chown nobody:nogroup "$dir/tmp"; chmod 0700 "$dir/tmp"
+    # The master reads its configuration as root: the directory must be root's alone.
+    if [ -L "$dir" ] || [ "$(stat -c %u "$dir")" != 0 ]; then
+      echo "$dir must be a directory of root's (not a link) for nginx to run as root from it." >&2
+      exit 1
+    fi
+    chmod go-w "$dir"
+    # The workers' temporary files (none are expected: see the buffers below) go where no one else may write.
+    rm -rf "$dir/tmp"; mkdir -m 0700 "$dir/tmp"; chown -h nobody:nogroup "$dir/tmp"
+  else
+    mkdir -p "$dir/tmp"
   fi
   {
     if [ "$(id -u)" = 0 ]; then echo "user nobody nogroup;"; fi
@@ -55,7 +63,9 @@ start() {
       echo "  }"
       echo "  server {"
       echo "    listen 127.0.0.1:$front;"
+      # Bodies and responses stay in memory, so workers never need a path they may not reach.
       echo "    client_max_body_size 10m;"
+      echo "    client_body_buffer_size 10m;"
       echo "    location / {"
       echo "      proxy_pass http://app_$front;"
       echo "      proxy_http_version 1.1;"
@@ -70,6 +80,7 @@ start() {
       echo "      proxy_connect_timeout 2s;"
       echo "      proxy_buffer_size 32k;"
       echo "      proxy_buffers 8 32k;"
+      echo "      proxy_max_temp_file_size 0;"
       if [ "${KEYPORTAL_PROXY_SHOW_UPSTREAM:-0}" = 1 ]; then echo "      add_header X-Upstream \$upstream_addr always;"; fi
       echo "    }"
       echo "  }"

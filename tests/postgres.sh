@@ -8,7 +8,9 @@
 # The throwaway cluster trusts every connection over 127.0.0.1: it holds nothing but test data, is
 # wiped at each start and runs without fsync. A kept cluster holds data worth keeping: its postgres
 # role has a generated password (scram-sha-256, in DIR/password, mode 0600), which the printed
-# connection string carries, and a server already on its port is reused only if it is this cluster.
+# connection string carries with "Require Auth=ScramSHA256" (no server can ask for the password in
+# clear), and a server already on its port is reused only if it answers on the cluster's own socket
+# in DIR (mode 0700) and names DIR as its data directory.
 set -euo pipefail
 
 PORT="${KEYPORTAL_PG_PORT:-55432}"
@@ -36,7 +38,7 @@ PASSWORD_FILE="$DIR/password"
 
 connection_string() {
   local password=""
-  if [ "$KEEP" = 1 ]; then password="Password=$(cat "$PASSWORD_FILE");"; fi
+  if [ "$KEEP" = 1 ]; then password="Password=$(cat "$PASSWORD_FILE");Require Auth=ScramSHA256;"; fi
   echo "Host=127.0.0.1;Port=$PORT;Username=postgres;${password}Database=postgres;Pooling=true;Maximum Pool Size=50"
 }
 
@@ -55,14 +57,16 @@ set_password() {
 
 # The kept cluster asks every connection for the password; its socket directory is its own.
 require_passwords() {
-  run_pg sh -c "printf '%s\n' 'local all all scram-sha-256' 'host all all 127.0.0.1/32 scram-sha-256' > '$DIR/data/pg_hba.conf'"
+  run_pg sh -c 'printf "%s\n" "local all all scram-sha-256" "host all all 127.0.0.1/32 scram-sha-256" > "$1/data/pg_hba.conf"' sh "$DIR"
 }
 
-# Whether the server answering on PORT is the kept cluster in DIR (and not someone else's).
+# Whether the server answering on PORT is the kept cluster in DIR (and not someone else's). It is
+# asked over the socket in DIR, which only the cluster's own server can have made, so the password
+# goes to no other listener.
 is_this_cluster() {
-  [ -f "$PASSWORD_FILE" ] || return 1
+  [ -f "$PASSWORD_FILE" ] && [ -S "$DIR/.s.PGSQL.$PORT" ] || return 1
   local directory
-  directory="$(PGPASSWORD="$(cat "$PASSWORD_FILE")" PGCONNECT_TIMEOUT=5 "$(pg_bin)/psql" -X -w -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
+  directory="$(PGPASSWORD="$(cat "$PASSWORD_FILE")" PGCONNECT_TIMEOUT=5 "$(pg_bin)/psql" -X -w -At -h "$DIR" -p "$PORT" -U postgres -d postgres \
     -c "SHOW data_directory" 2>/dev/null)" || return 1
   [ "$directory" = "$(readlink -f "$DIR/data")" ]
 }
@@ -91,7 +95,7 @@ start() {
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$DIR"; fi
     local password; password="$(new_password)"
     # initdb reads the password from a file of its own user's, deleted once it has.
-    run_pg sh -c "umask 077; printf '%s' '$password' > '$DIR/initdb-password'"
+    printf '%s' "$password" | run_pg sh -c 'umask 077; cat > "$1"' sh "$DIR/initdb-password"
     run_pg "$bin/initdb" -D "$DIR/data" -U postgres -A scram-sha-256 --pwfile="$DIR/initdb-password" -E UTF8 >/dev/null
     rm -f "$DIR/initdb-password"
     (umask 077; printf '%s' "$password" > "$PASSWORD_FILE")

@@ -14,8 +14,9 @@ namespace KeyPortal.Core.Mail;
 /// </summary>
 /// <remarks>
 /// Delivery is at least once. The one case of a second copy: the mail server accepted the message
-/// and the sender died (or lost the database) before it marked it sent; the next claim after the
-/// lease sends it again, with the same <c>Message-ID</c>, so mail clients show it once.
+/// and the sender never recorded it (it died or lost the database before the mark, or its wait for
+/// the server's reply to the message ended first); the next try sends it again, with the same
+/// <c>Message-ID</c>, so mail clients show it once.
 /// </remarks>
 public sealed partial class MailOutboxSender(
     IServiceScopeFactory scopes, IMailTransport transport, MailOutboxPayloads payloads, TimeProvider clock,
@@ -94,7 +95,7 @@ public sealed partial class MailOutboxSender(
         }
         catch (Exception exception) when (IsPermanent(exception))
         {
-            // A recipient the server refuses for good, or an address that does not parse: no retry helps.
+            // A recipient address the server refuses for good, or one that does not parse: no retry helps.
             await GiveUpAsync(db, message, Describe(exception), cancellationToken);
             return;
         }
@@ -134,10 +135,32 @@ public sealed partial class MailOutboxSender(
     /// </summary>
     internal static bool IsPermanent(Exception exception) => exception switch
     {
-        MailKit.Net.Smtp.SmtpCommandException { ErrorCode: MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, StatusCode: var code } => (int)code >= 500,
+        MailKit.Net.Smtp.SmtpCommandException { ErrorCode: MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, StatusCode: var code } refusal =>
+            (int)code >= 500 && RefusesTheAddress(refusal.Message),
         MimeKit.ParseException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// Enhanced status codes (RFC 3463, RFC 7505) that say the recipient's address itself is bad for
+    /// good: no such mailbox or domain, bad syntax, ambiguous, moved, null MX, disabled.
+    /// </summary>
+    private static readonly HashSet<string> BadAddress = ["5.1.1", "5.1.2", "5.1.3", "5.1.4", "5.1.6", "5.1.10", "5.2.1"];
+
+    /// <summary>
+    /// Whether a refusal of a recipient names the address as the reason. Many servers hold back
+    /// refusals of the client or the sender (relay denied, sender rejected, policy: 5.7.x, 5.1.7,
+    /// 5.1.8) until the recipient, so a 5xx there without one of <see cref="BadAddress"/> is retried
+    /// until <see cref="MailOutboxOptions.GiveUpAfter"/> rather than the email dropped.
+    /// </summary>
+    internal static bool RefusesTheAddress(string reply)
+    {
+        var match = EnhancedStatus().Match(reply);
+        return match.Success && BadAddress.Contains(match.Groups["status"].Value);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:\d{3}[ -])?(?<status>[245]\.\d{1,3}\.\d{1,3})(?![\d.])")]
+    private static partial System.Text.RegularExpressions.Regex EnhancedStatus();
 
     /// <summary>What a failure is recorded as: its type, and the server's status code when it gave one.</summary>
     internal static string Describe(Exception exception) => exception switch

@@ -15,6 +15,28 @@ public static class DatabaseErrors
     };
 
     /// <summary>
+    /// The database undid the transaction because a concurrent one touched the same rows: a
+    /// serialization failure or a deadlock (PostgreSQL), a busy or locked database (SQLite). The work
+    /// may be tried again in a new transaction.
+    /// </summary>
+    public static bool IsConflict(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException postgres:
+                    return postgres.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                case SqliteException sqlite:
+                    return (sqlite.SqliteExtendedErrorCode & 0xFF) is 5 or 6;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The database could not be reached or went away (down, restarting, a failover, the network,
     /// no connection free in time): a connection failure, not a query's. Deadlocks, serialization
     /// failures, full disks and slow queries are not this. A connection lost during a commit may

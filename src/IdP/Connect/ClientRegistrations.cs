@@ -164,12 +164,13 @@ internal sealed partial class ClientRegistrations(
         await applications.UpdateAsync(existing, descriptor, cancellationToken);
     }
 
-    /// <summary>Another instance created or updated the same client between this one's read and its write.</summary>
+    /// <summary>Another instance created, updated or deleted the same client between this one's read and its write.</summary>
     private static bool IsConcurrentWrite(Exception exception) => exception switch
     {
         OpenIddictExceptions.ConcurrencyException => true,
-        Microsoft.EntityFrameworkCore.DbUpdateException update => DatabaseErrors.IsUniqueViolation(update),
-        _ => exception.InnerException is Microsoft.EntityFrameworkCore.DbUpdateException inner && DatabaseErrors.IsUniqueViolation(inner),
+        Microsoft.EntityFrameworkCore.DbUpdateException update => DatabaseErrors.IsUniqueViolation(update) || DatabaseErrors.IsConflict(update),
+        _ => (exception.InnerException is Microsoft.EntityFrameworkCore.DbUpdateException inner && DatabaseErrors.IsUniqueViolation(inner))
+            || DatabaseErrors.IsConflict(exception),
     };
 
     private async Task PruneAsync(IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
@@ -194,22 +195,41 @@ internal sealed partial class ClientRegistrations(
 
         foreach (var (id, clientId) in stale)
         {
-            // Each in a unit of work of its own: another instance starting at the same time may
-            // delete the same client, and a failed delete must not spoil the next.
+            await RemoveAsync(id, clientId, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a stale client, each try in a unit of work of its own: another instance starting at
+    /// the same time may delete the same client. OpenIddict's store deletes it with its
+    /// authorizations and tokens in a serializable transaction, which PostgreSQL then undoes with a
+    /// serialization failure (SQLite: the concurrency check), so a failed try looks again.
+    /// </summary>
+    private async Task RemoveAsync(string id, string clientId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
             await using var deleteScope = services.CreateAsyncScope();
             var manager = deleteScope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
             try
             {
-                if (await manager.FindByIdAsync(id, cancellationToken) is { } application)
+                if (await manager.FindByIdAsync(id, cancellationToken) is not { } application)
                 {
-                    // OpenIddict's store deletes the client's authorizations and tokens with it.
-                    await manager.DeleteAsync(application, cancellationToken);
-                    LogRemoved(logger, clientId);
+                    if (attempt > 1)
+                    {
+                        LogRemovedElsewhere(logger, clientId);
+                    }
+
+                    return;
                 }
+
+                await manager.DeleteAsync(application, cancellationToken);
+                LogRemoved(logger, clientId);
+                return;
             }
-            catch (OpenIddictExceptions.ConcurrencyException)
+            catch (Exception exception) when (attempt < MaxAttempts && IsConcurrentWrite(exception))
             {
-                LogRemovedElsewhere(logger, clientId);
+                LogConcurrentWrite(logger, clientId, attempt);
             }
         }
     }

@@ -191,7 +191,7 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
         await ClearOutboxAsync();
         await QueueAsync(Message("nobody@contoso.example", "Your one-time code is 271828."));
         var refusing = new Transport(_ => throw new MailKit.Net.Smtp.SmtpCommandException(
-            MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "550 no such user"));
+            MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "5.1.1 <nobody@contoso.example>: Recipient address rejected: User unknown"));
 
         Assert.Equal(1, await Sender(transport: refusing).DeliverDueAsync());
 
@@ -205,15 +205,19 @@ public abstract class MailOutboxTests(DatabaseFixture fixture) : DatabaseTests(f
     }
 
     [Theory]
-    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.SenderNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable)]
-    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.MessageNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.TransactionFailed)]
-    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.UnexpectedStatusCode, MailKit.Net.Smtp.SmtpStatusCode.CommandNotImplemented)]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.SenderNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "5.1.8 <portal@keyportal.example>: Sender address rejected")]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.MessageNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.TransactionFailed, "5.6.0 refused")]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.UnexpectedStatusCode, MailKit.Net.Smtp.SmtpStatusCode.CommandNotImplemented, "refused")]
+    // Servers that hold back refusals of the client or the sender until the recipient.
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.TransactionFailed, "5.7.1 <someone@contoso.example>: Relay access denied")]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "5.1.8 <portal@keyportal.example>: Sender address rejected: Domain not found")]
+    [InlineData(MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted, MailKit.Net.Smtp.SmtpStatusCode.MailboxUnavailable, "Requested action not taken")]
     public async Task A_server_that_refuses_our_sender_or_the_message_is_tried_again_and_the_email_kept(
-        MailKit.Net.Smtp.SmtpErrorCode refusal, MailKit.Net.Smtp.SmtpStatusCode status)
+        MailKit.Net.Smtp.SmtpErrorCode refusal, MailKit.Net.Smtp.SmtpStatusCode status, string reply)
     {
         await ClearOutboxAsync();
         await QueueAsync(Message("someone@contoso.example", "Your one-time code is 141421."));
-        var refusing = new Transport(_ => throw new MailKit.Net.Smtp.SmtpCommandException(refusal, status, "refused"));
+        var refusing = new Transport(_ => throw new MailKit.Net.Smtp.SmtpCommandException(refusal, status, reply));
 
         Assert.Equal(1, await Sender(transport: refusing).DeliverDueAsync());
 

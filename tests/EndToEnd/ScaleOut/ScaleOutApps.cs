@@ -25,7 +25,7 @@ public sealed class ScaleOutApps : IAsyncLifetime
     private const int PostgresPort = 55434;
 
     private readonly string _postgresDirectory = Path.Combine(Path.GetTempPath(), $"keyportal-pg-scale-{Guid.NewGuid():N}"[..32]);
-    private readonly string _proxyDirectory = Path.Combine(Path.GetTempPath(), "keyportal-scale-proxy", Guid.NewGuid().ToString("N"));
+    private readonly string _proxyDirectory = Path.Combine(Path.GetTempPath(), $"keyportal-scale-proxy-{Guid.NewGuid():N}");
     private readonly Dictionary<int, AppProcess> _instances = [];
     private ServiceProvider? _core;
 

@@ -306,30 +306,68 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
     }
 
     [Fact]
-    public async Task A_backup_restored_into_a_new_database_holds_every_row_and_serves()
+    public async Task A_backup_restored_into_a_new_database_holds_every_row_and_replaces_one_only_when_named_and_whole()
     {
         await PersonAsync();
         var archive = Path.Combine(Path.GetTempPath(), $"keyportal-backup-{Guid.NewGuid():N}.dump");
-        var restored = apps.ConnectionString.Replace("Database=keyportal", "Database=keyportal_restored", StringComparison.Ordinal);
+        var truncated = archive + ".truncated";
+        // Unpooled: a replace drops the database under every connection to it.
+        var restored = new Npgsql.NpgsqlConnectionStringBuilder(apps.ConnectionString) { Database = "keyportal_restored", Pooling = false }.ConnectionString;
         try
         {
             // The connection strings, password and all, reach the scripts through the environment only.
             await apps.RunScriptAsync("deploy/backup.sh", Database(apps.ConnectionString), archive);
-            await apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive, "--force");
+            await apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive);
 
             var before = await CountsAsync(apps.ConnectionString);
             var after = await CountsAsync(restored);
             Assert.Equal(before, after);
             Assert.True(after["users"] > 0 && after["data_protection_keys"] > 0, string.Join(", ", after));
-            // A second restore over the now populated database is refused without --force.
+
+            // Over the now populated database: refused without --replace, and with another database's name.
             await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive, "--replace", "keyportal"));
+
+            // An archive that breaks off in its data leaves the database as it was, and no half-restored one beside it.
+            var bytes = await File.ReadAllBytesAsync(archive);
+            await File.WriteAllBytesAsync(truncated, bytes[..^16]);
+            var broken = await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", Database(restored), truncated, "--replace", "keyportal_restored"));
+            Assert.True(broken.Message.Contains("pg_restore failed; keyportal_restored is as it was", StringComparison.Ordinal), broken.Message);
+            Assert.Equal(after, await CountsAsync(restored));
+            Assert.Equal(["keyportal", "keyportal_restored"], await DatabasesAsync("keyportal%"));
+
+            // Named, it replaces the database with a newer backup.
+            await PersonAsync();
+            await apps.RunScriptAsync("deploy/backup.sh", Database(apps.ConnectionString), archive);
+            await apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive, "--replace", "keyportal_restored");
+            var replaced = await CountsAsync(restored);
+            Assert.Equal(after["users"] + 1, replaced["users"]);
+            Assert.Equal(["keyportal", "keyportal_restored"], await DatabasesAsync("keyportal%"));
+
             // Without the variable, nothing runs.
             await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/backup.sh", Database(""), archive));
         }
         finally
         {
             File.Delete(archive);
+            File.Delete(truncated);
         }
+    }
+
+    private async Task<List<string>> DatabasesAsync(string like)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(apps.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE @like ORDER BY datname", connection);
+        command.Parameters.AddWithValue("like", like);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     private static Dictionary<string, string> Database(string connectionString) => new() { ["Database__ConnectionString"] = connectionString };

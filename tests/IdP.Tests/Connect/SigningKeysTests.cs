@@ -187,10 +187,12 @@ public sealed class ClientPruningTests
         }
     }
 
-    [Fact]
-    public async Task Instances_that_remove_the_same_stale_clients_at_once_all_start()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Instances_that_remove_the_same_stale_clients_at_once_all_start(bool postgres)
     {
-        await using var host = await IdpHost.StartAsync(o => o.AsDeployed()
+        await using var host = await IdpHost.StartAsync(o => (postgres ? o.OnPostgres() : o).AsDeployed()
             .Setting("IdentityProvider:Clients:0:ClientId", "portal")
             .Setting("IdentityProvider:Clients:0:ClientSecret", "portal-production-secret")
             .Setting("IdentityProvider:Clients:0:RedirectUris:0", "{Portal}signin-oidc"));

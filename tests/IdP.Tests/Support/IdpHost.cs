@@ -134,6 +134,8 @@ public sealed class IdpHost : IAsyncLifetime, IAsyncDisposable
 
     private sealed class App(IdpHost host) : KeyPortalAppFactory<Program>
     {
+        protected override Core.Persistence.DatabaseProvider Provider => host._options.Provider;
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);

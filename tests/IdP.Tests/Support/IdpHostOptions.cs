@@ -18,6 +18,8 @@ public sealed class IdpHostOptions
 
     internal bool MailToFiles { get; private set; }
 
+    internal Core.Persistence.DatabaseProvider Provider { get; private set; } = Core.Persistence.DatabaseProvider.Sqlite;
+
     internal IReadOnlyList<KeyValuePair<string, string?>> Settings => _settings;
 
     internal IReadOnlyList<Func<TestSupport.TestDatabase, Task>> BeforeStartSteps => _beforeStart;
@@ -28,6 +30,13 @@ public sealed class IdpHostOptions
     public IdpHostOptions Setting(string key, string? value)
     {
         _settings.Add(new(key, value));
+        return this;
+    }
+
+    /// <summary>Runs over a new database on the test PostgreSQL server instead of a SQLite file.</summary>
+    public IdpHostOptions OnPostgres()
+    {
+        Provider = Core.Persistence.DatabaseProvider.Postgres;
         return this;
     }
 
