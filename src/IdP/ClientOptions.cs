@@ -8,8 +8,15 @@ public sealed class ClientOptions
     [Required]
     public string ClientId { get; set; } = "";
 
-    /// <summary>Set for confidential clients; stored hashed by OpenIddict.</summary>
+    /// <summary>Required unless <see cref="Public"/>; stored hashed by OpenIddict.</summary>
     public string? ClientSecret { get; set; }
+
+    /// <summary>
+    /// An app that cannot keep a secret (native, single-page): no <see cref="ClientSecret"/>, PKCE
+    /// only, no client credentials. Said on purpose, so a secret missing from one instance's
+    /// configuration is a start-up error and never a client anybody may speak for.
+    /// </summary>
+    public bool Public { get; set; }
 
     public string DisplayName { get; set; } = "";
 

@@ -134,31 +134,23 @@ internal sealed partial class ClientRegistrations(
             return;
         }
 
-        if (descriptor.ClientSecret is not { Length: > 0 } secret)
+        // A public client (Describe: only when configuration says so) has no secret to keep.
+        if (descriptor.ClientSecret is { Length: > 0 } secret)
         {
-            if (!environment.IsDevelopment()
-                && string.Equals(await applications.GetClientTypeAsync(existing, cancellationToken), ClientTypes.Confidential, StringComparison.Ordinal))
+            if (existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
+                && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
             {
-                // An instance whose secret setting went missing must not turn the client into
-                // one anybody may speak for.
-                throw new InvalidOperationException(
-                    $"OIDC client {descriptor.ClientId} is confidential in the database but IdentityProvider:Clients gives this instance no ClientSecret for it. "
-                    + "Give every instance the same secret; to make the client public on purpose, remove it from configuration, start once (it is deleted), then add it back.");
+                // The same secret keeps its stored hash: hashing it anew (another salt) would
+                // change its version and so end the client's live tokens (ClientTokens) at
+                // every start of every instance.
+                descriptor.ClientSecret = stored;
             }
-        }
-        else if (existing is OpenIddictEntityFrameworkCoreApplication { ClientSecret: { } stored }
-            && await applications.ValidateClientSecretAsync(existing, secret, cancellationToken))
-        {
-            // The same secret keeps its stored hash: hashing it anew (another salt) would
-            // change its version and so end the client's live tokens (ClientTokens) at
-            // every start of every instance.
-            descriptor.ClientSecret = stored;
-        }
-        else
-        {
-            // A rotation, or instances configured with different secrets (then each start
-            // replaces the other's and the client's tokens end with it).
-            LogSecretReplaced(logger, descriptor.ClientId!);
+            else
+            {
+                // A rotation, or instances configured with different secrets (then each start
+                // replaces the other's and the client's tokens end with it).
+                LogSecretReplaced(logger, descriptor.ClientId!);
+            }
         }
 
         await applications.UpdateAsync(existing, descriptor, cancellationToken);
@@ -242,11 +234,29 @@ internal sealed partial class ClientRegistrations(
             throw new InvalidOperationException($"Client {client.ClientId}: ids of the shape of an API token's public id are reserved for API tokens.");
         }
 
+        var hasSecret = !string.IsNullOrEmpty(client.ClientSecret);
+        if (client.Public && hasSecret)
+        {
+            throw new InvalidOperationException($"OIDC client {client.ClientId} is Public and has a ClientSecret: a public client has none.");
+        }
+
+        if (!client.Public && !hasSecret)
+        {
+            throw new InvalidOperationException(
+                $"OIDC client {client.ClientId} has no ClientSecret in IdentityProvider:Clients. Give it one (the same on every instance), "
+                + "or set Public to true for an app that cannot keep a secret.");
+        }
+
+        if (client.Public && client.GrantTypes.Contains(GrantTypes.ClientCredentials, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException($"OIDC client {client.ClientId} is Public: client_credentials needs a secret.");
+        }
+
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = client.ClientId,
             ClientSecret = client.ClientSecret,
-            ClientType = string.IsNullOrEmpty(client.ClientSecret) ? ClientTypes.Public : ClientTypes.Confidential,
+            ClientType = client.Public ? ClientTypes.Public : ClientTypes.Confidential,
             ConsentType = ConsentTypes.Implicit,
             DisplayName = string.IsNullOrEmpty(client.DisplayName) ? client.ClientId : client.DisplayName,
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },

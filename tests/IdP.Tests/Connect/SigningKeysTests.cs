@@ -235,6 +235,31 @@ public sealed class ClientPruningTests
                 await db.SaveChangesAsync();
             })));
 
-        Assert.Contains("OIDC client portal is confidential in the database", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("OIDC client portal has no ClientSecret", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("set Public to true", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, "secret", "authorization_code", "is Public and has a ClientSecret")]
+    [InlineData(false, null, "authorization_code", "has no ClientSecret")]
+    [InlineData(true, null, "client_credentials", "client_credentials needs a secret")]
+    public void A_client_is_public_only_when_configuration_says_so_and_then_has_no_secret(bool isPublic, string? secret, string grant, string refusal)
+    {
+        var client = new ClientOptions { ClientId = "app", ClientSecret = secret, Public = isPublic, GrantTypes = [grant] };
+
+        var error = Assert.Throws<InvalidOperationException>(() => ClientRegistrations.Describe(client, new Core.PublicUrlOptions()));
+        Assert.Contains(refusal, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_client_said_to_be_public_is_registered_public_with_pkce()
+    {
+        var client = new ClientOptions { ClientId = "app", Public = true, RedirectUris = ["http://localhost:7000/callback"] };
+
+        var descriptor = ClientRegistrations.Describe(client, new Core.PublicUrlOptions());
+
+        Assert.Equal(OpenIddict.Abstractions.OpenIddictConstants.ClientTypes.Public, descriptor.ClientType);
+        Assert.Null(descriptor.ClientSecret);
+        Assert.Contains(OpenIddict.Abstractions.OpenIddictConstants.Requirements.Features.ProofKeyForCodeExchange, descriptor.Requirements);
     }
 }
