@@ -2,7 +2,7 @@
 # (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ...). Sourced by backup.sh and restore.sh, which
 # define fail() first.
 PG_HOST=127.0.0.1 PG_PORT=5432 PG_USER=postgres PG_PASSWORD="" PG_DATABASE=""
-PG_SSLMODE="" PG_ROOTCERT="" PG_TARGET=""
+PG_SSLMODE="" PG_ROOTCERT="" PG_TARGET="" PG_REQUIREAUTH=""
 
 trim() { local v="$1"; v="${v#"${v%%[![:space:]]*}"}"; v="${v%"${v##*[![:space:]]}"}"; printf '%s' "$v"; }
 
@@ -54,6 +54,7 @@ parse_connection_string() {
       sslmode) PG_SSLMODE="$value" ;;
       rootcertificate) PG_ROOTCERT="$value" ;;
       targetsessionattributes) PG_TARGET="$value" ;;
+      requireauth) PG_REQUIREAUTH="$value" ;;
       *) ;; # pooling, timeouts and the like mean nothing to the client tools
     esac
   done
@@ -99,6 +100,26 @@ export_libpq_settings() {
     esac
   fi
   if [ -n "$PG_ROOTCERT" ]; then export PGSSLROOTCERT="$PG_ROOTCERT"; fi
+  if [ -n "$PG_REQUIREAUTH" ]; then
+    # Npgsql's names (ScramSHA256, MD5, Password, GSS, SSPI, None, each may start with !) as libpq's.
+    local modes="" mode negate
+    IFS=, read -ra requested <<< "$PG_REQUIREAUTH"
+    for mode in "${requested[@]}"; do
+      mode="$(printf '%s' "$mode" | tr -d '[:space:]' | tr '[:upper:]' '[:lower:]')"
+      negate=""; if [ "${mode:0:1}" = "!" ]; then negate="!"; mode="${mode:1}"; fi
+      case "$mode" in
+        scramsha256) mode=scram-sha-256 ;;
+        md5|password|gss|sspi|none) ;;
+        *) fail "connection string: unknown Require Auth \"$PG_REQUIREAUTH\"" ;;
+      esac
+      modes="${modes:+$modes,}$negate$mode"
+    done
+    export PGREQUIREAUTH="$modes"
+    local major; major="$(psql --version 2>/dev/null | grep -oE '[0-9]+' | head -1)"
+    if [ -n "$major" ] && [ "$major" -lt 16 ]; then
+      echo "warning: Require Auth is enforced by PostgreSQL 16's client tools and later; these are $major, which send the password to any server on the port that asks for it." >&2
+    fi
+  fi
   if [ -n "$PG_TARGET" ]; then
     case "$(printf '%s' "$PG_TARGET" | tr -d '[:space:]' | tr '[:upper:]' '[:lower:]')" in
       any|prefer-primary|preferprimary) ;; # libpq's default: the hosts in order

@@ -26,18 +26,32 @@ ensure_installed() {
 
 nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 
+# As root, nginx reads DIR's configuration (and signals DIR's pid) with root's rights: DIR and every
+# folder above it must be no link, belong to root (or to whoever ran sudo) and be writable by no
+# one else (a sticky folder such as /tmp excepted).
+require_own_directory() {
+  [ "$(id -u)" = 0 ] || return 0
+  if [ -L "$1" ]; then echo "$1 is a link; nginx runs as root only from a directory of root's." >&2; exit 1; fi
+  local path; path="$(cd "$1" && pwd -P)"
+  while :; do
+    local owner mode; owner="$(stat -c %u "$path")"; mode="$(stat -c %a "$path")"
+    if { [ "$owner" != 0 ] && [ "$owner" != "${SUDO_UID:-0}" ]; } \
+      || { [ $((8#$mode & 8#022)) -ne 0 ] && [ $((8#$mode & 8#1000)) -eq 0 ]; }; then
+      echo "nginx runs as root only from a directory no one else can change: $path is not (owner $(stat -c %U "$path"), mode $mode). Use another directory, or remove $1 and start again." >&2
+      exit 1
+    fi
+    [ "$path" = / ] && break
+    path="$(dirname "$path")"
+  done
+}
+
 start() {
   local dir="$1"; shift
   ensure_installed
-  stop "$dir"
   mkdir -p "$dir"
+  stop "$dir"
   local conf="$dir/nginx.conf"
   if [ "$(id -u)" = 0 ]; then
-    # The master reads its configuration as root: the directory must be root's alone.
-    if [ -L "$dir" ] || [ "$(stat -c %u "$dir")" != 0 ]; then
-      echo "$dir must be a directory of root's (not a link) for nginx to run as root from it." >&2
-      exit 1
-    fi
     chmod go-w "$dir"
     # The workers' temporary files (none are expected: see the buffers below) go where no one else may write.
     rm -rf "$dir/tmp"; mkdir -m 0700 "$dir/tmp"; chown -h nobody:nogroup "$dir/tmp"
@@ -51,7 +65,7 @@ start() {
     # Request lines carry emailed link tokens (/activate/<token>, /reset/<token>): no access log,
     # and errors only from crit up (nginx quotes the request line in upstream errors).
     echo "error_log $dir/error.log crit;"
-    echo "events { worker_connections 4096; }"
+    echo "events { worker_connections 1024; }"
     echo "http {"
     echo "  access_log off;"
     for temp in client_body proxy fastcgi uwsgi scgi; do echo "  ${temp}_temp_path $dir/tmp/$temp;"; done
@@ -93,6 +107,8 @@ start() {
 
 stop() {
   local dir="$1"
+  [ -d "$dir" ] || return 0
+  require_own_directory "$dir"
   if [ -f "$dir/nginx.pid" ]; then
     "$(nginx_bin)" -c "$dir/nginx.conf" -p "$dir" -s stop 2>/dev/null || kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
     for _ in $(seq 1 50); do [ -f "$dir/nginx.pid" ] || break; sleep 0.1; done

@@ -162,11 +162,15 @@ public sealed partial class MailOutboxSender(
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:\d{3}[ -])?(?<status>[245]\.\d{1,3}\.\d{1,3})(?![\d.])")]
     private static partial System.Text.RegularExpressions.Regex EnhancedStatus();
 
-    /// <summary>What a failure is recorded as: its type, and the server's status code when it gave one.</summary>
+    /// <summary>
+    /// What a failure is recorded as: its type, and the server's status code and enhanced status
+    /// code when it gave them (digits only: nothing of the server's own text).
+    /// </summary>
     internal static string Describe(Exception exception) => exception switch
     {
-        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } command =>
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code}"),
+        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } command => EnhancedStatus().Match(command.Message) is { Success: true } enhanced
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code} {enhanced.Groups["status"].Value}")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code}"),
         _ => exception.GetType().Name,
     };
 

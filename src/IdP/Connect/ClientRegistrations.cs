@@ -23,6 +23,13 @@ internal sealed partial class ClientRegistrations(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Every client's settings are checked before any is written, and whether or not the
+        // database is there yet: a misconfigured client stops the start.
+        foreach (var client in options.Value.Clients)
+        {
+            _ = Describe(client, urls.Value);
+        }
+
         if (!await TryRegisterAsync(cancellationToken))
         {
             // Start anyway so /health/ready can say what is wrong, and register the clients as

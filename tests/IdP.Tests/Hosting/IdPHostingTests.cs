@@ -1,6 +1,7 @@
 using System.Net;
 using KeyPortal.Core.Persistence;
 using KeyPortal.TestSupport;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -36,5 +37,16 @@ public sealed class IdPHostingTests(KeyPortalAppFactory<Program> factory)
         }, "demo-client registered after the migration");
         using var after = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    });
+
+    [Fact]
+    public Task A_misconfigured_client_stops_the_start_also_before_the_database_is_there() => WithEmptyDatabaseAsync((late, _) =>
+    {
+        using var misconfigured = late.WithWebHostBuilder(builder => builder.UseSetting("IdentityProvider:Clients:0:ClientSecret", ""));
+
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains("has no ClientSecret", error.ToString(), StringComparison.Ordinal);
+        return Task.CompletedTask;
     });
 }
