@@ -57,6 +57,15 @@ public sealed class MailOutboxOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// The shortest wait after the mail server refused a message with a 5xx reply that does not
+    /// make it final (a refused sender or relay, a policy): such a refusal repeats until someone
+    /// changes something, so it is asked again rarely, not every <see cref="MaxRetryDelay"/>.
+    /// Default 1 hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan RefusedRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// How long after it was queued a message is still tried. Default 7 days, the longest an
     /// emailed link lives (an activation link): nothing in it works any more after that. The
     /// message's content is then deleted.

@@ -104,6 +104,11 @@ public sealed partial class MailOutboxSender(
 #pragma warning restore CA1031
         {
             var delay = RetryDelay(message.Attempts, settings);
+            if (exception is MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } && (int)code >= 500 && delay < settings.RefusedRetryDelay)
+            {
+                delay = settings.RefusedRetryDelay;
+            }
+
             var error = Describe(exception);
             LogFailed(logger, message.Id, message.Attempts, error, delay);
             await RescheduleAsync(db, message, clock.GetUtcNow() + delay, error, cancellationToken);
