@@ -41,7 +41,6 @@ export_libpq_settings
 # Of several hosts, only one that takes writes will do.
 if [ "$PG_HOST_COUNT" -gt 1 ] && [ -z "${PGTARGETSESSIONATTRS:-}" ]; then export PGTARGETSESSIONATTRS=read-write; fi
 
-
 # psql on DATABASE with the statement on stdin (psql interpolates :'db', :"db" and :"aside" only
 # there): db is the connection string's database, aside the name the replaced one waits under.
 ASIDE_NAME="restore_aside_$(date -u +%Y%m%d%H%M%S)_$$"

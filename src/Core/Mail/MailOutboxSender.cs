@@ -158,11 +158,11 @@ public sealed partial class MailOutboxSender(
     /// 5.1.8) until the recipient, so a 5xx there without one of <see cref="BadAddress"/> is retried
     /// until <see cref="MailOutboxOptions.GiveUpAfter"/> rather than the email dropped.
     /// </summary>
-    internal static bool RefusesTheAddress(string reply)
-    {
-        var match = EnhancedStatus().Match(reply);
-        return match.Success && BadAddress.Contains(match.Groups["status"].Value);
-    }
+    internal static bool RefusesTheAddress(string reply) => EnhancedStatusOf(reply) is { } status && BadAddress.Contains(status);
+
+    /// <summary>The enhanced status code (RFC 3463) a reply starts with, such as <c>5.1.1</c>, or null.</summary>
+    private static string? EnhancedStatusOf(string reply) =>
+        EnhancedStatus().Match(reply) is { Success: true } match ? match.Groups["status"].Value : null;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(?:\d{3}[ -])?(?<status>[245]\.\d{1,3}\.\d{1,3})(?![\d.])")]
     private static partial System.Text.RegularExpressions.Regex EnhancedStatus();
@@ -173,9 +173,9 @@ public sealed partial class MailOutboxSender(
     /// </summary>
     internal static string Describe(Exception exception) => exception switch
     {
-        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } command => EnhancedStatus().Match(command.Message) is { Success: true } enhanced
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code} {enhanced.Groups["status"].Value}")
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code}"),
+        MailKit.Net.Smtp.SmtpCommandException { StatusCode: var code } command =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{command.GetType().Name} {(int)code}")
+            + (EnhancedStatusOf(command.Message) is { } status ? " " + status : ""),
         _ => exception.GetType().Name,
     };
 

@@ -164,13 +164,11 @@ internal sealed partial class ClientRegistrations(
     }
 
     /// <summary>Another instance created, updated or deleted the same client between this one's read and its write.</summary>
-    private static bool IsConcurrentWrite(Exception exception) => exception switch
-    {
-        OpenIddictExceptions.ConcurrencyException => true,
-        Microsoft.EntityFrameworkCore.DbUpdateException update => DatabaseErrors.IsUniqueViolation(update) || DatabaseErrors.IsConflict(update),
-        _ => (exception.InnerException is Microsoft.EntityFrameworkCore.DbUpdateException inner && DatabaseErrors.IsUniqueViolation(inner))
-            || DatabaseErrors.IsConflict(exception),
-    };
+    private static bool IsConcurrentWrite(Exception exception) =>
+        exception is OpenIddictExceptions.ConcurrencyException
+        || ((exception as Microsoft.EntityFrameworkCore.DbUpdateException ?? exception.InnerException as Microsoft.EntityFrameworkCore.DbUpdateException) is { } update
+            && DatabaseErrors.IsUniqueViolation(update))
+        || DatabaseErrors.IsConflict(exception);
 
     private async Task PruneAsync(IOpenIddictApplicationManager applications, CancellationToken cancellationToken)
     {
