@@ -49,10 +49,11 @@ start() {
   local dir="$1"; shift
   ensure_installed
   mkdir -p "$dir"
+  # A directory made under a permissive umask is closed before stop checks it.
+  if [ "$(id -u)" = 0 ] && [ ! -L "$dir" ]; then chmod go-w "$dir"; fi
   stop "$dir"
   local conf="$dir/nginx.conf"
   if [ "$(id -u)" = 0 ]; then
-    chmod go-w "$dir"
     # The workers' temporary files (none are expected: see the buffers below) go where no one else may write.
     rm -rf "$dir/tmp"; mkdir -m 0700 "$dir/tmp"; chown -h nobody:nogroup "$dir/tmp"
   else
