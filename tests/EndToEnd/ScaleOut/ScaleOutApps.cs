@@ -183,7 +183,25 @@ public sealed class ScaleOutApps : IAsyncLifetime
     /// <summary>Runs <paramref name="script"/>; returns what it printed, or throws with its output when it fails.</summary>
     private Task<string> RunAsync(string script, params string[] arguments) => RunAsync(script, [], arguments);
 
-    private async Task<string> RunAsync(string script, Dictionary<string, string> environment, params string[] arguments)
+    private Task<string> RunAsync(string script, Dictionary<string, string> environment, params string[] arguments)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["KEYPORTAL_PG_PORT"] = PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KEYPORTAL_PG_DIR"] = _postgresDirectory,
+            ["KEYPORTAL_PG_KEEP"] = "1",
+            ["KEYPORTAL_PROXY_SHOW_UPSTREAM"] = "1",
+        };
+        foreach (var (name, value) in environment)
+        {
+            settings[name] = value;
+        }
+
+        return RunBashAsync(script, settings, arguments);
+    }
+
+    /// <summary>Runs a bash script with <paramref name="environment"/> added; its standard output, or an exception with both outputs when it fails.</summary>
+    internal static async Task<string> RunBashAsync(string script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
@@ -192,10 +210,6 @@ public sealed class ScaleOutApps : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["KEYPORTAL_PG_PORT"] = PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KEYPORTAL_PG_DIR"] = _postgresDirectory;
-        start.Environment["KEYPORTAL_PG_KEEP"] = "1";
-        start.Environment["KEYPORTAL_PROXY_SHOW_UPSTREAM"] = "1";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
