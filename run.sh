@@ -13,7 +13,7 @@
 # Builds Debug, like ./test.sh: the two share one build, so neither rebuilds after the other;
 # the benchmarks under bench/ build Release because they measure speed.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$(dirname "$0")" && pwd -P)"
 cd "$ROOT"
 
 RESET_DEMO=false

@@ -7,7 +7,7 @@
 # cores and cannot be faster: the figure is the ratio two/one (near 1 means the second instance
 # costs little) and errors = 0. Usage: bench/scale.sh [seconds per run, default 20]
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ROOT="$(cd "$(dirname "$0")/.." && pwd -P)"
 SECONDS_PER_RUN="${1:-20}"
 WARMUP_SECONDS=25
 IDP=5225 PORTAL=5226

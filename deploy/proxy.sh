@@ -26,22 +26,25 @@ ensure_installed() {
 
 nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 
-# As root, nginx reads DIR's configuration (and signals DIR's pid) with root's rights: DIR and every
-# folder above it must be no link, belong to root (or to whoever ran sudo) and be writable by no
-# one else (a sticky folder such as /tmp excepted).
+# As root, nginx reads DIR's configuration (and signals DIR's pid) with root's rights: DIR must be
+# given as its real path (no link in it anywhere), and DIR and every folder above it must belong to
+# root and be writable by no one else (a sticky folder above DIR, such as /tmp, excepted).
 require_own_directory() {
   [ "$(id -u)" = 0 ] || return 0
-  if [ -L "$1" ]; then echo "$1 is a link; nginx runs as root only from a directory of root's." >&2; exit 1; fi
   local path; path="$(cd "$1" && pwd -P)"
+  if [ "$path" != "$1" ]; then
+    echo "nginx runs as root only from a directory given by its real path: $1 is $path (a link or a relative path); give $path, or another directory." >&2
+    exit 1
+  fi
+  local first=true
   while :; do
     local owner mode; owner="$(stat -c %u "$path")"; mode="$(stat -c %a "$path")"
-    if { [ "$owner" != 0 ] && [ "$owner" != "${SUDO_UID:-0}" ]; } \
-      || { [ $((8#$mode & 8#022)) -ne 0 ] && [ $((8#$mode & 8#1000)) -eq 0 ]; }; then
+    if [ "$owner" != 0 ] || { [ $((8#$mode & 8#022)) -ne 0 ] && { [ "$first" = true ] || [ $((8#$mode & 8#1000)) -eq 0 ]; }; }; then
       echo "nginx runs as root only from a directory no one else can change: $path is not (owner $(stat -c %U "$path"), mode $mode). Use another directory, or remove $1 and start again." >&2
       exit 1
     fi
     [ "$path" = / ] && break
-    path="$(dirname "$path")"
+    path="$(dirname "$path")"; first=false
   done
 }
 
