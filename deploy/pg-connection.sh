@@ -115,7 +115,7 @@ export_libpq_settings() {
       modes="${modes:+$modes,}$negate$mode"
     done
     export PGREQUIREAUTH="$modes"
-    local major; major="$(psql --version 2>/dev/null | grep -oE '[0-9]+' | head -1)"
+    local major; major="$(psql --version 2>/dev/null | grep -oE '[0-9]+' | head -1 || true)"
     if [ -n "$major" ] && [ "$major" -lt 16 ]; then
       echo "warning: Require Auth is enforced by PostgreSQL 16's client tools and later; these are $major, which send the password to any server on the port that asks for it." >&2
     fi

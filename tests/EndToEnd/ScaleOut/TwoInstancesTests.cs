@@ -337,6 +337,13 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
             Assert.Equal(after, await CountsAsync(restored));
             Assert.Equal(["keyportal", "keyportal_restored", "postgres"], await DatabasesAsync());
 
+            // A database another replace left aside stops this one before it changes anything.
+            await ExecuteAsync("CREATE DATABASE restore_aside_left_over");
+            var left = await Assert.ThrowsAsync<InvalidOperationException>(() => apps.RunScriptAsync("deploy/restore.sh", Database(restored), archive, "--replace", "keyportal_restored"));
+            Assert.Contains("restore_aside_left_over waits aside. Nothing was changed.", left.Message, StringComparison.Ordinal);
+            await ExecuteAsync("DROP DATABASE restore_aside_left_over");
+            Assert.Equal(after, await CountsAsync(restored));
+
             // Named, it replaces the database with a newer backup.
             await PersonAsync();
             await apps.RunScriptAsync("deploy/backup.sh", Database(apps.ConnectionString), archive);
@@ -353,6 +360,14 @@ public sealed partial class TwoInstancesTests(ScaleOutApps apps)
             File.Delete(archive);
             File.Delete(truncated);
         }
+    }
+
+    private async Task ExecuteAsync(string statement)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(apps.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(statement, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<List<string>> DatabasesAsync()
